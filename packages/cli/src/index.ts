@@ -1,0 +1,1 @@
+export { main, buildProgram, CliError } from './main.js';

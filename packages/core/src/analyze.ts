@@ -1,0 +1,80 @@
+import type { ConventionOptions } from './conventions.js';
+import type { ProductEngine } from './engine/product-engine.js';
+import { NcInputError } from './errors.js';
+import { computeReport, type NcReport } from './report/report.js';
+import { MeansAccumulator, type MeansStatistics } from './statistics/means.js';
+import { SpreadAccumulator, type SpreadStatistics } from './statistics/spread.js';
+import type { Batch, Classifier } from './types.js';
+
+/**
+ * Where batches come from. Exact NC needs two passes (means, then spread), so a source must be re-readable:
+ * an array of batches, or a function returning a fresh (async) iterable each time it is called.
+ */
+export type BatchSource = readonly Batch[] | (() => Iterable<Batch> | AsyncIterable<Batch>);
+
+/** Options of {@link analyze}. */
+export interface AnalyzeOptions extends ConventionOptions {
+  /** Number of classes; default: the classifier's row count, else the largest label + 1. */
+  K?: number;
+  classifier?: Classifier;
+  engine?: ProductEngine;
+  /** Rows per product call in the spread phase (default 4096). */
+  chunkRows?: number;
+  /** Called after each batch with the phase and the rows done in that phase. */
+  onProgress?: (phase: 'means' | 'spread', rowsDone: number) => void;
+}
+
+/** The result of {@link analyze}: the report plus the statistics behind it (serializable, mergeable). */
+export interface AnalyzeResult {
+  report: NcReport;
+  means: MeansStatistics;
+  spread: SpreadStatistics;
+}
+
+async function* iterate(source: BatchSource): AsyncGenerator<Batch> {
+  if (typeof source === 'function') {
+    const it = source();
+    if (!it || (typeof (it as AsyncIterable<Batch>)[Symbol.asyncIterator] !== 'function' && typeof (it as Iterable<Batch>)[Symbol.iterator] !== 'function')) {
+      throw new NcInputError('BAD_OPTION', 'the batch source function must return an iterable of batches');
+    }
+    yield* it as AsyncIterable<Batch>;
+  } else if (Array.isArray(source)) {
+    yield* source;
+  } else {
+    throw new NcInputError('BAD_OPTION', 'a batch source must be an array of batches or a function returning a fresh iterable (two passes are needed)');
+  }
+}
+
+/**
+ * Full two-phase analysis: pass 1 accumulates class counts and sums, pass 2 the spread statistics against
+ * those means (and the classifier's decisions), then every metric is computed from the statistics.
+ */
+export async function analyze(source: BatchSource, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  const K = options.K ?? (options.classifier ? undefined : undefined);
+  const means = new MeansAccumulator({ K });
+  let rows = 0;
+  for await (const batch of iterate(source)) {
+    means.add(batch);
+    rows += batch.labels.length;
+    options.onProgress?.('means', rows);
+  }
+  if (rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
+  const m = means.statistics;
+  if (options.classifier) {
+    const Kw = options.classifier.weights.length / m.D;
+    if (!Number.isInteger(Kw)) {
+      throw new NcInputError('SHAPE', `classifier weights have ${options.classifier.weights.length} values, not a multiple of D = ${m.D}`);
+    }
+    if (options.K !== undefined && Kw !== options.K) throw new NcInputError('SHAPE', `classifier has ${Kw} rows but K = ${options.K}`);
+    means.withK(Kw);
+  }
+  const spread = new SpreadAccumulator(means.statistics, { classifier: options.classifier, engine: options.engine, chunkRows: options.chunkRows });
+  rows = 0;
+  for await (const batch of iterate(source)) {
+    await spread.add(batch);
+    rows += batch.labels.length;
+    options.onProgress?.('spread', rows);
+  }
+  const report = computeReport(means.statistics, spread.statistics, options);
+  return { report, means: means.statistics, spread: spread.statistics };
+}

@@ -1,0 +1,26 @@
+/** Machine-readable reason for an {@link NcInputError}. */
+export type NcErrorCode =
+  | 'NON_FINITE'        // NaN or ±Inf in features or classifier
+  | 'BAD_LABEL'         // label negative, non-integer, or ≥ K
+  | 'SHAPE'             // array lengths that do not fit rows × D, K × D, …
+  | 'TOO_FEW_CLASSES'   // fewer than two classes with samples
+  | 'EMPTY_CLASS'       // a class with no samples when emptyClasses: 'error'
+  | 'NO_DATA'           // no samples at all
+  | 'STATS_MISMATCH'    // statistics from different data, means or shapes combined
+  | 'BAD_STATS_FILE'    // a serialized statistics object that does not parse
+  | 'BAD_OPTION';       // an option value outside its domain
+
+/**
+ * The one error type ncscope throws for bad input. `message` names what was wrong and where
+ * (batch, row, class, file); `code` lets programs react; `where` repeats the location as data.
+ */
+export class NcInputError extends Error {
+  override readonly name = 'NcInputError';
+  constructor(
+    readonly code: NcErrorCode,
+    message: string,
+    readonly where: { batch?: number; row?: number; column?: number; label?: number; source?: string } = {},
+  ) {
+    super(message);
+  }
+}

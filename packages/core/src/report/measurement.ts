@@ -1,0 +1,48 @@
+import type { NcReport } from './report.js';
+
+/**
+ * One line of an NC run log (JSONL, schema `ncscope.measurement/1`): what the tfjs callback appends per
+ * measured epoch and what `ncscope onnx` emits per checkpoint; `ncscope report` reads these.
+ * `step` is the x-axis (epoch or checkpoint index); `run` names the curve when several runs are overlaid.
+ */
+export interface NcMeasurement {
+  schema: 'ncscope.measurement/1';
+  run?: string;
+  /** Epoch (tfjs) or checkpoint index (onnx): the x-axis. */
+  step: number;
+  epoch?: number;
+  checkpoint?: string;
+  /** Layer or tensor name the features came from. */
+  layer?: string;
+  /** ISO time the measurement was taken. */
+  time: string;
+  /** Seconds since the run started (tfjs) or spent measuring (onnx). */
+  seconds?: number;
+  N: number;
+  D: number;
+  K: number;
+  rank: number;
+  conventions: NcReport['conventions'];
+  metrics: NcReport['metrics'];
+  /** Anything else the producer logged alongside (training loss, accuracy, …). */
+  logs?: Record<string, number>;
+  perClass: NcReport['perClass'];
+  warnings: string[];
+}
+
+/** Wraps a report as a measurement line. */
+export function toMeasurement(report: NcReport, at: Omit<NcMeasurement, 'schema' | 'time' | 'N' | 'D' | 'K' | 'rank' | 'conventions' | 'metrics' | 'perClass' | 'warnings'> & { time?: string }): NcMeasurement {
+  return {
+    schema: 'ncscope.measurement/1',
+    ...at,
+    time: at.time ?? new Date().toISOString(),
+    N: report.N,
+    D: report.D,
+    K: report.K,
+    rank: report.rank,
+    conventions: report.conventions,
+    metrics: report.metrics,
+    perClass: report.perClass,
+    warnings: report.warnings,
+  };
+}

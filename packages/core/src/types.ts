@@ -1,0 +1,17 @@
+/** Feature storage accepted everywhere: row-major, rows × D. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Integer class labels, one per row, in 0..K−1. */
+export type LabelArray = Int32Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Float64Array | number[];
+
+/** One batch of samples: `features` is rows × D row-major, `labels` has one entry per row. */
+export interface Batch {
+  features: FloatArray;
+  labels: LabelArray;
+}
+
+/** A linear classifier z = W h + b: `weights` is K × D row-major (PyTorch nn.Linear layout), `bias` has K entries. */
+export interface Classifier {
+  weights: FloatArray;
+  bias?: FloatArray;
+}
