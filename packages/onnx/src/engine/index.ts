@@ -1,0 +1,1 @@
+export { createOnnxProductEngine, type OnnxProductEngineOptions } from './onnx-product-engine.js';
