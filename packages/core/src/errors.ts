@@ -8,6 +8,7 @@ export type NcErrorCode =
   | 'NO_DATA'           // no samples at all
   | 'STATS_MISMATCH'    // statistics from different data, means or shapes combined
   | 'BAD_STATS_FILE'    // a serialized statistics object that does not parse
+  | 'BAD_MEASUREMENT_FILE' // a measurement log (JSONL, schema ncscope.measurement/1) with a line that does not parse
   | 'BAD_OPTION';       // an option value outside its domain
 
 /**
