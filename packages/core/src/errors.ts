@@ -9,6 +9,7 @@ export type NcErrorCode =
   | 'STATS_MISMATCH'    // statistics from different data, means or shapes combined
   | 'BAD_STATS_FILE'    // a serialized statistics object that does not parse
   | 'BAD_MEASUREMENT_FILE' // a measurement log (JSONL, schema ncscope.measurement/1) with a line that does not parse
+  | 'SINGULAR'          // a least-squares system with λ = 0 is singular (collapsed or rank-deficient features): use λ > 0
   | 'BAD_OPTION';       // an option value outside its domain
 
 /**
