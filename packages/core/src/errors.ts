@@ -10,6 +10,9 @@ export type NcErrorCode =
   | 'BAD_STATS_FILE'    // a serialized statistics object that does not parse
   | 'BAD_MEASUREMENT_FILE' // a measurement log (JSONL, schema ncscope.measurement/1) with a line that does not parse
   | 'SINGULAR'          // a least-squares system with λ = 0 is singular (collapsed or rank-deficient features): use λ > 0
+  | 'BAD_MODEL'         // a model file (ONNX) that is corrupt, truncated, or holds what ncscope cannot read
+  | 'UNKNOWN_TENSOR'    // a tensor name the model does not have
+  | 'NO_CLASSIFIER'     // no linear classifier where one is needed (name the feature tensor instead)
   | 'BAD_OPTION';       // an option value outside its domain
 
 /**
