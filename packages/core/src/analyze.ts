@@ -50,11 +50,11 @@ async function* iterate(source: BatchSource): AsyncGenerator<Batch> {
  * those means (and the classifier's decisions), then every metric is computed from the statistics.
  */
 export async function analyze(source: BatchSource, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const K = options.K ?? (options.classifier ? undefined : undefined);
-  const means = new MeansAccumulator({ K });
+  const K = options.K;
+  const means = new MeansAccumulator({ K, engine: options.engine, chunkRows: options.chunkRows });
   let rows = 0;
   for await (const batch of iterate(source)) {
-    means.add(batch);
+    await means.addAsync(batch);
     rows += batch.labels.length;
     options.onProgress?.('means', rows);
   }

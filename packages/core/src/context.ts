@@ -48,8 +48,8 @@ export interface NcContext {
   /** Classifier rows of the kept classes (centred if conventions.centreWeights), K × D, and bias. */
   weights?: Float64Array;
   bias?: Float64Array;
-  /** Cached eigen-decomposition of meansGram (see betweenClassSpectrum). */
-  cache: { spectrum?: BetweenClassSpectrum };
+  /** Lazily computed, shared by several metrics (see betweenClassSpectrum, weightsGram, weightsMeansProduct). */
+  cache: { spectrum?: BetweenClassSpectrum; weightsGram?: Float64Array; weightsMeans?: Float64Array };
 }
 
 /** Eigen-decomposition of M̃M̃ᵀ = U Λ Uᵀ and the rank kept by the pseudo-inverse cutoff. */
@@ -174,6 +174,18 @@ export function betweenClassSpectrum(ctx: NcContext): BetweenClassSpectrum {
   for (let j = 0; j < ctx.K; j++) if (values[j] / ctx.K > cutoff) rank++;
   ctx.cache.spectrum = { values, vectors, rank, cutoff };
   return ctx.cache.spectrum;
+}
+
+/** W Wᵀ (K × K), computed once per context. */
+export function weightsGram(ctx: NcContext, metric: string): Float64Array {
+  const W = requireWeights(ctx, metric);
+  return (ctx.cache.weightsGram ??= multiplyTransposed(W, W, ctx.K, ctx.K, ctx.D));
+}
+
+/** W M̃ᵀ (K × K), computed once per context. */
+export function weightsMeansProduct(ctx: NcContext, metric: string): Float64Array {
+  const W = requireWeights(ctx, metric);
+  return (ctx.cache.weightsMeans ??= multiplyTransposed(W, ctx.centredMeans, ctx.K, ctx.K, ctx.D));
 }
 
 /** Throws a clear error when a metric needs the spread phase or a classifier and the context lacks it. */

@@ -5,7 +5,8 @@
 export type { Batch, Classifier, FloatArray, LabelArray } from './types.js';
 export { NcInputError, type NcErrorCode } from './errors.js';
 export { PRESETS, resolveConventions, type ConventionOptions, type GlobalMeanConvention, type PresetName, type ResolvedConventions } from './conventions.js';
-export { jsEngine, type ProductEngine } from './engine/product-engine.js';
+export { jsEngine, type KernelChunk, type ProductEngine, type SpreadKernelOutput } from './engine/product-engine.js';
+export { jsSpreadChunk } from './statistics/spread-kernel.js';
 export { MeansAccumulator, classMeans, type MeansAccumulatorOptions, type MeansStatistics } from './statistics/means.js';
 export {
   SpreadAccumulator,

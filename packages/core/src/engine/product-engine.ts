@@ -1,17 +1,45 @@
-import type { FloatArray } from '../types.js';
+import type { FloatArray, LabelArray } from '../types.js';
+import type { SpreadReference } from '../statistics/spread.js';
+
+/** One chunk of rows handed to a fused kernel: rows [start, start + rows) of a batch. */
+export interface KernelChunk {
+  features: FloatArray;
+  labels: LabelArray;
+  start: number;
+  rows: number;
+  D: number;
+  K: number;
+}
 
 /**
- * The one heavy operation of the spread phase: a dense product C = A · B, all row-major,
- * A m × k, B k × n. Everything else in ncscope is O(N·D) or K-sized.
+ * What a spread kernel returns for one chunk, with r_i = h_i − μ_{y_i} and p_i = M_s r_i:
+ * per-row ‖r_i‖², Σ_i p_i p_iᵀ (K × K), the NCC decision per row, and with a classifier the
+ * decisions argmax_k (W h_i + b)_k and argmax_k (W h_i)_k.
+ */
+export interface SpreadKernelOutput {
+  rowSquaredNorms: ArrayLike<number>;
+  projectedScatter: ArrayLike<number>;
+  ncc: ArrayLike<number | bigint>;
+  classifier?: ArrayLike<number | bigint>;
+  classifierNoBias?: ArrayLike<number | bigint>;
+}
+
+/**
+ * Where the heavy work of the statistics runs. The required operation is a dense product
+ * C = A · B (row-major, A m × k, B k × n), in the precision of the features; it may return a promise.
  *
- * Engines may run anywhere (plain JS, onnxruntime, a tfjs backend). They receive A in the
- * precision of the features (Float32Array or Float64Array) and B in the same type, and return
- * m × n in any float type. An engine may return a promise (GPU and native engines are async).
+ * Engines may also provide fused kernels that do a whole chunk's O(rows · D) work natively; the
+ * accumulators use them when present and fall back to plain TypeScript loops plus `matmul` otherwise
+ * (the portable path, which is also the reference the fused kernels are tested against):
+ * - `classSums`: Σ_{y_i = k} h_i over the chunk, K × D, accumulated in float64;
+ * - `spreadChunk`: the spread-phase quantities of {@link SpreadKernelOutput}.
  */
 export interface ProductEngine {
   /** Short name, recorded in reports ("js", "onnxruntime", "tfjs-wasm", …). */
   readonly name: string;
   matmul(a: FloatArray, b: FloatArray, m: number, k: number, n: number): FloatArray | Promise<FloatArray>;
+  classSums?(chunk: KernelChunk): Promise<Float64Array>;
+  spreadChunk?(chunk: KernelChunk, reference: SpreadReference, weights?: FloatArray): Promise<SpreadKernelOutput>;
   /** Release native resources (sessions, tensors). Optional. */
   dispose?(): void | Promise<void>;
 }

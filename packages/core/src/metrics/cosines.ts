@@ -2,9 +2,13 @@ import { multiplyTransposed } from '../linalg/dense.js';
 
 /** K × K matrix of cosines cos(x_k, x_l) between the rows of a K × D matrix (diagonal 1). */
 export function cosineMatrix(rows: Float64Array, K: number, D: number): Float64Array {
-  const g = multiplyTransposed(rows, rows, K, K, D);
-  const norms = Float64Array.from({ length: K }, (_, k) => Math.sqrt(g[k * K + k]));
-  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) g[a * K + b] = a === b ? 1 : g[a * K + b] / (norms[a] * norms[b]);
+  return cosinesFromGram(multiplyTransposed(rows, rows, K, K, D), K);
+}
+
+/** Cosines from a Gram matrix G = X Xᵀ: G_kl / √(G_kk G_ll), diagonal 1. */
+export function cosinesFromGram(gram: Float64Array, K: number): Float64Array {
+  const g = new Float64Array(K * K);
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) g[a * K + b] = a === b ? 1 : gram[a * K + b] / Math.sqrt(gram[a * K + a] * gram[b * K + b]);
   return g;
 }
 

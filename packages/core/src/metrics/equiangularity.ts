@@ -1,6 +1,6 @@
-import { requireWeights, type NcContext } from '../context.js';
+import { weightsGram, type NcContext } from '../context.js';
 import { meanAndStd } from '../linalg/dense.js';
-import { cosineMatrix, offDiagonal } from './cosines.js';
+import { cosineMatrix, cosinesFromGram, offDiagonal } from './cosines.js';
 
 /** Equiangularity of K vectors: std over k ≠ l of cos(x_k, x_l) (sample std). Zero when all angles are equal. */
 export function equiangularity(rows: Float64Array, K: number, D: number): number {
@@ -9,10 +9,10 @@ export function equiangularity(rows: Float64Array, K: number, D: number): number
 
 /** NC2 equiangularity of the centred class means (Papyan, Han & Donoho 2020): std_{k≠l} cos(μ̃_k, μ̃_l). */
 export function equiangularityMeans(ctx: NcContext): number {
-  return equiangularity(ctx.centredMeans, ctx.K, ctx.D);
+  return meanAndStd(offDiagonal(cosinesFromGram(ctx.meansGram, ctx.K), ctx.K)).std;
 }
 
 /** NC2 equiangularity of the classifier rows: std_{k≠l} cos(w_k, w_l). */
 export function equiangularityWeights(ctx: NcContext): number {
-  return equiangularity(requireWeights(ctx, 'equiangularityWeights'), ctx.K, ctx.D);
+  return meanAndStd(offDiagonal(cosinesFromGram(weightsGram(ctx, 'equiangularityWeights'), ctx.K), ctx.K)).std;
 }

@@ -1,4 +1,4 @@
-import { requireWeights, type NcContext } from '../context.js';
+import { weightsGram, type NcContext } from '../context.js';
 import { frobeniusNorm, multiplyTransposed } from '../linalg/dense.js';
 
 /**
@@ -6,7 +6,11 @@ import { frobeniusNorm, multiplyTransposed } from '../linalg/dense.js';
  * X, Z are K × D (rows are classes). Zero exactly when X Zᵀ is a positive multiple of the simplex ETF Gram.
  */
 export function etfError(X: Float64Array, Z: Float64Array, K: number, D: number): number {
-  const g = multiplyTransposed(X, Z, K, K, D);
+  return etfErrorOfProduct(multiplyTransposed(X, Z, K, K, D), K);
+}
+
+/** ETF error of a given K × K product G = X Zᵀ: ‖ G/‖G‖_F − E ‖_F. */
+export function etfErrorOfProduct(g: Float64Array, K: number): number {
   const norm = frobeniusNorm(g);
   const scale = 1 / Math.sqrt(K - 1);
   let s = 0;
@@ -20,11 +24,10 @@ export function etfError(X: Float64Array, Z: Float64Array, K: number, D: number)
 
 /** NC2 ETF error of the centred class means: etfError(M̃, M̃). */
 export function etfErrorMeans(ctx: NcContext): number {
-  return etfError(ctx.centredMeans, ctx.centredMeans, ctx.K, ctx.D);
+  return etfErrorOfProduct(ctx.meansGram, ctx.K);
 }
 
 /** NC2 ETF error of the classifier rows: etfError(W, W) (raw W, or centred under conventions.centreWeights). */
 export function etfErrorWeights(ctx: NcContext): number {
-  const W = requireWeights(ctx, 'etfErrorWeights');
-  return etfError(W, W, ctx.K, ctx.D);
+  return etfErrorOfProduct(weightsGram(ctx, 'etfErrorWeights'), ctx.K);
 }

@@ -1,8 +1,7 @@
-import { betweenClassSpectrum, buildContext, type ContextOptions, type NcContext } from '../context.js';
+import { betweenClassSpectrum, buildContext, weightsGram, type ContextOptions, type NcContext } from '../context.js';
 import type { ResolvedConventions } from '../conventions.js';
-import { rowNorms } from '../linalg/dense.js';
 import { cdnv, classVariances } from '../metrics/cdnv.js';
-import { cosineMatrix } from '../metrics/cosines.js';
+import { cosinesFromGram } from '../metrics/cosines.js';
 import { equiangularityMeans, equiangularityWeights } from '../metrics/equiangularity.js';
 import { equinormMeans, equinormWeights } from '../metrics/equinorm.js';
 import { etfErrorMeans, etfErrorWeights } from '../metrics/etf-error.js';
@@ -103,8 +102,8 @@ export function reportFromContext(ctx: NcContext): NcReport {
   const perClass: NcPerClass = {
     classes: ctx.classes,
     counts: Array.from(ctx.counts),
-    meanNorms: Array.from(rowNorms(ctx.centredMeans, K, D)),
-    cosineMeans: toRows(cosineMatrix(ctx.centredMeans, K, D)),
+    meanNorms: Array.from({ length: K }, (_, k) => Math.sqrt(ctx.meansGram[k * K + k])),
+    cosineMeans: toRows(cosinesFromGram(ctx.meansGram, K)),
     meansProjection2d: projection2d(ctx),
   };
   if (s) {
@@ -112,8 +111,9 @@ export function reportFromContext(ctx: NcContext): NcReport {
     perClass.nccRecall = Array.from({ length: K }, (_, k) => s.nccConfusion[k * K + k] / ctx.counts[k]);
   }
   if (ctx.weights) {
-    perClass.weightNorms = Array.from(rowNorms(ctx.weights, K, D));
-    perClass.cosineWeights = toRows(cosineMatrix(ctx.weights, K, D));
+    const gw = weightsGram(ctx, 'perClass');
+    perClass.weightNorms = Array.from({ length: K }, (_, k) => Math.sqrt(gw[k * K + k]));
+    perClass.cosineWeights = toRows(cosinesFromGram(gw, K));
   }
   const warnings: string[] = [];
   if (ctx.emptyClasses.length) warnings.push(`excluded class${ctx.emptyClasses.length > 1 ? 'es' : ''} with no samples: ${ctx.emptyClasses.join(', ')}`);

@@ -1,4 +1,5 @@
 import { NcInputError } from '../errors.js';
+import type { ProductEngine } from '../engine/product-engine.js';
 import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
 
@@ -19,6 +20,10 @@ export interface MeansStatistics {
 export interface MeansAccumulatorOptions {
   K?: number;
   D?: number;
+  /** Engine whose fused `classSums` kernel {@link MeansAccumulator.addAsync} uses (default: plain loops). */
+  engine?: ProductEngine;
+  /** Rows per kernel call in addAsync (default 4096). */
+  chunkRows?: number;
 }
 
 /** Streams batches into {@link MeansStatistics} (phase 1). */
@@ -29,8 +34,12 @@ export class MeansAccumulator {
   private countsArr: Float64Array;
   private sumsArr: Float64Array;
   private batches = 0;
+  private readonly engine: ProductEngine | undefined;
+  private readonly chunkRows: number;
 
   constructor(options: MeansAccumulatorOptions = {}) {
+    this.engine = options.engine;
+    this.chunkRows = options.chunkRows ?? 4096;
     if (options.K !== undefined && !(Number.isInteger(options.K) && options.K >= 1)) {
       throw new NcInputError('BAD_OPTION', `K must be a positive integer, got ${options.K}`);
     }
@@ -41,26 +50,56 @@ export class MeansAccumulator {
     this.sumsArr = new Float64Array(this.k * (this.d ?? 0));
   }
 
-  /** Adds one batch. Labels and features are checked; errors name the batch and row. */
+  /** Adds one batch with plain loops. Labels and features are checked; errors name the batch and row. */
   add(batch: Batch): this {
-    const index = this.batches;
-    const { rows, D } = batchShape(batch, this.d, index);
-    if (rows === 0) {
-      this.batches++;
-      return this;
-    }
-    checkLabels(batch.labels, this.fixedK ? this.k : undefined, index);
-    this.ensureShape(D, batch);
+    const prepared = this.prepare(batch);
+    if (!prepared) return this;
+    const { D, index } = prepared;
     const { features, labels } = batch;
     const sums = this.sumsArr;
     const counts = this.countsArr;
-    for (let i = 0; i < rows; i++) {
+    for (let i = 0; i < labels.length; i++) {
       const y = labels[i] as number;
       counts[y] += 1;
       const base = y * D;
       const off = i * D;
       for (let t = 0; t < D; t++) sums[base + t] += features[off + t];
     }
+    this.checkSums(batch, D, index);
+    return this;
+  }
+
+  /** Adds one batch through the engine's fused `classSums` kernel when it has one (else like {@link add}). */
+  async addAsync(batch: Batch): Promise<this> {
+    const kernel = this.engine?.classSums?.bind(this.engine);
+    if (!kernel) return this.add(batch);
+    const prepared = this.prepare(batch);
+    if (!prepared) return this;
+    const { D, index } = prepared;
+    const { labels } = batch;
+    for (let i = 0; i < labels.length; i++) this.countsArr[labels[i] as number] += 1;
+    for (let start = 0; start < labels.length; start += this.chunkRows) {
+      const rows = Math.min(this.chunkRows, labels.length - start);
+      const s = await kernel({ features: batch.features, labels, start, rows, D, K: this.k });
+      for (let i = 0; i < s.length; i++) this.sumsArr[i] += s[i];
+    }
+    this.checkSums(batch, D, index);
+    return this;
+  }
+
+  /** Validates a batch, sizes the arrays, counts it; undefined for an empty batch. */
+  private prepare(batch: Batch): { D: number; index: number } | undefined {
+    const index = this.batches++;
+    const { rows, D } = batchShape(batch, this.d, index);
+    if (rows === 0) return undefined;
+    checkLabels(batch.labels, this.fixedK ? this.k : undefined, index);
+    this.ensureShape(D, batch);
+    return { D, index };
+  }
+
+  private checkSums(batch: Batch, D: number, index: number): void {
+    const sums = this.sumsArr;
+    const { features } = batch;
     // NaN/Inf anywhere in the batch shows up in the class sums; only then scan the batch to name the row.
     for (let i = 0; i < sums.length; i++) {
       if (!Number.isFinite(sums[i])) {
@@ -68,8 +107,6 @@ export class MeansAccumulator {
         throw new NcInputError('NON_FINITE', `batch ${index}: feature sums overflowed float64 (values too large)`, { batch: index });
       }
     }
-    this.batches++;
-    return this;
   }
 
   private ensureShape(D: number, batch: Batch): void {
@@ -99,6 +136,8 @@ export class MeansAccumulator {
   merge(other: MeansAccumulator | MeansStatistics): this {
     const s = other instanceof MeansAccumulator ? other.statistics : other;
     if (s.K === 0) return this;
+    // A shard that saw no rows (D = 0) carries no sums; only its K may matter. It must not fix D to 0.
+    if (s.D === 0) return s.K > this.k ? this.withK(s.K) : this;
     if (this.d === undefined) {
       this.d = s.D;
       this.sumsArr = new Float64Array(this.k * s.D);

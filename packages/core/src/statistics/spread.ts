@@ -1,6 +1,7 @@
 import { NcInputError } from '../errors.js';
-import { jsEngine, type ProductEngine } from '../engine/product-engine.js';
-import type { Batch, Classifier, FloatArray } from '../types.js';
+import { jsEngine, type KernelChunk, type ProductEngine, type SpreadKernelOutput } from '../engine/product-engine.js';
+import type { Batch, Classifier } from '../types.js';
+import { jsSpreadChunk } from './spread-kernel.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
 import { fingerprint } from './fingerprint.js';
 import { classMeans, type MeansStatistics } from './means.js';
@@ -147,7 +148,6 @@ export class SpreadAccumulator {
   private mismatch = 0;
   private mismatchNoBias = 0;
   private batches = 0;
-  private bCache: { f32?: Float32Array; f64?: Float64Array } = {};
 
   constructor(means: MeansStatistics, options: SpreadAccumulatorOptions = {}) {
     this.reference = spreadReference(means, options.classifier);
@@ -164,23 +164,6 @@ export class SpreadAccumulator {
   }
   private readonly classifier: Classifier | undefined;
 
-  /** B = [M_s; W]ᵀ, D × K (or 2K), in the features' precision. */
-  private productRight(f64: boolean): FloatArray {
-    const cached = f64 ? this.bCache.f64 : this.bCache.f32;
-    if (cached) return cached;
-    const { K, D, shiftedMeans } = this.reference;
-    const cols = this.withClassifier ? 2 * K : K;
-    const B = f64 ? new Float64Array(D * cols) : new Float32Array(D * cols);
-    const W = this.classifier?.weights;
-    for (let t = 0; t < D; t++) {
-      for (let k = 0; k < K; k++) B[t * cols + k] = shiftedMeans[k * D + t];
-      if (W) for (let k = 0; k < K; k++) B[t * cols + K + k] = W[k * D + t];
-    }
-    if (f64) this.bCache.f64 = B as Float64Array;
-    else this.bCache.f32 = B as Float32Array;
-    return B;
-  }
-
   /** Adds one batch (the same data, in any batching, as phase 1). */
   async add(batch: Batch): Promise<this> {
     const index = this.batches++;
@@ -194,77 +177,39 @@ export class SpreadAccumulator {
         throw new NcInputError('STATS_MISMATCH', `batch ${index}, row ${i}: class ${y} had no samples in the means phase; both phases must see the same data`, { batch: index, row: i, label: y });
       }
     }
-    assertFinite(batch.features, D, 'features', index);
     for (let start = 0; start < rows; start += this.chunkRows) {
-      await this.addChunk(batch, start, Math.min(rows, start + this.chunkRows));
+      const chunk: KernelChunk = { features: batch.features, labels: batch.labels, start, rows: Math.min(this.chunkRows, rows - start), D, K };
+      const out = this.engine.spreadChunk
+        ? await this.engine.spreadChunk(chunk, this.reference, this.classifier?.weights)
+        : await jsSpreadChunk(chunk, this.reference, this.classifier?.weights, this.engine);
+      this.accumulate(chunk, out, index);
     }
     return this;
   }
 
-  private async addChunk(batch: Batch, start: number, end: number): Promise<void> {
-    const { K, D, means, pairDistSq, classifierOffset, classifierOffsetNoBias } = this.reference;
-    const f64 = batch.features instanceof Float64Array;
-    const rows = end - start;
-    const features = batch.features;
-    const labels = batch.labels;
-    const R = f64 ? new Float64Array(rows * D) : new Float32Array(rows * D);
+  private accumulate(chunk: KernelChunk, out: SpreadKernelOutput, batchIndex: number): void {
+    const { K } = this.reference;
+    const { labels, start, rows } = chunk;
     for (let i = 0; i < rows; i++) {
-      const y = labels[start + i] as number;
-      const src = (start + i) * D;
-      const mu = y * D;
-      let ss = 0;
-      for (let t = 0; t < D; t++) {
-        const r = features[src + t] - means[mu + t];
-        R[i * D + t] = r;
-        ss += r * r;
+      const ss = out.rowSquaredNorms[i];
+      if (!Number.isFinite(ss)) {
+        // Phase 1 refused non-finite values, so the data changed between passes or overflowed: name the row.
+        assertFinite(chunk.features.subarray((start + i) * chunk.D, (start + i + 1) * chunk.D), chunk.D, `row ${start + i} of`, batchIndex);
+        throw new NcInputError('NON_FINITE', `batch ${batchIndex}, row ${start + i}: squared distance to the class mean overflowed`, { batch: batchIndex, row: start + i });
       }
+      const y = labels[start + i] as number;
       this.withinArr[y] += ss;
       this.countsArr[y] += 1;
-    }
-    const cols = this.withClassifier ? 2 * K : K;
-    const Z = await this.engine.matmul(R, this.productRight(f64), rows, D, cols);
-    // P (rows × K) and Pᵀ (K × rows) for the projected scatter.
-    const P = f64 ? new Float64Array(rows * K) : new Float32Array(rows * K);
-    const Pt = f64 ? new Float64Array(rows * K) : new Float32Array(rows * K);
-    const present = this.reference.present;
-    const confusion = this.confusionArr;
-    for (let i = 0; i < rows; i++) {
-      const y = labels[start + i] as number;
-      const zi = i * cols;
-      for (let k = 0; k < K; k++) {
-        const p = Z[zi + k];
-        P[i * K + k] = p;
-        Pt[k * rows + i] = p;
-      }
-      // Nearest class centre: ‖h − μ_k‖² − ‖r‖² = 2 (p_y − p_k) + ‖μ_y − μ_k‖².
-      const py = Z[zi + y];
-      let best = -1;
-      let bestD = Infinity;
-      for (let k = 0; k < K; k++) {
-        if (!present[k]) continue;
-        const d = 2 * (py - Z[zi + k]) + pairDistSq[y * K + k];
-        if (d < bestD) { bestD = d; best = k; }
-      }
-      confusion[y * K + best] += 1;
-      if (classifierOffset && classifierOffsetNoBias && this.clfConfusionArr) {
-        let arg = 0;
-        let argNb = 0;
-        let bestZ = -Infinity;
-        let bestZnb = -Infinity;
-        for (let k = 0; k < K; k++) {
-          const wr = Z[zi + K + k];
-          const z = wr + classifierOffset[y * K + k];
-          const znb = wr + classifierOffsetNoBias[y * K + k];
-          if (z > bestZ) { bestZ = z; arg = k; }
-          if (znb > bestZnb) { bestZnb = znb; argNb = k; }
-        }
-        this.clfConfusionArr[y * K + arg] += 1;
-        if (arg !== best) this.mismatch++;
-        if (argNb !== best) this.mismatchNoBias++;
+      const ncc = Number(out.ncc[i]);
+      this.confusionArr[y * K + ncc] += 1;
+      if (this.clfConfusionArr && out.classifier && out.classifierNoBias) {
+        const c = Number(out.classifier[i]);
+        this.clfConfusionArr[y * K + c] += 1;
+        if (c !== ncc) this.mismatch++;
+        if (Number(out.classifierNoBias[i]) !== ncc) this.mismatchNoBias++;
       }
     }
-    const S = await this.engine.matmul(Pt, P, K, rows, K);
-    for (let i = 0; i < K * K; i++) this.scatterArr[i] += S[i];
+    for (let i = 0; i < K * K; i++) this.scatterArr[i] += out.projectedScatter[i];
   }
 
   /** Adds sums computed elsewhere against the same {@link reference} (e.g. on device by @ncscope/tfjs). */

@@ -1,20 +1,24 @@
-import type { FloatArray, ProductEngine } from '@ncscope/core';
+import type { FloatArray, KernelChunk, ProductEngine, SpreadKernelOutput, SpreadReference } from '@ncscope/core';
 import * as ort from 'onnxruntime-node';
-import { matmulModel, ONNX_DOUBLE, ONNX_FLOAT } from './matmul-model.js';
+import { ONNX_DOUBLE, ONNX_FLOAT } from './graph-builder.js';
+import { classSumsModel, matmulModel, spreadModel } from './kernel-models.js';
 
 /** Options of {@link createOnnxProductEngine}. */
 export interface OnnxProductEngineOptions {
-  /** Threads for one product (default: onnxruntime's choice, all cores). */
+  /** Threads for one kernel call (default: onnxruntime's choice, all cores). */
   intraOpNumThreads?: number;
   /** Execution providers, e.g. ['cuda'] for users who installed the CUDA binaries (default ['cpu']). */
   executionProviders?: string[];
 }
 
+type Precision = 'float32' | 'float64';
+type Feeds = Record<string, ort.Tensor>;
+
 /**
- * A {@link ProductEngine} running C = A · B in onnxruntime-node (MLAS kernels, multi-threaded).
- * Float32 features use a float session, float64 a double session (created on first use).
- * Measured on a 2-core machine: roughly 100–200 GFLOP/s float32 for the spread-phase shapes,
- * against ~1.5 for the portable JS engine (see bench/core-analyze.bench.ts).
+ * A {@link ProductEngine} on onnxruntime-node: the product, and fused `classSums` / `spreadChunk` kernels
+ * that do a chunk's whole O(rows · D) work in native, multi-threaded code (see kernel-models.ts), so the
+ * JavaScript side only touches O(rows) and K × K values. Sessions are created on first use per graph.
+ * Measured figures: bench/core-analyze.bench.ts and the @ncscope/core README.
  */
 export async function createOnnxProductEngine(options: OnnxProductEngineOptions = {}): Promise<ProductEngine> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -22,30 +26,66 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
     executionProviders: options.executionProviders ?? ['cpu'],
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   };
-  const sessions = new Map<number, Promise<ort.InferenceSession>>();
-  const session = (elemType: number) => {
-    let s = sessions.get(elemType);
-    if (!s) {
-      s = ort.InferenceSession.create(matmulModel(elemType), sessionOptions);
-      sessions.set(elemType, s);
-    }
+  const sessions = new Map<string, Promise<ort.InferenceSession>>();
+  const session = (key: string, bytes: () => Uint8Array) => {
+    let s = sessions.get(key);
+    if (!s) sessions.set(key, (s = ort.InferenceSession.create(bytes(), sessionOptions)));
     return s;
   };
-  // Create the float session eagerly so a broken onnxruntime install fails here, not mid-analysis.
-  await session(ONNX_FLOAT);
+  const elem = (p: Precision) => (p === 'float64' ? ONNX_DOUBLE : ONNX_FLOAT);
+  // Create one session eagerly so a broken onnxruntime install fails here, not mid-analysis.
+  await session('matmul:float32', () => matmulModel(ONNX_FLOAT));
+
+  const constants = new WeakMap<SpreadReference, Map<Precision, Feeds>>();
+  const spreadConstants = (ref: SpreadReference, weights: FloatArray | undefined, p: Precision): Feeds => {
+    let byPrecision = constants.get(ref);
+    if (!byPrecision) constants.set(ref, (byPrecision = new Map()));
+    const cached = byPrecision.get(p);
+    if (cached) return cached;
+    const feeds = buildSpreadConstants(ref, weights, p);
+    byPrecision.set(p, feeds);
+    return feeds;
+  };
+
   return {
     name: 'onnxruntime',
-    async matmul(a: FloatArray, b: FloatArray, m: number, k: number, n: number): Promise<FloatArray> {
-      const f64 = a instanceof Float64Array;
-      const type = f64 ? 'float64' : 'float32';
-      const s = await session(f64 ? ONNX_DOUBLE : ONNX_FLOAT);
-      const A = new ort.Tensor(type, a, [m, k]);
-      const B = new ort.Tensor(type, f64 ? toF64(b) : toF32(b), [k, n]);
-      const out = await s.run({ A, B });
-      const C = out.C;
-      const data = C.data as FloatArray;
-      C.dispose();
-      return data;
+    async matmul(a, b, m, k, n) {
+      const p = precisionOf(a);
+      const s = await session(`matmul:${p}`, () => matmulModel(elem(p)));
+      const out = await s.run({ A: new ort.Tensor(p, a, [m, k]), B: new ort.Tensor(p, cast(b, p), [k, n]) });
+      return out.C.data as FloatArray;
+    },
+    async classSums({ features, labels, start, rows, D, K }: KernelChunk) {
+      const p = precisionOf(features);
+      const s = await session(`sums:${p}`, () => classSumsModel(elem(p)));
+      const Yt = new Float64Array(K * rows);
+      for (let i = 0; i < rows; i++) Yt[(labels[start + i] as number) * rows + i] = 1;
+      const out = await s.run({
+        H: new ort.Tensor(p, features.subarray(start * D, (start + rows) * D), [rows, D]),
+        Yt: new ort.Tensor('float64', Yt, [K, rows]),
+      });
+      return out.S.data as Float64Array;
+    },
+    async spreadChunk(chunk: KernelChunk, ref: SpreadReference, weights?: FloatArray): Promise<SpreadKernelOutput> {
+      const { features, labels, start, rows, D } = chunk;
+      const p = precisionOf(features);
+      const withClassifier = weights !== undefined;
+      const s = await session(`spread:${p}:${withClassifier}`, () => spreadModel(elem(p), withClassifier));
+      const y = new BigInt64Array(rows);
+      for (let i = 0; i < rows; i++) y[i] = BigInt(labels[start + i] as number);
+      const out = await s.run({
+        ...spreadConstants(ref, weights, p),
+        H: new ort.Tensor(p, features.subarray(start * D, (start + rows) * D), [rows, D]),
+        y: new ort.Tensor('int64', y, [rows]),
+        y2: new ort.Tensor('int64', y, [rows, 1]),
+      });
+      return {
+        rowSquaredNorms: out.SS.data as FloatArray,
+        projectedScatter: out.S.data as FloatArray,
+        ncc: out.NCC.data as BigInt64Array,
+        classifier: withClassifier ? (out.CLF.data as BigInt64Array) : undefined,
+        classifierNoBias: withClassifier ? (out.CLFNB.data as BigInt64Array) : undefined,
+      };
     },
     async dispose() {
       for (const s of sessions.values()) await (await s).release();
@@ -54,5 +94,44 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
   };
 }
 
-const toF32 = (x: FloatArray) => (x instanceof Float32Array ? x : Float32Array.from(x));
-const toF64 = (x: FloatArray) => (x instanceof Float64Array ? x : Float64Array.from(x));
+function precisionOf(a: FloatArray): Precision {
+  return a instanceof Float64Array ? 'float64' : 'float32';
+}
+
+function cast(x: FloatArray, p: Precision): FloatArray {
+  if (p === 'float64') return x instanceof Float64Array ? x : Float64Array.from(x);
+  return x instanceof Float32Array ? x : Float32Array.from(x);
+}
+
+/** The per-reference inputs of the spread graph (see kernel-models.ts), in the features' precision. */
+function buildSpreadConstants(ref: SpreadReference, weights: FloatArray | undefined, p: Precision): Feeds {
+  const { K, D, means, shiftedMeans, pairDistSq, present } = ref;
+  const make = (n: number) => (p === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const hi = make(K * D);
+  hi.set(means);
+  const feeds: Feeds = { Mhi: new ort.Tensor(p, hi, [K, D]) };
+  if (p === 'float32') {
+    // float32 hi + lo split of the float64 means: r = (h − hi) − lo keeps r accurate even when ‖μ‖ ≫ ‖r‖.
+    const lo = make(K * D);
+    for (let i = 0; i < lo.length; i++) lo[i] = means[i] - hi[i];
+    feeds.Mlo = new ort.Tensor(p, lo, [K, D]);
+  }
+  const Bm = make(D * K);
+  for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) Bm[t * K + k] = shiftedMeans[k * D + t];
+  feeds.Bm = new ort.Tensor(p, Bm, [D, K]);
+  const PD = make(K * K);
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) PD[a * K + b] = present[b] ? pairDistSq[a * K + b] : Infinity;
+  feeds.PD = new ort.Tensor(p, PD, [K, K]);
+  if (weights && ref.classifierOffset && ref.classifierOffsetNoBias) {
+    const Bw = make(D * K);
+    for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) Bw[t * K + k] = weights[k * D + t];
+    feeds.Bw = new ort.Tensor(p, Bw, [D, K]);
+    const off = make(K * K);
+    off.set(ref.classifierOffset);
+    const offNb = make(K * K);
+    offNb.set(ref.classifierOffsetNoBias);
+    feeds.OFF = new ort.Tensor(p, off, [K, K]);
+    feeds.OFFNB = new ort.Tensor(p, offNb, [K, K]);
+  }
+  return feeds;
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyze, jsEngine, parseNpy, type ProductEngine, type AnalyzeResult } from '@ncscope/core';
+import { createOnnxProductEngine } from './onnx-product-engine.js';
+
+const golden = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/golden');
+const npy = (set: string, f: string) => parseNpy(new Uint8Array(readFileSync(join(golden, set, f)))).data;
+
+let engine: ProductEngine;
+beforeAll(async () => { engine = await createOnnxProductEngine(); });
+afterAll(async () => { await engine.dispose?.(); });
+
+/** Seeded uniform PRNG (mulberry32). */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function expectSameResult(a: AnalyzeResult, b: AnalyzeResult, rel: number) {
+  expect(b.means.counts).toEqual(a.means.counts);
+  expect(b.spread.counts).toEqual(a.spread.counts);
+  expect(b.spread.nccConfusion).toEqual(a.spread.nccConfusion);
+  expect(b.spread.nccClassifierMismatch).toEqual(a.spread.nccClassifierMismatch);
+  expect(b.spread.nccClassifierMismatchNoBias).toEqual(a.spread.nccClassifierMismatchNoBias);
+  for (const [k, v] of Object.entries(a.report.metrics)) {
+    const w = (b.report.metrics as Record<string, number>)[k];
+    expect(Math.abs(w - v), `${k}: ${w} vs ${v}`).toBeLessThanOrEqual(rel * Math.max(Math.abs(v), 1e-12));
+  }
+}
+
+describe('onnxruntime product engine', () => {
+  it('matmul equals the JS engine (float32 and float64)', async () => {
+    const r = prng(1);
+    for (const T of [Float32Array, Float64Array]) {
+      const a = T.from({ length: 37 * 19 }, () => r() - 0.5);
+      const b = T.from({ length: 19 * 11 }, () => r() - 0.5);
+      const c = await engine.matmul(a, b, 37, 19, 11);
+      const ref = jsEngine.matmul(a, b, 37, 19, 11) as Float64Array;
+      const tol = T === Float32Array ? 1e-5 : 1e-13;
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(c[i] - ref[i])).toBeLessThan(tol);
+    }
+  });
+
+  for (const set of ['balanced', 'imbalanced']) {
+    it(`fused kernels reproduce the JS path and the golden values on ${set}`, async () => {
+      const features = npy(set, 'features.npy') as Float32Array;
+      const labels = npy(set, 'labels.npy') as Int32Array;
+      const classifier = { weights: npy(set, 'weights.npy') as Float32Array, bias: npy(set, 'bias.npy') as Float32Array };
+      // Uneven batches and a small chunk size exercise subarray views and several kernel calls per batch.
+      const D = features.length / labels.length;
+      const cut = 123;
+      const batches = [
+        { features: features.subarray(0, cut * D), labels: labels.subarray(0, cut) },
+        { features: features.subarray(cut * D), labels: labels.subarray(cut) },
+      ];
+      const js = await analyze(batches, { classifier, engine: jsEngine, chunkRows: 100 });
+      const ort = await analyze(batches, { classifier, engine, chunkRows: 100 });
+      expectSameResult(js, ort, 1e-5);
+      const expected = JSON.parse(readFileSync(join(golden, set, 'expected-class-mean.json'), 'utf8'));
+      expect(Math.abs(ort.report.metrics.nc1! - expected.nc1)).toBeLessThan(1e-6 * expected.nc1);
+      // float64 input goes through the double graphs and must agree to near machine precision.
+      const f64 = [{ features: Float64Array.from(features), labels }];
+      const c64 = { weights: Float64Array.from(classifier.weights), bias: Float64Array.from(classifier.bias) };
+      expectSameResult(await analyze(f64, { classifier: c64, engine: jsEngine }), await analyze(f64, { classifier: c64, engine }), 1e-11);
+    });
+  }
+
+  it('keeps float32 precision for features far from the origin and skips empty classes', async () => {
+    const r = prng(7);
+    const N = 600, D = 16, K = 5;
+    const features = new Float32Array(N * D);
+    const labels = new Int32Array(N);
+    const centres = Float64Array.from({ length: K * D }, () => 1000 + 5 * r());
+    for (let i = 0; i < N; i++) {
+      const y = [0, 1, 3, 4][i % 4]; // class 2 has no samples
+      labels[i] = y;
+      for (let t = 0; t < D; t++) features[i * D + t] = centres[y * D + t] + 0.01 * (r() - 0.5);
+    }
+    const js = await analyze([{ features, labels }], { K, engine: jsEngine });
+    const ort = await analyze([{ features, labels }], { K, engine });
+    expect(ort.report.perClass.classes).toEqual([0, 1, 3, 4]);
+    expectSameResult(js, ort, 1e-4);
+  });
+});
