@@ -1,7 +1,7 @@
 import { NcInputError } from '../errors.js';
 
-/** NumPy dtypes ncscope reads. */
-export type NpyDtype = 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8';
+/** NumPy dtypes ncscope reads (kind + bytes: float16/32/64, signed and unsigned integers of 1–8 bytes, bool). */
+export type NpyDtype = 'f2' | 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
 
 /** Parsed `.npy` header (format versions 1–3). */
 export interface NpyHeader {
@@ -15,7 +15,7 @@ export interface NpyHeader {
   itemSize: number;
 }
 
-const SIZES: Record<NpyDtype, number> = { f4: 4, f8: 8, i1: 1, i2: 2, i4: 4, i8: 8, u1: 1, u2: 2, u4: 4, u8: 8 };
+const SIZES: Record<NpyDtype, number> = { f2: 2, b1: 1, f4: 4, f8: 8, i1: 1, i2: 2, i4: 4, i8: 8, u1: 1, u2: 2, u4: 4, u8: 8 };
 
 /**
  * Parses the header of a NumPy `.npy` file (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html):
@@ -44,8 +44,8 @@ export function parseNpyHeader(bytes: Uint8Array, source = 'array'): NpyHeader {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad(`malformed .npy header: ${text.trim()}`);
-  const m = /^([<>|=])([fiu])(\d+)$/.exec(descr);
-  if (!m) throw bad(`unsupported dtype '${descr}' (ncscope reads float32/float64 and integer arrays)`);
+  const m = /^([<>|=])([fiub])(\d+)$/.exec(descr);
+  if (!m) throw bad(`unsupported dtype '${descr}' (ncscope reads float16/32/64, integer and bool arrays)`);
   const dtype = `${m[2]}${m[3]}` as NpyDtype;
   if (!(dtype in SIZES)) throw bad(`unsupported dtype '${descr}'`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
@@ -58,16 +58,32 @@ export function npyElementCount(h: NpyHeader): number {
   return h.shape.reduce((a, b) => a * b, 1);
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
- * Decodes `count` elements starting at element `first` of the data region into a JS typed array:
- * floats keep their width (Float32Array / Float64Array); integers become Int32Array when they fit, else
- * Float64Array (int64/uint64 beyond 2^53 are refused). Big-endian data is byte-swapped. Order is storage order.
+ * Decodes the elements in `data` (a whole number of items of the header's dtype; a trailing partial item is
+ * ignored) into a JS typed array: float32/float64 keep their width, float16 widens to Float32Array (exactly);
+ * integers and bools become Int32Array when they fit, else Float64Array (int64/uint64 beyond 2^53 are refused).
+ * Big-endian data is byte-swapped. Order is storage order. The result never aliases `data`.
  */
-export function decodeNpyData(data: Uint8Array, h: NpyHeader, source = 'array'): Float32Array | Float64Array | Int32Array {
+export function decodeNpyData(data: Uint8Array, h: Pick<NpyHeader, 'dtype' | 'littleEndian' | 'itemSize'>, source = 'array'): Float32Array | Float64Array | Int32Array {
   const n = Math.floor(data.byteLength / h.itemSize);
-  const view = new DataView(data.buffer, data.byteOffset, n * h.itemSize);
   const le = h.littleEndian;
+  if (le === HOST_LITTLE_ENDIAN && (h.dtype === 'f4' || h.dtype === 'f8' || h.dtype === 'i4')) {
+    // Same byte order as the host: one memcpy instead of a DataView loop.
+    const bytes = data.slice(0, n * h.itemSize);
+    if (h.dtype === 'f4') return new Float32Array(bytes.buffer, 0, n);
+    if (h.dtype === 'f8') return new Float64Array(bytes.buffer, 0, n);
+    return new Int32Array(bytes.buffer, 0, n);
+  }
+  const view = new DataView(data.buffer, data.byteOffset, n * h.itemSize);
   switch (h.dtype) {
+    case 'f2': {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, le));
+      return out;
+    }
+    case 'b1': return Int32Array.from(data.subarray(0, n), (v) => (v ? 1 : 0));
     case 'f4': {
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, le);
@@ -101,6 +117,16 @@ export function decodeNpyData(data: Uint8Array, h: NpyHeader, source = 'array'):
       return fitsInt32(out) ? Int32Array.from(out) : out;
     }
   }
+}
+
+/** IEEE 754 binary16 bits → number (exact; subnormals, ±Inf and NaN included). */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 function fitsInt32(a: Float64Array): boolean {
