@@ -1,30 +1,36 @@
 import { Command, CommanderError } from 'commander';
 import { NcInputError } from '@ncscope/core';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerReport } from './commands/report.js';
+import { CliError } from './errors.js';
 
-/** Thrown by commands for user errors that are not NcInputErrors (missing files, bad flags). Printed as one line. */
-export class CliError extends Error {
-  override readonly name = 'CliError';
-}
+export { CliError };
 
-/** Builds the `ncscope` program. Each command lives in ./commands/<name>.ts and registers itself here. */
+/**
+ * Builds the `ncscope` program. Each command lives in ./commands/<name>.ts and registers itself here.
+ * Commander's own messages (unknown option, missing argument) print as `ncscope: error: …` on one line.
+ */
 export function buildProgram(): Command {
   const program = new Command('ncscope')
     .description('Measure Neural Collapse (NC1–NC4) of classifier features, ONNX checkpoints and training runs.')
-    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(`ncscope: ${text}`) })
     .exitOverride();
   registerAnalyze(program);
+  registerReport(program);
   return program;
 }
 
-/** Runs the CLI; resolves to the process exit code. Errors print one clear line on stderr. */
+/**
+ * Runs the CLI; resolves to the process exit code: 0 success (and --help), 2 bad input or usage (one line
+ * `ncscope: error: <file>: <problem>` on stderr, nothing on stdout), 1 an unexpected failure (with its stack).
+ */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof NcInputError || e instanceof CliError) {
       process.stderr.write(`ncscope: error: ${e.message}\n`);
       return 2;

@@ -1,0 +1,8 @@
+/**
+ * Thrown by commands for user errors that are not NcInputErrors (missing or corrupt files, bad flags).
+ * `main` prints its message as one line, `ncscope: error: <message>`, and exits with code 2. Messages start with
+ * the file they are about: `feats.npy: truncated: …`.
+ */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}

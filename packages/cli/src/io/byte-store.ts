@@ -1,0 +1,113 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { CliError } from '../errors.js';
+
+/**
+ * Random-access bytes: a file on disk read through a file descriptor, a window into one (a stored zip member),
+ * or an in-memory buffer (an inflated zip member). Every read returns a fresh, 8-byte aligned Uint8Array
+ * (offset 0 of its own ArrayBuffer), so typed-array views of it need no copy.
+ */
+export interface ByteStore {
+  /** For messages: the file path, or `path: member 'x.npy'`. */
+  readonly name: string;
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** A file read with positioned reads (`pread`), never loaded whole. */
+export class FileStore implements ByteStore {
+  private constructor(
+    readonly name: string,
+    private readonly handle: FileHandle,
+    readonly size: number,
+  ) {}
+
+  /** Opens `path`; a missing, unreadable or non-regular file is a CliError naming it. */
+  static async open(path: string): Promise<FileStore> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (e) {
+      throw new CliError(`${path}: ${describeFsError(e)}`);
+    }
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      await handle.close();
+      throw new CliError(`${path}: not a regular file`);
+    }
+    return new FileStore(path, handle, st.size);
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (offset < 0 || offset + length > this.size) {
+      throw new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but the file has ${this.size}`);
+    }
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      // pread may return fewer bytes than asked (large reads are capped at 2 GiB); loop until full.
+      const { bytesRead } = await this.handle.read(out, done, Math.min(length - done, 1 << 30), offset + done);
+      if (bytesRead === 0) throw new CliError(`${this.name}: truncated: file ended at byte ${offset + done} (expected ${offset + length})`);
+      done += bytesRead;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+/** A byte range [start, start + size) of another store: a stored (uncompressed) zip member. */
+export class WindowStore implements ByteStore {
+  constructor(
+    readonly name: string,
+    private readonly parent: ByteStore,
+    private readonly start: number,
+    readonly size: number,
+  ) {}
+
+  read(offset: number, length: number): Promise<Uint8Array> {
+    if (offset < 0 || offset + length > this.size) {
+      return Promise.reject(new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but the member has ${this.size}`));
+    }
+    return this.parent.read(this.start + offset, length);
+  }
+
+  async close(): Promise<void> {
+    // The parent is closed by whoever opened it.
+  }
+}
+
+/** Bytes already in memory. */
+export class MemoryStore implements ByteStore {
+  constructor(
+    readonly name: string,
+    private readonly bytes: Uint8Array,
+  ) {}
+
+  get size(): number {
+    return this.bytes.byteLength;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (offset < 0 || offset + length > this.size) {
+      throw new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but it has ${this.size}`);
+    }
+    return this.bytes.slice(offset, offset + length);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Short text for an fs error: "no such file", "permission denied", … */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES':
+    case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory, not a file';
+    default: return (e as Error)?.message ?? String(e);
+  }
+}

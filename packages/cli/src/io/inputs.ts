@@ -1,0 +1,137 @@
+import type { Batch, Classifier, FloatArray, LabelArray } from '@ncscope/core';
+import { CliError } from '../errors.js';
+import { openInput, type InputRole, type OpenedInput } from './open.js';
+import type { ReadClock } from './read-clock.js';
+import type { DecodedArray, Tensor } from './tensor.js';
+
+/** Paths and keys of the arrays `ncscope analyze` reads. */
+export interface InputPaths {
+  features: string;
+  labels: string;
+  weights?: string;
+  bias?: string;
+  featuresKey?: string;
+  labelsKey?: string;
+  weightsKey?: string;
+  biasKey?: string;
+}
+
+/** Opened, shape-checked inputs; only headers have been read. */
+export interface AnalyzeInputs {
+  features: OpenedInput;
+  labels: OpenedInput;
+  weights?: OpenedInput;
+  bias?: OpenedInput;
+  /** Samples (rows of features = number of labels). */
+  N: number;
+  /** Feature dimension (trailing axes of the features flattened). */
+  D: number;
+  /** Classes, from the classifier rows when weights are given. */
+  K?: number;
+  /** Notes for the report (e.g. flattened feature axes). */
+  notes: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens every input and checks shapes before any data is read: features have ≥ 2 axes (N × D; trailing axes are
+ * flattened), labels are 1-D (or N × 1) with one entry per feature row, weights are K × D, bias has K entries.
+ * On error every file opened so far is closed and a CliError names the file and the problem.
+ */
+export async function openAnalyzeInputs(paths: InputPaths): Promise<AnalyzeInputs> {
+  const opened: OpenedInput[] = [];
+  const open = async (path: string, role: InputRole, key?: string) => {
+    const input = await openInput(path, role, key);
+    opened.push(input);
+    return input;
+  };
+  const close = async () => {
+    await Promise.all(opened.map((o) => o.close().catch(() => undefined)));
+  };
+  try {
+    if (paths.bias !== undefined && paths.weights === undefined) throw new CliError(`${paths.bias}: --bias needs --weights (the classifier's K × D rows)`);
+    const features = await open(paths.features, 'features', paths.featuresKey);
+    const labels = await open(paths.labels, 'labels', paths.labelsKey);
+    const f = features.tensor;
+    const l = labels.tensor;
+    const notes: string[] = [];
+    if (f.shape.length < 2) throw new CliError(`${f.where}: features must be 2-D (N × D), got shape ${f.shapeText}`);
+    const N = f.shape[0];
+    const D = f.rowSize;
+    if (N === 0) throw new CliError(`${f.where}: has no rows (shape ${f.shapeText})`);
+    if (D === 0) throw new CliError(`${f.where}: rows are empty (shape ${f.shapeText})`);
+    if (f.shape.length > 2) notes.push(`features of shape ${f.shapeText} were flattened to ${N} × ${D}`);
+    if (!(l.shape.length === 1 || (l.shape.length === 2 && l.shape[1] === 1))) {
+      const hint = l.shape.length === 2 ? ' (one-hot or scores? save the class indices, e.g. y.argmax(1))' : '';
+      throw new CliError(`${l.where}: labels must be 1-D class indices, got shape ${l.shapeText}${hint}`);
+    }
+    if (l.rows !== N) throw new CliError(`${l.where}: has ${l.rows} labels but ${f.where} has ${N} feature rows`);
+    let K: number | undefined;
+    let weights: OpenedInput | undefined;
+    let bias: OpenedInput | undefined;
+    if (paths.weights !== undefined) {
+      weights = await open(paths.weights, 'weights', paths.weightsKey);
+      const w = weights.tensor;
+      if (w.shape.length !== 2) throw new CliError(`${w.where}: classifier weights must be 2-D (K × D), got shape ${w.shapeText}`);
+      if (w.shape[1] !== D) {
+        const hint = w.shape[0] === D ? ` — it looks like D × K (Keras layout); ncscope expects K × D (PyTorch nn.Linear layout): save its transpose` : '';
+        throw new CliError(`${w.where}: weights have shape ${w.shapeText} but the features have D = ${D}${hint}`);
+      }
+      K = w.shape[0];
+      if (K < 2) throw new CliError(`${w.where}: a classifier needs at least 2 rows (classes), got shape ${w.shapeText}`);
+      if (paths.bias !== undefined) {
+        bias = await open(paths.bias, 'bias', paths.biasKey);
+        const b = bias.tensor;
+        if (!(b.shape.length === 1 || (b.shape.length === 2 && b.shape[0] === 1)) || b.elementCount !== K) {
+          throw new CliError(`${b.where}: bias must have K = ${K} entries (one per classifier row), got shape ${b.shapeText}`);
+        }
+      }
+    }
+    return { features, labels, weights, bias, N, D, K, notes, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Reads the classifier (weights and optional bias) whole, as float arrays. */
+export async function readClassifier(inputs: AnalyzeInputs, clock: ReadClock): Promise<Classifier | undefined> {
+  if (!inputs.weights) return undefined;
+  const weights = toFloat(await clock.time(inputs.weights.tensor.readAll()));
+  const bias = inputs.bias ? toFloat(await clock.time(inputs.bias.tensor.readAll())) : undefined;
+  return { weights, bias };
+}
+
+/** Floats stay as they are (float16/bfloat16 arrive as Float32Array); integers become Float64Array (exact). */
+export function toFloat(a: DecodedArray): FloatArray {
+  return a instanceof Int32Array ? Float64Array.from(a) : a;
+}
+
+/** Labels as core accepts them: integer arrays as they are, float32 widened to float64 (core checks integrality). */
+export function toLabels(a: DecodedArray): LabelArray {
+  return a instanceof Float32Array ? Float64Array.from(a) : a;
+}
+
+/**
+ * The re-readable batch source core's `analyze` needs for its two passes: each call returns a fresh async
+ * iterable over batches of `batchSize` rows, reading features and labels side by side from disk, one batch ahead.
+ * Time spent waiting for the readers is added to `clock`.
+ */
+export function batchSource(features: Tensor, labels: Tensor, batchSize: number, clock: ReadClock): () => AsyncIterable<Batch> {
+  const N = features.rows;
+  const read = (start: number): Promise<Batch> => {
+    const rows = Math.min(batchSize, N - start);
+    const p = Promise.all([features.readRows(start, rows), labels.readRows(start, rows)]).then(([f, l]) => ({ features: toFloat(f), labels: toLabels(l) }));
+    p.catch(() => undefined); // a prefetch the consumer never awaits (it stopped on an error) must not become an unhandled rejection
+    return p;
+  };
+  return () =>
+    (async function* () {
+      let next = read(0);
+      for (let start = 0; start < N; start += batchSize) {
+        const batch = await clock.time(next);
+        if (start + batchSize < N) next = read(start + batchSize);
+        yield batch;
+      }
+    })();
+}

@@ -1,0 +1,58 @@
+import type { NcReport } from '@ncscope/core';
+
+/** Where the numbers came from: the files and array keys read, and the batch size. */
+export interface InputsInfo {
+  features?: string;
+  featuresKey?: string;
+  labels?: string;
+  labelsKey?: string;
+  weights?: string;
+  weightsKey?: string;
+  bias?: string;
+  biasKey?: string;
+  stats?: string;
+  batchSize?: number;
+  featureType?: string;
+}
+
+/** Timing of a run: wall seconds spent waiting for the readers, and the rest (statistics, products, metrics). */
+export interface Timing {
+  readSeconds: number;
+  computeSeconds: number;
+}
+
+/**
+ * The `ncscope analyze --json` object: the core report's fields (schema `ncscope.report/1`: N, D, K, rank,
+ * conventions, metrics, perClass, warnings) plus `engine`, `timing` and `inputs`. Exactly these keys.
+ */
+export interface AnalyzeJson {
+  schema: NcReport['schema'];
+  N: number;
+  D: number;
+  K: number;
+  rank: number;
+  conventions: NcReport['conventions'];
+  metrics: NcReport['metrics'];
+  perClass: NcReport['perClass'];
+  warnings: string[];
+  engine: string;
+  timing: Timing;
+  inputs: InputsInfo;
+}
+
+export function toAnalyzeJson(report: NcReport, engine: string, timing: Timing, inputs: InputsInfo, extraWarnings: string[] = []): AnalyzeJson {
+  return {
+    schema: report.schema,
+    N: report.N,
+    D: report.D,
+    K: report.K,
+    rank: report.rank,
+    conventions: report.conventions,
+    metrics: report.metrics,
+    perClass: report.perClass,
+    warnings: [...extraWarnings, ...report.warnings],
+    engine,
+    timing,
+    inputs,
+  };
+}
