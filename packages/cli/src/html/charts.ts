@@ -1,0 +1,183 @@
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+/**
+ * Plots as static SVG: each chart is a Vega-Lite spec, compiled to Vega and rendered headless
+ * (`renderer: 'none'`, `view.toSVG()`), so the page carries finished pictures and needs no script or network.
+ */
+
+/** A Vega logger that throws on errors and collects warnings (a wrong spec shows up there, not on screen). */
+function collectingLogger(warnings: string[]) {
+  let level = 2;
+  const log = {
+    level(l?: number) {
+      if (l === undefined) return level;
+      level = l;
+      return log;
+    },
+    error(...args: unknown[]): never {
+      throw new Error(`vega: ${args.map(String).join(' ')}`);
+    },
+    warn(...args: unknown[]) {
+      warnings.push(args.map(String).join(' '));
+      return log;
+    },
+    info: () => log,
+    debug: () => log,
+  };
+  return log;
+}
+
+const CONFIG = {
+  font: 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif',
+  title: { fontSize: 13, subtitleFontSize: 11, subtitleColor: '#555', anchor: 'start' as const },
+  axis: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' as const },
+  legend: { labelFontSize: 11, titleFontSize: 11 },
+  view: { stroke: '#ccc' },
+};
+
+/**
+ * Renders a Vega-Lite spec to an SVG string whose element ids are unique within the page.
+ * `idPrefix` must differ between the SVGs of one page. Warnings from Vega-Lite and Vega go to `warnings`; errors throw.
+ */
+export async function renderSvg(spec: TopLevelSpec, idPrefix: string, warnings: string[] = []): Promise<string> {
+  const logger = collectingLogger(warnings);
+  const compiled = vl.compile({ config: CONFIG, ...spec } as TopLevelSpec, { logger: logger as never }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger: logger as never });
+  try {
+    return uniqueIds(await view.toSVG(), idPrefix);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Prefixes every id (gradients, clip paths) so that several inline SVGs on one page do not share them. */
+function uniqueIds(svg: string, prefix: string): string {
+  const ids = new Set([...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
+  if (ids.size === 0) return svg;
+  return svg.replace(/(\sid=")([^"]+)(")|(url\(#)([^)]+)(\))|(href="#)([^"]+)(")/g, (all, a1, id1, a3, b1, id2, b3, c1, id3, c3) => {
+    if (id1 !== undefined && ids.has(id1)) return `${a1}${prefix}${id1}${a3}`;
+    if (id2 !== undefined && ids.has(id2)) return `${b1}${prefix}${id2}${b3}`;
+    if (id3 !== undefined && ids.has(id3)) return `${c1}${prefix}${id3}${c3}`;
+    return all;
+  });
+}
+
+/** One point of a trend line. */
+export interface TrendPoint {
+  run: string;
+  step: number;
+  value: number;
+}
+
+/** A metric against step, one coloured line per run; log y when asked and every value is positive. */
+export function trendSpec(o: { title: string; subtitle: string; yTitle: string; xTitle: string; points: TrendPoint[]; runs: string[]; log: boolean }): TopLevelSpec {
+  return {
+    width: 330,
+    height: 190,
+    title: { text: o.title, subtitle: o.subtitle },
+    data: { values: o.points },
+    mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 1.8, interpolate: 'linear' },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: o.xTitle, axis: { tickMinStep: 1 }, scale: { nice: false, zero: false } },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: o.yTitle,
+        scale: o.log ? { type: 'log' } : { zero: false },
+        axis: { format: o.log ? '~g' : '~r', labelOverlap: true },
+      },
+      color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null } },
+      order: { field: 'step', type: 'quantitative' },
+    },
+  } as TopLevelSpec;
+}
+
+/** A K × K matrix as a heatmap on a fixed colour domain, with the values written in the cells when K is small. */
+export function heatmapSpec(o: { title: string; subtitle: string; legendTitle: string; classes: number[]; matrix: (number | null)[][]; domain: [number, number] }): TopLevelSpec {
+  const K = o.classes.length;
+  const cells = o.classes.flatMap((k, a) => o.classes.map((l, b) => ({ k, l, value: o.matrix[a][b] })));
+  const side = Math.min(340, Math.max(150, 26 * K));
+  const layers: object[] = [
+    {
+      mark: { type: 'rect' },
+      encoding: {
+        color: {
+          field: 'value',
+          type: 'quantitative',
+          title: o.legendTitle,
+          scale: { domain: o.domain, scheme: 'redblue', clamp: true },
+          legend: { orient: 'right', gradientLength: side - 20, format: '~r' },
+        },
+      },
+    },
+  ];
+  if (K <= 12) {
+    layers.push({
+      mark: { type: 'text', fontSize: K <= 8 ? 10 : 8 },
+      encoding: {
+        text: { field: 'value', type: 'quantitative', format: '.2f' },
+        color: { condition: { test: `abs(datum.value) > ${0.55 * Math.max(Math.abs(o.domain[0]), Math.abs(o.domain[1]))}`, value: 'white' }, value: 'black' },
+      },
+    });
+  }
+  return {
+    width: side,
+    height: side,
+    title: { text: o.title, subtitle: o.subtitle },
+    data: { values: cells },
+    encoding: {
+      x: { field: 'l', type: 'ordinal', title: 'class l', sort: o.classes, axis: { labelAngle: 0, labelOverlap: true } },
+      y: { field: 'k', type: 'ordinal', title: 'class k', sort: o.classes, axis: { labelOverlap: true } },
+    },
+    layer: layers,
+  } as TopLevelSpec;
+}
+
+/** One bar per class, with a dashed rule at the mean over classes (equal bars = the collapsed state). */
+export function barsSpec(o: { title: string; subtitle: string; yTitle: string; classes: number[]; values: (number | null)[] }): TopLevelSpec {
+  const rows = o.classes.map((k, i) => ({ k, value: o.values[i] }));
+  const K = o.classes.length;
+  return {
+    width: Math.min(520, Math.max(180, 24 * K)),
+    height: 170,
+    title: { text: o.title, subtitle: o.subtitle },
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: 'bar', color: '#4c78a8' },
+        encoding: {
+          x: { field: 'k', type: 'ordinal', title: 'class k', sort: o.classes, axis: { labelAngle: 0, labelOverlap: true } },
+          y: { field: 'value', type: 'quantitative', title: o.yTitle },
+        },
+      },
+      {
+        mark: { type: 'rule', color: '#e45756', strokeDash: [4, 3], strokeWidth: 1.5 },
+        encoding: { y: { aggregate: 'mean', field: 'value', type: 'quantitative' } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Class means on their top two principal directions, each joined to the origin (μ_G) and labelled. */
+export function projectionSpec(o: { title: string; subtitle: string; classes: number[]; points: (number | null)[][] }): TopLevelSpec {
+  const rows = o.classes.map((k, i) => ({ k: String(k), x: o.points[i][0], y: o.points[i][1], x0: 0, y0: 0 }));
+  const r = Math.max(1e-12, ...rows.flatMap((p) => [Math.abs(p.x ?? 0), Math.abs(p.y ?? 0)])) * 1.15;
+  const scale = { domain: [-r, r], nice: false, zero: true };
+  return {
+    width: 290,
+    height: 290,
+    title: { text: o.title, subtitle: o.subtitle },
+    data: { values: rows },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: 'principal direction 1 of the centred means', scale, axis: { format: '~g', labelOverlap: true } },
+      y: { field: 'y', type: 'quantitative', title: 'principal direction 2', scale, axis: { format: '~g', labelOverlap: true } },
+    },
+    layer: [
+      { mark: { type: 'rule', color: '#bbb', strokeWidth: 1 }, encoding: { x: { field: 'x0', type: 'quantitative' }, y: { field: 'y0', type: 'quantitative' }, x2: { field: 'x' }, y2: { field: 'y' } } },
+      { mark: { type: 'point', filled: true, size: 60, color: '#4c78a8' } },
+      { mark: { type: 'text', dx: 9, dy: -7, fontSize: 11, fontWeight: 'bold' }, encoding: { text: { field: 'k', type: 'nominal' } } },
+    ],
+  } as TopLevelSpec;
+}

@@ -1,0 +1,79 @@
+import type { NcMetrics } from '@ncscope/core';
+
+/** How one metric is named, plotted and explained in the report. */
+export interface MetricInfo {
+  key: keyof NcMetrics;
+  /** Short name, used as the plot's y-axis title (with `formula`). */
+  name: string;
+  formula: string;
+  /** What the value is at full collapse, and the paper that defined it. */
+  note: string;
+  /** Plotted on a log axis when every value is positive (metrics that fall towards 0 over orders of magnitude). */
+  log: boolean;
+}
+
+/** A block of trend plots. */
+export interface MetricGroup {
+  id: string;
+  title: string;
+  blurb: string;
+  metrics: MetricInfo[];
+}
+
+/** The trend plots in page order; definitions follow DESIGN.md and core's metric functions. */
+export const METRIC_GROUPS: readonly MetricGroup[] = [
+  {
+    id: 'nc1',
+    title: 'NC1 — within-class variability collapse',
+    blurb: 'Features of a class shrink to their class mean; all three fall towards 0.',
+    metrics: [
+      { key: 'nc1', name: 'NC1', formula: 'Tr(Σ_W Σ_B⁺)/K', note: '→ 0; Papyan, Han & Donoho 2020', log: true },
+      { key: 'nc1Quotient', name: 'NC1 quotient', formula: 'Tr Σ_W / Tr Σ_B', note: '→ 0; Tirer et al. 2023', log: true },
+      { key: 'cdnv', name: 'CDNV', formula: 'mean (v_k+v_l)/(2‖μ_k−μ_l‖²)', note: '→ 0; Galanti et al. 2022', log: true },
+    ],
+  },
+  {
+    id: 'nc2-means',
+    title: 'NC2 — class means approach a simplex ETF',
+    blurb: 'Centred class means μ̃_k = μ_k − μ_G become equal in norm and maximally, equally separated.',
+    metrics: [
+      { key: 'equinormMeans', name: 'equinorm (means)', formula: 'std‖μ̃_k‖ / mean‖μ̃_k‖', note: '→ 0; Papyan et al. 2020', log: true },
+      { key: 'equiangularityMeans', name: 'equiangularity (means)', formula: 'std cos(μ̃_k, μ̃_l)', note: '→ 0; Papyan et al. 2020', log: true },
+      { key: 'maxAngleMeans', name: 'max-angle (means)', formula: 'mean |cos(μ̃_k, μ̃_l) + 1/(K−1)|', note: '→ 0; Papyan et al. 2020', log: true },
+      { key: 'etfErrorMeans', name: 'ETF error (means)', formula: '‖M̃M̃ᵀ/‖M̃M̃ᵀ‖_F − E‖_F', note: '→ 0; Zhu et al. 2021', log: true },
+    ],
+  },
+  {
+    id: 'nc2-classifier',
+    title: 'NC2 — classifier rows approach a simplex ETF',
+    blurb: 'The same geometry for the rows w_k of the last layer.',
+    metrics: [
+      { key: 'equinormWeights', name: 'equinorm (classifier)', formula: 'std‖w_k‖ / mean‖w_k‖', note: '→ 0; Papyan et al. 2020', log: true },
+      { key: 'equiangularityWeights', name: 'equiangularity (classifier)', formula: 'std cos(w_k, w_l)', note: '→ 0; Papyan et al. 2020', log: true },
+      { key: 'maxAngleWeights', name: 'max-angle (classifier)', formula: 'mean |cos(w_k, w_l) + 1/(K−1)|', note: '→ 0; Papyan et al. 2020', log: true },
+      { key: 'etfErrorWeights', name: 'ETF error (classifier)', formula: '‖WWᵀ/‖WWᵀ‖_F − E‖_F', note: '→ 0; Zhu et al. 2021', log: true },
+    ],
+  },
+  {
+    id: 'nc3',
+    title: 'NC3 — self-duality of classifier and class means',
+    blurb: 'The classifier rows align with the centred class means.',
+    metrics: [
+      { key: 'nc3SelfDuality', name: 'NC3 self-duality', formula: '‖W/‖W‖_F − M̃/‖M̃‖_F‖²_F', note: '→ 0; Papyan et al. 2020', log: true },
+      { key: 'nc3Zhu', name: 'NC3 (Zhu)', formula: '‖WM̃ᵀ/‖WM̃ᵀ‖_F − E‖_F', note: '→ 0; Zhu et al. 2021', log: true },
+    ],
+  },
+  {
+    id: 'nc4',
+    title: 'NC4 — the classifier becomes nearest class centre',
+    blurb: 'NC4 counts samples where the nearest class mean and the classifier disagree; accuracies on the probe set.',
+    metrics: [
+      { key: 'nc4NccMismatch', name: 'NC4 mismatch', formula: 'P(argmin‖h−μ_k‖ ≠ argmax(Wh+b)_k)', note: '→ 0; Papyan et al. 2020', log: false },
+      { key: 'nccAccuracy', name: 'NCC accuracy', formula: 'P(argmin‖h−μ_k‖ = y)', note: '→ training accuracy', log: false },
+      { key: 'classifierAccuracy', name: 'classifier accuracy', formula: 'P(argmax(Wh+b)_k = y)', note: 'on the probe set', log: false },
+    ],
+  },
+];
+
+/** Every metric key with its info, for the metrics table of a snapshot. */
+export const METRICS: readonly MetricInfo[] = METRIC_GROUPS.flatMap((g) => g.metrics);

@@ -1,0 +1,368 @@
+import { NcInputError, type NcMeasurement } from '@ncscope/core';
+import type { TopLevelSpec } from 'vega-lite';
+import { barsSpec, heatmapSpec, projectionSpec, renderSvg, trendSpec, type TrendPoint } from './charts.js';
+import type { ReportRun } from './jsonl.js';
+import { METRIC_GROUPS, METRICS, type MetricInfo } from './metrics.js';
+
+/** Options of {@link renderHtmlReport} and `writeHtmlReport`. */
+export interface HtmlReportOptions {
+  /** Page title (default "Neural Collapse report"). */
+  title?: string;
+  /** Step whose measurement the per-class snapshot shows (default: each run's last measurement). */
+  step?: number;
+  /** Time printed in the header (default: now). */
+  generated?: Date;
+  /** What produced the page, printed in the footer, e.g. the command line. */
+  command?: string;
+}
+
+/** The page and what went into it. */
+export interface RenderedReport {
+  html: string;
+  /** Number of plots (SVG figures) on the page. */
+  plots: number;
+  /** Warnings from Vega-Lite/Vega while rendering (empty when every spec was sound). */
+  renderWarnings: string[];
+}
+
+/** Vega's tableau10, in the order the trend plots assign it to runs. */
+export const RUN_COLOURS = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+
+/** Builds the report page: every plot is inline SVG, every number also in a table; no script runs, nothing is fetched. */
+export async function renderHtmlReport(runs: readonly ReportRun[], options: HtmlReportOptions = {}): Promise<RenderedReport> {
+  const withData = runs.filter((r) => r.measurements.length > 0);
+  if (withData.length === 0) {
+    const from = runs.flatMap((r) => r.sources);
+    throw new NcInputError('NO_DATA', `nothing to report: no measurements${from.length ? ` in ${from.join(', ')}` : ''}`);
+  }
+  const title = options.title ?? 'Neural Collapse report';
+  const page = new Page();
+  const names = withData.map((r) => r.name);
+  const x = xAxis(withData);
+
+  let snapshots: { run: ReportRun; m: NcMeasurement | undefined }[] = withData.map((run) => ({ run, m: run.measurements[run.measurements.length - 1] }));
+  if (options.step !== undefined) {
+    const step = options.step;
+    snapshots = withData.map((run) => ({ run, m: run.measurements.filter((m) => m.step === step).pop() }));
+    if (snapshots.every((s) => s.m === undefined)) {
+      const steps = [...new Set(withData.flatMap((r) => r.measurements.map((m) => m.step)))].sort((a, b) => a - b);
+      throw new NcInputError('BAD_OPTION', `no run has a measurement at step ${step}; steps present: ${summariseSteps(steps)}`);
+    }
+  }
+
+  const body: string[] = [];
+  const toc: string[] = [];
+  body.push(`<header><h1>${esc(title)}</h1><p class="meta">Generated ${esc((options.generated ?? new Date()).toISOString())} by ncscope · ${withData.length} run${withData.length > 1 ? 's' : ''}, ${withData.reduce((s, r) => s + r.measurements.length, 0)} measurements · Neural Collapse (Papyan, Han &amp; Donoho 2020): NC1 variability collapse, NC2 simplex-ETF means and classifier, NC3 self-duality, NC4 nearest-class-centre decisions.</p></header>`);
+
+  // Inputs and data sizes.
+  toc.push(`<a href="#inputs">Inputs</a>`);
+  body.push(`<section id="inputs"><h2>Inputs and data sizes</h2>${inputsTable(withData, x)}${warningsBlock(withData)}</section>`);
+
+  // Trends.
+  const trendy = withData.some((r) => r.measurements.length > 1);
+  if (trendy) {
+    for (const group of METRIC_GROUPS) {
+      const figs: string[] = [];
+      for (const info of group.metrics) {
+        const fig = await trendFigure(page, withData, names, x, info.key, info.name, `${info.name} = ${info.formula}`, info.note, info.log, (m) => m.metrics[info.key]);
+        if (fig) figs.push(fig);
+      }
+      if (figs.length === 0) continue;
+      toc.push(`<a href="#${group.id}">${esc(group.title.split(' — ')[0])}</a>`);
+      body.push(`<section id="${group.id}"><h2>${esc(group.title)}</h2><p>${esc(group.blurb)} Against ${esc(x.title)}; one line per run.</p><div class="grid">${figs.join('')}</div></section>`);
+    }
+    const logKeys = [...new Set(withData.flatMap((r) => r.measurements.flatMap((m) => Object.keys(m.logs ?? {}))))];
+    const figs: string[] = [];
+    for (const key of logKeys) {
+      const fig = await trendFigure(page, withData, names, x, `log-${key}`, key, `${key} (logged by the producer)`, 'as logged alongside the measurement', /loss/i.test(key), (m) => m.logs?.[key]);
+      if (fig) figs.push(fig);
+    }
+    if (figs.length) {
+      toc.push(`<a href="#logs">Training logs</a>`);
+      body.push(`<section id="logs"><h2>Training logs</h2><p>Values logged alongside each measurement (e.g. <code>model.fit</code>'s loss and accuracy).</p><div class="grid">${figs.join('')}</div></section>`);
+    }
+  } else {
+    body.push(`<p class="note">Each run has one measurement, so there are no trends to plot; the snapshot below shows it.</p>`);
+  }
+
+  // Snapshots.
+  for (const [i, { run, m }] of snapshots.entries()) {
+    const id = `snapshot-${i + 1}`;
+    toc.push(`<a href="#${id}">Snapshot: ${esc(run.name)}</a>`);
+    body.push(m ? await snapshotSection(page, id, run, m, x) : `<section id="${id}"><h2>Snapshot: ${esc(run.name)}</h2><p class="note">This run has no measurement at step ${options.step}.</p></section>`);
+  }
+
+  body.push(`<footer><p>Conventions: DESIGN.md of ncscope; Σ_W = (1/N)Σ(h−μ_y)(h−μ_y)ᵀ, Σ_B = (1/K)Σμ̃_kμ̃_kᵀ, μ̃_k = μ_k − μ_G, E = (I − 11ᵀ/K)/√(K−1). ` +
+    `Plots rendered to SVG with Vega-Lite when the page was written.${options.command ? ` Command: <code>${esc(options.command)}</code>.` : ''}</p></footer>`);
+  body.push(`<script type="application/json" id="ncscope-data">${jsonForScript({ schema: 'ncscope.html-report/1', runs: withData.map((r) => ({ name: r.name, sources: r.sources, measurements: r.measurements })) })}</script>`);
+
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="ncscope report">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<nav>${toc.join(' · ')}</nav>
+${body.join('\n')}
+</body>
+</html>
+`;
+  return { html, plots: page.plots, renderWarnings: page.warnings };
+}
+
+/** Counts plots and collects renderer warnings while a page is built. */
+class Page {
+  plots = 0;
+  readonly warnings: string[] = [];
+  async svg(spec: TopLevelSpec, id: string): Promise<string> {
+    this.plots++;
+    return renderSvg(spec, `${id}-`, this.warnings);
+  }
+}
+
+interface XAxis {
+  title: string;
+  /** `epoch`, `checkpoint` or `step`: which field names the x value in tables. */
+  kind: 'epoch' | 'checkpoint' | 'step';
+}
+
+/** Epoch when every measurement has one, checkpoint index when every one names a checkpoint, else step. */
+function xAxis(runs: readonly ReportRun[]): XAxis {
+  const all = runs.flatMap((r) => r.measurements);
+  if (all.every((m) => m.epoch !== undefined && m.epoch === m.step)) return { title: 'epoch', kind: 'epoch' };
+  if (all.every((m) => m.checkpoint !== undefined)) return { title: 'checkpoint index', kind: 'checkpoint' };
+  return { title: 'step', kind: 'step' };
+}
+
+async function trendFigure(
+  page: Page,
+  runs: readonly ReportRun[],
+  names: string[],
+  x: XAxis,
+  key: string,
+  name: string,
+  subtitle: string,
+  note: string,
+  wantLog: boolean,
+  pick: (m: NcMeasurement) => number | null | undefined,
+): Promise<string | undefined> {
+  const points: TrendPoint[] = [];
+  for (const run of runs) {
+    for (const m of run.measurements) {
+      const v = pick(m);
+      if (typeof v === 'number' && Number.isFinite(v)) points.push({ run: run.name, step: m.step, value: v });
+    }
+  }
+  if (points.length === 0) return undefined;
+  const log = wantLog && points.every((p) => p.value > 0);
+  const id = `trend-${key}`;
+  const yTitle = `${name}${log ? ' (log scale)' : ''}`;
+  const svg = await page.svg(trendSpec({ title: name, subtitle, yTitle, xTitle: x.title, points, runs: names, log }), id);
+  const scaleNote = log ? 'log scale' : wantLog ? 'linear scale, because some values are 0' : 'linear scale';
+  const steps = [...new Set(points.map((p) => p.step))].sort((a, b) => a - b);
+  const cell = (run: string, step: number) => points.filter((p) => p.run === run && p.step === step).map((p) => num(p.value)).join(' / ');
+  const rows = steps.map((s) => [String(s), ...runs.map((r) => cell(r.name, s))]);
+  const table = htmlTable([x.title, ...runs.map((r) => r.name)], rows, `${name} by ${x.title}`);
+  return figure(id, 'trend', name, svg, `${esc(note)}; ${esc(scaleNote)}; ${points.length} points.`, table, rows.length);
+}
+
+async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeasurement, x: XAxis): Promise<string> {
+  const K = m.K;
+  const classes = m.perClass.classes;
+  const pc = m.perClass;
+  const ideal = -1 / (K - 1);
+  const at = `${x.title} ${m.step}${m.checkpoint ? ` (${m.checkpoint})` : ''}`;
+  const parts: string[] = [];
+  parts.push(`<h2>Snapshot: ${esc(run.name)} at ${esc(at)}</h2>`);
+  parts.push(`<div class="cols">${metaTable(run, m)}${metricsTable(m)}${conventionsTable(m)}</div>`);
+  if (m.warnings.length) parts.push(`<ul class="warnings">${m.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
+
+  const figs: string[] = [];
+  const idealMatrix = classes.map((_, a) => classes.map((__, b) => (a === b ? 1 : ideal)));
+  const cosTitle = 'cos(μ̃_k, μ̃_l)';
+  const off = offDiagonal(pc.cosineMeans);
+  figs.push(await matrixFigure(page, `${id}-cosine-means`, 'cosine of centred class means', `measured: ${cosTitle}`, cosTitle, classes, pc.cosineMeans, [-1, 1],
+    `Off the diagonal: mean ${num(off.mean)}, std ${num(off.std)} (the equiangularity); the simplex ETF has ${num(ideal)} everywhere.`));
+  figs.push(await matrixFigure(page, `${id}-cosine-ideal`, 'simplex ETF (ideal)', `1 on the diagonal, −1/(K−1) = ${num(ideal)} off it`, 'ideal cosine', classes, idealMatrix, [-1, 1],
+    `K = ${K} unit vectors summing to zero with equal, largest possible angles: the geometry NC2 predicts for the centred class means.`));
+  const dev = pc.cosineMeans.map((row, a) => row.map((v, b) => (v === null ? null : v - idealMatrix[a][b])));
+  const maxDev = Math.max(1e-12, ...dev.flat().map((v) => Math.abs(v ?? 0)));
+  figs.push(await matrixFigure(page, `${id}-cosine-deviation`, 'deviation from the simplex ETF', `measured − ideal; max |deviation| = ${num(maxDev)}`, 'cosine − ETF', classes, dev, [-maxDev, maxDev],
+    `Its mean absolute value off the diagonal is the max-angle metric: ${num(m.metrics.maxAngleMeans)}. The colour scale is stretched to the largest deviation.`));
+  if (pc.cosineWeights) {
+    const offW = offDiagonal(pc.cosineWeights);
+    figs.push(await matrixFigure(page, `${id}-cosine-weights`, 'cosine of classifier rows', 'measured: cos(w_k, w_l)', 'cos(w_k, w_l)', classes, pc.cosineWeights, [-1, 1],
+      `Off the diagonal: mean ${num(offW.mean)}, std ${num(offW.std)}; NC2 for the classifier predicts ${num(ideal)}.`));
+  }
+  parts.push(`<h3>Class-mean geometry (NC2)</h3><div class="grid">${figs.join('')}</div>`);
+
+  const bars: string[] = [];
+  bars.push(await barsFigure(page, `${id}-mean-norms`, 'norms of centred class means', `‖μ̃_k‖; dashed: mean; equinorm = ${num(m.metrics.equinormMeans)}`, '‖μ̃_k‖ (class-mean norm)', classes, pc.meanNorms, pc.counts,
+    'Equal bars are NC2’s equinorm; the equinorm metric is their std / mean.'));
+  if (pc.variances) bars.push(await barsFigure(page, `${id}-variances`, 'within-class variances', `v_k = mean over class k of ‖h − μ_k‖²; dashed: mean`, 'v_k (within-class variance)', classes, pc.variances, pc.counts,
+    'NC1: these fall to 0 relative to the squared distances between class means (the CDNV compares them pairwise).'));
+  if (pc.weightNorms) bars.push(await barsFigure(page, `${id}-weight-norms`, 'norms of classifier rows', `‖w_k‖; dashed: mean; equinorm = ${num(m.metrics.equinormWeights)}`, '‖w_k‖ (classifier row norm)', classes, pc.weightNorms, pc.counts,
+    'Equal bars are NC2’s equinorm for the classifier.'));
+  if (pc.nccRecall) bars.push(await barsFigure(page, `${id}-ncc-recall`, 'nearest-class-centre recall', 'fraction of class k whose nearest class mean is μ_k', 'NCC recall', classes, pc.nccRecall, pc.counts,
+    `Per class; the NCC accuracy over all samples is ${num(m.metrics.nccAccuracy)}.`));
+  parts.push(`<h3>Per class</h3><div class="grid">${bars.join('')}</div>`);
+
+  const projId = `${id}-means-2d`;
+  const shown = pc.meansProjection2d.reduce((s, [a, b]) => s + (a ?? 0) ** 2 + (b ?? 0) ** 2, 0);
+  const total = pc.meanNorms.reduce((s, v) => s + (v ?? 0) ** 2, 0);
+  const svg = await page.svg(projectionSpec({ title: 'class means in 2-D', subtitle: 'μ̃_k on the top two principal directions of M̃ (U·S)', classes, points: pc.meansProjection2d }), projId);
+  const rows = classes.map((k, i) => [String(k), num(pc.meansProjection2d[i][0]), num(pc.meansProjection2d[i][1]), num(pc.meanNorms[i])]);
+  const table = htmlTable(['class', 'direction 1', 'direction 2', '‖μ̃_k‖ (all D)'], rows, 'class means on the top two principal directions');
+  parts.push(`<h3>Class means, projected</h3><div class="grid">${figure(projId, 'projection', 'principal direction', svg, `These two of the ${m.rank} directions spanned by the centred means carry ${num(100 * shown / total)}% of Σ_k‖μ̃_k‖². ` +
+    `For a simplex ETF every direction carries the same share (2/(K−1) = ${num(200 / (K - 1))}% here), so any 2-D view of it is one of many and looks irregular for K > 3; read the cosine matrix for the geometry.`, table, rows.length)}</div>`);
+  return `<section id="${id}" class="snapshot">${parts.join('\n')}</section>`;
+}
+
+async function matrixFigure(page: Page, id: string, title: string, subtitle: string, legendTitle: string, classes: number[], matrix: (number | null)[][], domain: [number, number], caption: string): Promise<string> {
+  const svg = await page.svg(heatmapSpec({ title, subtitle, legendTitle, classes, matrix, domain }), id);
+  const rows = classes.map((k, a) => [String(k), ...matrix[a].map((v) => num(v))]);
+  const table = htmlTable(['k \\ l', ...classes.map(String)], rows, `${title}: ${legendTitle}`);
+  return figure(id, 'heatmap', legendTitle, svg, `${esc(caption)} Colour scale ${num(domain[0])} … ${num(domain[1])}.`, table, Infinity);
+}
+
+/** Mean and standard deviation of the off-diagonal entries (k ≠ l). */
+function offDiagonal(matrix: (number | null)[][]): { mean: number; std: number } {
+  const v = matrix.flatMap((row, a) => row.filter((x, b) => a !== b && x !== null) as number[]);
+  const mean = v.reduce((s, x) => s + x, 0) / v.length;
+  const std = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, v.length - 1));
+  return { mean, std };
+}
+
+async function barsFigure(page: Page, id: string, title: string, subtitle: string, yTitle: string, classes: number[], values: (number | null)[], counts: number[], caption: string): Promise<string> {
+  const svg = await page.svg(barsSpec({ title, subtitle, yTitle, classes, values }), id);
+  const rows = classes.map((k, i) => [String(k), num(values[i]), String(counts[i])]);
+  const table = htmlTable(['class', yTitle, 'samples n_k'], rows, title);
+  return figure(id, 'bars', yTitle, svg, esc(caption), table, rows.length);
+}
+
+/** A plot with its caption and its numbers; tables with many rows start folded. */
+function figure(id: string, kind: string, axis: string, svg: string, caption: string, table: string, size: number): string {
+  return `<figure class="plot" id="${esc(id)}" data-kind="${kind}" data-axis="${esc(axis)}">${svg}<figcaption>${caption}</figcaption>` +
+    `<details${size <= 16 ? ' open' : ''}><summary>numbers</summary>${table}</details></figure>`;
+}
+
+function inputsTable(runs: readonly ReportRun[], x: XAxis): string {
+  const rows = runs.map((r, i) => {
+    const ms = r.measurements;
+    const first = ms[0];
+    const distinct = (f: (m: NcMeasurement) => unknown) => [...new Set(ms.map((m) => String(f(m) ?? '—')))].join(', ');
+    return [
+      `<span class="swatch" style="background:${RUN_COLOURS[i % RUN_COLOURS.length]}"></span>${esc(r.name)}`,
+      esc(r.sources.join(', ') || '(in memory)'),
+      String(ms.length),
+      esc(summariseSteps(ms.map((m) => m.step))),
+      esc(distinct((m) => m.N)),
+      esc(distinct((m) => m.D)),
+      esc(distinct((m) => m.K)),
+      esc(distinct((m) => m.layer)),
+      esc(distinct((m) => m.conventions.preset)),
+      esc(first.checkpoint ? ms.map((m) => `${m.step}: ${m.checkpoint}`).join(', ') : '—'),
+    ];
+  });
+  return rawTable(['run', 'file', 'measurements', x.title + 's', 'N (samples)', 'D (feature dim)', 'K (classes)', 'layer', 'preset', 'checkpoints'], rows, 'inputs');
+}
+
+function warningsBlock(runs: readonly ReportRun[]): string {
+  const items: string[] = [];
+  for (const r of runs) {
+    const steps = r.measurements.map((m) => m.step);
+    const repeated = [...new Set(steps.filter((s, i) => steps.indexOf(s) !== i))];
+    if (repeated.length) items.push(`run “${r.name}” has repeated steps (${summariseSteps(repeated)}): several logs may have been appended to one file; all values are plotted.`);
+    const seen = new Set<string>();
+    for (const m of r.measurements) for (const w of m.warnings) if (!seen.has(w)) { seen.add(w); items.push(`run “${r.name}”, step ${m.step}: ${w}`); }
+  }
+  return items.length ? `<ul class="warnings">${items.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
+}
+
+function metaTable(run: ReportRun, m: NcMeasurement): string {
+  const rows: [string, string][] = [
+    ['run', run.name],
+    ['step', String(m.step)],
+    ...(m.epoch !== undefined ? [['epoch', String(m.epoch)] as [string, string]] : []),
+    ...(m.checkpoint !== undefined ? [['checkpoint', m.checkpoint] as [string, string]] : []),
+    ...(m.layer !== undefined ? [['layer', m.layer] as [string, string]] : []),
+    ...(m.time ? [['time', m.time] as [string, string]] : []),
+    ...(m.seconds !== undefined ? [['seconds', num(m.seconds)] as [string, string]] : []),
+    ['N (samples)', String(m.N)],
+    ['D (feature dimension)', String(m.D)],
+    ['K (classes)', String(m.K)],
+    ['rank of Σ_B kept', String(m.rank)],
+  ];
+  return htmlTable(['measurement', ''], rows, 'measurement');
+}
+
+function metricsTable(m: NcMeasurement): string {
+  const rows = METRICS.filter((i: MetricInfo) => m.metrics[i.key] !== undefined).map((i) => [i.name, i.formula, num(m.metrics[i.key]), i.note]);
+  for (const [k, v] of Object.entries(m.logs ?? {})) rows.push([k, 'logged', num(v), '']);
+  return htmlTable(['metric', 'definition', 'value', 'at collapse; source'], rows, 'metrics');
+}
+
+function conventionsTable(m: NcMeasurement): string {
+  const rows = Object.entries(m.conventions).map(([k, v]) => [k, typeof v === 'number' ? num(v) : String(v)]);
+  return htmlTable(['convention', 'value'], rows, 'conventions');
+}
+
+function htmlTable(head: string[], rows: string[][], caption: string): string {
+  return rawTable(head.map(esc), rows.map((r) => r.map(esc)), caption);
+}
+
+function rawTable(head: string[], rows: string[][], caption: string): string {
+  return `<table><caption>${esc(caption)}</caption><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/** 6 significant digits (the full values are in the page's embedded JSON); JSON nulls (NaN) print as "n/a". */
+export function num(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  return String(Number(v.toPrecision(6)));
+}
+
+function summariseSteps(steps: number[]): string {
+  const s = [...new Set(steps)].sort((a, b) => a - b);
+  if (s.length <= 8) return s.join(', ');
+  return `${s.slice(0, 3).join(', ')}, …, ${s.slice(-2).join(', ')} (${s.length} distinct)`;
+}
+
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON safe inside a <script> element: no "</script" or "<!--" can appear. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const CSS = `
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0 auto; max-width: 1500px; padding: 0 24px 40px; color: #222; background: #fff; }
+nav { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #ddd; padding: 8px 0; z-index: 1; font-size: 13px; }
+nav a { color: #335; }
+h1 { font-size: 24px; margin: 18px 0 4px; }
+h2 { font-size: 19px; margin: 28px 0 6px; border-bottom: 1px solid #eee; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+.meta, .note, figcaption { color: #555; }
+.grid { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
+.cols { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
+figure.plot { margin: 0; padding: 8px; border: 1px solid #e6e6e6; border-radius: 4px; max-width: 100%; overflow-x: auto; }
+figure.plot svg { display: block; max-width: 100%; height: auto; }
+figcaption { font-size: 12px; max-width: 460px; margin: 4px 0; }
+details summary { cursor: pointer; font-size: 12px; color: #446; }
+table { border-collapse: collapse; font-size: 12px; margin: 4px 0; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-size: 12px; color: #777; padding-bottom: 2px; }
+th, td { border: 1px solid #e3e3e3; padding: 2px 6px; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f6f6f6; font-weight: 600; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
+ul.warnings { color: #8a5a00; background: #fff8e6; border: 1px solid #f0dca8; padding: 6px 6px 6px 28px; }
+footer { margin-top: 32px; font-size: 12px; color: #666; border-top: 1px solid #eee; }
+code { font-size: 12px; background: #f4f4f4; padding: 0 3px; }
+`;
