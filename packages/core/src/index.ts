@@ -37,3 +37,7 @@ export { analyze, type AnalyzeOptions, type AnalyzeResult, type BatchSource } fr
 export { symmetricEigen } from './linalg/symmetric-eigen.js';
 export { multiplyTransposed } from './linalg/dense.js';
 export * from "./formats/npy.js";
+export { ScatterAccumulator, parseScatter, scatterMeans, scatterSpread, serializeScatter, singlePassReport, type ScatterAccumulatorOptions, type ScatterStatistics } from './statistics/scatter.js';
+export { labelSmoothingTargets, leastSquaresClassifier, type LeastSquaresClassifier, type LeastSquaresOptions } from './heads/least-squares.js';
+export { centralPath, centralPathMetrics, type CentralPath, type CentralPathOptions } from './heads/central-path.js';
+export { choleskyFactor, choleskySolveRows, type CholeskyFailure } from './linalg/cholesky.js';

@@ -11,7 +11,9 @@ import { nc1Quotient } from '../metrics/nc1-quotient.js';
 import { nc3SelfDuality } from '../metrics/nc3-self-duality.js';
 import { nc3Zhu } from '../metrics/nc3-zhu.js';
 import { classifierAccuracy, nc4NccMismatch, nccAccuracy } from '../metrics/nc4.js';
+import { centralPathMetrics, type CentralPathOptions } from '../heads/central-path.js';
 import type { MeansStatistics } from '../statistics/means.js';
+import type { ScatterStatistics } from '../statistics/scatter.js';
 import type { SpreadStatistics } from '../statistics/spread.js';
 
 /** The metric values of a report. Keys are stable: the CLI's `--json`, the tfjs logs and JSONL use them. */
@@ -32,6 +34,14 @@ export interface NcMetrics {
   nc4NccMismatch?: number;
   nccAccuracy?: number;
   classifierAccuracy?: number;
+  /** MSE central path (Han, Papyan & Donoho 2022), with `centralPath` scatter statistics and a classifier: L_NC1. */
+  centralPathNC1?: number;
+  /** L_NC2/3 (includes the LS classifier's ridge penalty). */
+  centralPathNC23?: number;
+  /** L⊥: distance of (W, b) from the least-squares classifier. */
+  centralPathPerp?: number;
+  /** The regularised MSE loss of (W, b) = L_NC1 + L_NC2/3 + L⊥. */
+  centralPathLoss?: number;
 }
 
 /** Per-class quantities behind the metrics, in the order of `classes`, for tables and plots. */
@@ -142,7 +152,17 @@ function projection2d(ctx: NcContext): [number, number][] {
   return Array.from({ length: K }, (_, k) => [vectors[k * K + K - 1] * s1, K >= 2 ? vectors[k * K + K - 2] * s2 : 0]);
 }
 
-/** Builds the context and the full report from statistics in one call. */
-export function computeReport(means: MeansStatistics, spread: SpreadStatistics | undefined, options: ContextOptions = {}): NcReport {
-  return reportFromContext(buildContext(means, spread, options));
+/**
+ * Builds the context and the full report from statistics in one call. With `centralPath` (single-pass scatter
+ * statistics of the same samples, and λ) and a classifier, adds the MSE central-path metrics (heads/central-path.ts).
+ */
+export function computeReport(
+  means: MeansStatistics,
+  spread: SpreadStatistics | undefined,
+  options: ContextOptions & { centralPath?: CentralPathOptions & { scatter: ScatterStatistics } } = {},
+): NcReport {
+  const { centralPath, ...contextOptions } = options;
+  const report = reportFromContext(buildContext(means, spread, contextOptions));
+  if (centralPath && options.classifier) Object.assign(report.metrics, centralPathMetrics(centralPath.scatter, options.classifier, centralPath, means));
+  return report;
 }
