@@ -13,7 +13,7 @@ export { CliError };
 export function buildProgram(): Command {
   const program = new Command('ncscope')
     .description('Measure Neural Collapse (NC1–NC4) of classifier features, ONNX checkpoints and training runs.')
-    .configureOutput({ outputError: (text, write) => write(`ncscope: ${text}`) })
+    .configureOutput({ outputError: (text, write) => write(`ncscope: ${text.trimEnd().replace(/\n+/g, ' ')}\n`) })
     .exitOverride();
   registerAnalyze(program);
   registerReport(program);

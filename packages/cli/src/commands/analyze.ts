@@ -17,6 +17,7 @@ import { CliError } from '../errors.js';
 import { describeFsError } from '../io/byte-store.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
 import { openInput } from '../io/open.js';
+import type { Tensor } from '../io/tensor.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
@@ -103,7 +104,17 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
   try {
     const classifier = await readClassifier(inputs, clock);
     if (classifier) assertFiniteClassifier(classifier, inputs);
-    selected = await selectEngine(options.engine);
+    let K = inputs.K;
+    if (K === undefined) {
+      // Without a classifier K is the largest label + 1: scan the labels (O(N), cheap) to size the work and to
+      // refuse a stray huge label before it allocates K × D sums.
+      const { max, row } = await clock.time(() => maxLabel(inputs.labels.tensor));
+      K = max + 1;
+      if (K > inputs.N && K > MAX_K_WITHOUT_WEIGHTS) {
+        throw new CliError(`${inputs.labels.tensor.where}: row ${row}: label ${max} implies ${K} classes for ${inputs.N} samples; check the labels, or pass --weights to fix K`);
+      }
+    }
+    selected = await selectEngine(options.engine, productWork(inputs.N, inputs.D, K, classifier !== undefined));
     const source = batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock);
     let result;
     try {
@@ -156,7 +167,13 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   if (classifier && classifier.weights.length / stats.means.D !== stats.means.K) {
     throw new CliError(`${options.weights}: the classifier has ${classifier.weights.length / stats.means.D} rows but ${options.stats} has K = ${stats.means.K} classes`);
   }
-  const report = computeReport(stats.means, stats.spread, { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses });
+  let report: NcReport;
+  try {
+    report = computeReport(stats.means, stats.spread, { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses });
+  } catch (e) {
+    if (e instanceof NcInputError) throw new NcInputError(e.code, `${options.stats}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, { ...e.where, source: options.stats });
+    throw e;
+  }
   const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
   const notes = stats.spread ? [] : [`${options.stats} holds only the means phase: NC1, CDNV and NC4 need the spread phase (ncscope stats spread)`];
   return render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true);
@@ -169,6 +186,11 @@ export async function readStatisticsFile(path: string) {
     text = await readFile(path, 'utf8');
   } catch (e) {
     throw new CliError(`${path}: ${describeFsError(e)}`);
+  }
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new CliError(`${path}: not an ncscope statistics file (not valid JSON)`);
   }
   return parseStatistics(text, path);
 }
@@ -219,7 +241,15 @@ function assertFiniteClassifier(c: Classifier, where: AnalyzeInputs | { weightsW
  * batch × batchSize + row. Label errors name the labels file, feature errors the features file.
  */
 export function locateError(e: unknown, inputs: AnalyzeInputs, batchSize: number): unknown {
-  if (!(e instanceof NcInputError) || e.where.batch === undefined) return e;
+  if (!(e instanceof NcInputError)) return e;
+  if (e.where.batch === undefined) {
+    // Whole-data problems (a class with no samples, a single class) are about the labels.
+    if (e.code === 'EMPTY_CLASS' || e.code === 'TOO_FEW_CLASSES' || e.code === 'NO_DATA') {
+      const message = e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude');
+      return new NcInputError(e.code, `${inputs.labels.tensor.where}: ${message}`, { ...e.where, source: inputs.labels.tensor.where });
+    }
+    return e;
+  }
   const labelsProblem = e.code === 'BAD_LABEL' || e.code === 'STATS_MISMATCH';
   const file = labelsProblem ? inputs.labels.tensor.where : inputs.features.tensor.where;
   const first = e.where.batch * batchSize;
@@ -234,7 +264,7 @@ export function locateError(e: unknown, inputs: AnalyzeInputs, batchSize: number
 
 function render(report: NcReport, selected: SelectedEngine, timing: { readSeconds: number; computeSeconds: number }, info: InputsInfo, notes: string[], json: boolean): string {
   if (json) return JSON.stringify(toAnalyzeJson(report, selected.engine.name, timing, info, notes)) + '\n';
-  const engine = selected.fallbackReason ? `${selected.engine.name} (onnxruntime unavailable: ${selected.fallbackReason})` : selected.engine.name;
+  const engine = selected.note ? `${selected.engine.name} (${selected.note})` : selected.engine.name;
   return formatReportTable(report, engine, timing, info, notes);
 }
 
@@ -244,7 +274,8 @@ export type EngineChoice = 'auto' | 'js' | 'onnxruntime';
 /** The engine in use and, when `auto` fell back, why. */
 export interface SelectedEngine {
   engine: ProductEngine;
-  fallbackReason?: string;
+  /** Why `auto` chose the JS engine: a small input, or onnxruntime failed to start. */
+  note?: string;
 }
 
 /**
@@ -252,8 +283,9 @@ export interface SelectedEngine {
  * onnxruntime-node session holding one MatMul, ~100+ GFLOP/s on 2 cores) or core's `jsEngine` (~1–2 GFLOP/s).
  * The onnx package is imported lazily, so `--engine js` never loads the native runtime.
  */
-export async function selectEngine(choice: EngineChoice): Promise<SelectedEngine> {
+export async function selectEngine(choice: EngineChoice, work = Infinity): Promise<SelectedEngine> {
   if (choice === 'js') return { engine: jsEngine };
+  if (choice === 'auto' && work < AUTO_ONNX_MIN_WORK) return { engine: jsEngine, note: `auto: small input, ${work.toExponential(1)} multiply-adds` };
   try {
     const mod = (await import('@ncscope/onnx')) as Record<string, unknown>;
     const create = mod.createOnnxProductEngine;
@@ -263,8 +295,39 @@ export async function selectEngine(choice: EngineChoice): Promise<SelectedEngine
   } catch (e) {
     const reason = (e as Error)?.message?.split('\n')[0] ?? String(e);
     if (choice === 'onnxruntime') throw new CliError(`--engine onnxruntime: cannot start onnxruntime (${reason})`);
-    return { engine: jsEngine, fallbackReason: reason };
+    return { engine: jsEngine, note: `onnxruntime unavailable: ${reason}` };
   }
+}
+
+/**
+ * `--engine auto` starts onnxruntime only when the products are worth it: loading it costs ~0.3–0.5 s on this
+ * 2-core machine, while the JS engine does ~1.5·10⁹ multiply-adds per second. Below this many multiply-adds
+ * (≈ 0.3 s of JS work) auto uses the JS engine.
+ */
+export const AUTO_ONNX_MIN_WORK = 5e8;
+
+/** Multiply-adds of the spread phase: features against the K means, and against the K classifier rows. */
+export function productWork(N: number, D: number, K: number, withClassifier: boolean): number {
+  return N * D * K * (withClassifier ? 2 : 1);
+}
+
+/** Without --weights, more classes than samples and than this is taken as a corrupt label, not a class count. */
+export const MAX_K_WITHOUT_WEIGHTS = 1024;
+
+/** Largest label and its row (read in blocks of 2^20 rows); sizes the work and K before the passes. */
+export async function maxLabel(labels: Tensor): Promise<{ max: number; row: number }> {
+  let max = 0;
+  let row = 0;
+  for (let start = 0; start < labels.rows; start += 1 << 20) {
+    const block = await labels.readRows(start, Math.min(1 << 20, labels.rows - start));
+    for (let i = 0; i < block.length; i++) {
+      if (block[i] > max) {
+        max = block[i];
+        row = start + i;
+      }
+    }
+  }
+  return { max, row };
 }
 
 /** Releases an engine's native resources; never throws. */

@@ -1,8 +1,7 @@
-import type { NcMetrics } from '@ncscope/core';
-
 /** How one metric is named, plotted and explained in the report. */
 export interface MetricInfo {
-  key: keyof NcMetrics;
+  /** Key in `NcMeasurement.metrics` (core's `NcMetrics`). */
+  key: string;
   /** Short name, used as the plot's y-axis title (with `formula`). */
   name: string;
   formula: string;
@@ -73,7 +72,24 @@ export const METRIC_GROUPS: readonly MetricGroup[] = [
       { key: 'classifierAccuracy', name: 'classifier accuracy', formula: 'P(argmax(Wh+b)_k = y)', note: 'on the probe set', log: false },
     ],
   },
+  {
+    id: 'central-path',
+    title: 'MSE central path (Han, Papyan & Donoho 2022)',
+    blurb: 'The regularised MSE loss of the classifier split into its NC1, NC2/3 and off-central-path parts.',
+    metrics: [
+      { key: 'centralPathNC1', name: 'L_NC1', formula: 'NC1 part of the MSE loss', note: '→ 0 on the central path', log: true },
+      { key: 'centralPathNC23', name: 'L_NC2/3', formula: 'NC2/3 part (with the ridge penalty)', note: 'Han, Papyan & Donoho 2022', log: true },
+      { key: 'centralPathPerp', name: 'L⊥', formula: 'distance of (W, b) from the LS classifier', note: '→ 0 on the central path', log: true },
+      { key: 'centralPathLoss', name: 'MSE loss', formula: 'L_NC1 + L_NC2/3 + L⊥', note: 'regularised MSE of (W, b)', log: true },
+    ],
+  },
 ];
 
 /** Every metric key with its info, for the metrics table of a snapshot. */
 export const METRICS: readonly MetricInfo[] = METRIC_GROUPS.flatMap((g) => g.metrics);
+
+/** Metrics the catalogue does not know (added to core later): plotted by key in an "other metrics" block. */
+export function otherMetricKeys(keys: Iterable<string>): string[] {
+  const known = new Set(METRICS.map((m) => m.key));
+  return [...new Set(keys)].filter((k) => !known.has(k));
+}

@@ -2,7 +2,7 @@ import { NcInputError, type NcMeasurement } from '@ncscope/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { barsSpec, heatmapSpec, projectionSpec, renderSvg, trendSpec, type TrendPoint } from './charts.js';
 import type { ReportRun } from './jsonl.js';
-import { METRIC_GROUPS, METRICS, type MetricInfo } from './metrics.js';
+import { METRIC_GROUPS, METRICS, otherMetricKeys, type MetricGroup, type MetricInfo } from './metrics.js';
 
 /** Options of {@link renderHtmlReport} and `writeHtmlReport`. */
 export interface HtmlReportOptions {
@@ -61,10 +61,15 @@ export async function renderHtmlReport(runs: readonly ReportRun[], options: Html
   // Trends.
   const trendy = withData.some((r) => r.measurements.length > 1);
   if (trendy) {
-    for (const group of METRIC_GROUPS) {
+    const others = otherMetricKeys(withData.flatMap((r) => r.measurements.flatMap((m) => Object.keys(m.metrics))));
+    const groups: MetricGroup[] = [...METRIC_GROUPS];
+    if (others.length) {
+      groups.push({ id: 'other', title: 'Other metrics', blurb: 'Metrics in the logs that this version of the report does not describe.', metrics: others.map((key) => ({ key, name: key, formula: 'see @ncscope/core', note: 'from the measurement', log: true })) });
+    }
+    for (const group of groups) {
       const figs: string[] = [];
       for (const info of group.metrics) {
-        const fig = await trendFigure(page, withData, names, x, info.key, info.name, `${info.name} = ${info.formula}`, info.note, info.log, (m) => m.metrics[info.key]);
+        const fig = await trendFigure(page, withData, names, x, info.key, info.name, `${info.name} = ${info.formula}`, info.note, info.log, (m) => metric(m, info.key));
         if (fig) figs.push(fig);
       }
       if (figs.length === 0) continue;
@@ -159,7 +164,7 @@ async function trendFigure(
   }
   if (points.length === 0) return undefined;
   const log = wantLog && points.every((p) => p.value > 0);
-  const id = `trend-${key}`;
+  const id = `trend-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const yTitle = `${name}${log ? ' (log scale)' : ''}`;
   const svg = await page.svg(trendSpec({ title: name, subtitle, yTitle, xTitle: x.title, points, runs: names, log }), id);
   const scaleNote = log ? 'log scale' : wantLog ? 'linear scale, because some values are 0' : 'linear scale';
@@ -300,8 +305,15 @@ function metaTable(run: ReportRun, m: NcMeasurement): string {
   return htmlTable(['measurement', ''], rows, 'measurement');
 }
 
+/** A metric by key; JSON null (a NaN when written) and absent both read as undefined. */
+function metric(m: NcMeasurement, key: string): number | undefined {
+  const v = (m.metrics as unknown as Record<string, number | null | undefined>)[key];
+  return typeof v === 'number' ? v : undefined;
+}
+
 function metricsTable(m: NcMeasurement): string {
-  const rows = METRICS.filter((i: MetricInfo) => m.metrics[i.key] !== undefined).map((i) => [i.name, i.formula, num(m.metrics[i.key]), i.note]);
+  const rows = METRICS.filter((i: MetricInfo) => i.key in m.metrics).map((i) => [i.name, i.formula, num(metric(m, i.key)), i.note]);
+  for (const k of otherMetricKeys(Object.keys(m.metrics))) rows.push([k, '', num(metric(m, k)), '']);
   for (const [k, v] of Object.entries(m.logs ?? {})) rows.push([k, 'logged', num(v), '']);
   return htmlTable(['metric', 'definition', 'value', 'at collapse; source'], rows, 'metrics');
 }
