@@ -1,1 +1,15 @@
-export {};
+/**
+ * @ncscope/tfjs — Neural Collapse for TensorFlow.js: a `model.fit` callback that measures NC1–NC4 on probe data with
+ * tfjs ops on the backend in use, a one-shot `measureNc`, and the losses the NC papers compare.
+ * Peer dependencies: @tensorflow/tfjs-core and @tensorflow/tfjs-layers (any backend). See README.md.
+ */
+export { NcCallback, ncCallback, logKey, METRIC_KEYS, MEANS_ONLY_KEYS, type NcCallbackOptions, type NcReportInfo } from './callback/nc-callback.js';
+export { NcMeter, measureNc, type LayerMeasurement, type MeasureOptions } from './measure.js';
+export type { LayerOptions } from './model/plan.js';
+export type { LayerRef } from './model/layers.js';
+export type { DatasetLike, Probe, ProbeTensors, SampleTraining } from './probe/probe.js';
+export { stratifiedSample } from './probe/labels.js';
+export { deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
+export * as losses from './losses/index.js';
+// Head growth with least-squares initialization (packages/tfjs/src/heads, another module) is exported below.
+export { growHead, leastSquaresHead, type GrowHeadOptions, type HeadData, type LeastSquaresHeadOptions } from './heads/index.js';

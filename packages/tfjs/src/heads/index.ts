@@ -1,0 +1,1 @@
+export { growHead, leastSquaresHead, type GrowHeadOptions, type HeadData, type LeastSquaresHeadOptions } from './grow-head.js';

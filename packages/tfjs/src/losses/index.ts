@@ -1,0 +1,12 @@
+export {
+  PROBABILITY_EPSILON,
+  crossEntropy,
+  focal,
+  labelSmoothing,
+  mse,
+  oneHotTargets,
+  type ConfigurableLoss,
+  type FromLogitsOption,
+  type LossFunction,
+  type MseOptions,
+} from './losses.js';

@@ -1,0 +1,161 @@
+import {
+  MeansAccumulator,
+  NcInputError,
+  SpreadAccumulator,
+  computeReport,
+  type Classifier,
+  type ConventionOptions,
+  type MeansStatistics,
+  type NcReport,
+  type ProductEngine,
+  type SpreadStatistics,
+} from '@ncscope/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { denseWeights } from './model/layers.js';
+import { resolvePlan, type LayerOptions, type MeasurementPlan } from './model/plan.js';
+import { PreparedProbe, type Probe, type ProbeBatch, type SampleTraining } from './probe/probe.js';
+import { deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
+
+/** Options of {@link measureNc} (and the measuring part of the callback). */
+export interface MeasureOptions extends LayerOptions {
+  /** Number of classes when there is no classifier and the labels are integers (default: largest label + 1). */
+  numClasses?: number;
+  /** Probe rows per forward pass (default 2048). */
+  batchSize?: number;
+  /**
+   * Where the statistics are computed. `'device'` (default): tfjs ops on the backend in use; features stay on the
+   * device and only K × D and K × K sums come back. A core `ProductEngine` (e.g. `jsEngine`, or @ncscope/onnx's
+   * `createOnnxProductEngine()`): features are downloaded batch by batch and the core accumulators run in JS with
+   * that engine's products (float64 accumulation throughout; slower, a cross-check of the device path).
+   */
+  engine?: 'device' | ProductEngine;
+  /** Conventions passed to the core report (preset, globalMean, nc1Normalization, pinvRtol, …). */
+  conventions?: ConventionOptions;
+}
+
+/** One measured layer: the core report and the statistics behind it (serializable with core's `serializeStatistics`). */
+export interface LayerMeasurement {
+  layer: string;
+  /** True for the layer whose metrics go under the bare log keys (the one feeding the classifier, else the first). */
+  primary: boolean;
+  /** True when the classifier's W, b were used (the layer feeds the classifier). */
+  withClassifier: boolean;
+  report: NcReport;
+  means: MeansStatistics;
+  spread: SpreadStatistics;
+}
+
+const DEFAULT_BATCH = 2048;
+
+/** Validates the measuring options once; named errors for values outside their domain. */
+export function checkMeasureOptions(options: MeasureOptions): void {
+  if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1)) {
+    throw new NcInputError('BAD_OPTION', `batchSize must be a positive integer, got ${options.batchSize}`);
+  }
+  if (options.numClasses !== undefined && !(Number.isInteger(options.numClasses) && options.numClasses >= 2)) {
+    throw new NcInputError('BAD_OPTION', `numClasses must be an integer ≥ 2, got ${options.numClasses}`);
+  }
+  const e = options.engine;
+  if (e !== undefined && e !== 'device' && !(typeof e === 'object' && e !== null && typeof e.matmul === 'function')) {
+    throw new NcInputError('BAD_OPTION', `engine must be 'device' or a ProductEngine from @ncscope/core, got ${String(e)}`);
+  }
+}
+
+/**
+ * A model plus probe data, ready to measure repeatedly (the callback keeps one per `fit`). Holds the prepared probe
+ * tensors until {@link dispose}; each {@link measure} call allocates only temporaries and frees them.
+ */
+export class NcMeter {
+  private constructor(
+    readonly plan: MeasurementPlan,
+    private readonly probe: PreparedProbe,
+    private readonly options: MeasureOptions,
+  ) {}
+
+  static async create(model: LayersModel, source: { probe?: Probe; sampleTraining?: SampleTraining }, options: MeasureOptions = {}): Promise<NcMeter> {
+    checkMeasureOptions(options);
+    const plan = resolvePlan(model, options);
+    if (plan.K !== undefined && options.numClasses !== undefined && options.numClasses !== plan.K) {
+      throw new NcInputError('BAD_OPTION', `numClasses = ${options.numClasses} but the classifier "${plan.classifier!.name}" has ${plan.K} outputs`);
+    }
+    const probe = await PreparedProbe.create(model, source, { K: plan.K ?? options.numClasses, batchSize: options.batchSize ?? DEFAULT_BATCH });
+    return new NcMeter(plan, probe, options);
+  }
+
+  /** Runs the probe through the model once and measures every tapped layer. */
+  async measure(): Promise<LayerMeasurement[]> {
+    const { plan, options } = this;
+    const batches: ProbeBatch[] = [];
+    const features: tf.Tensor2D[][] = [];
+    try {
+      for await (const batch of this.probe.batches()) {
+        batches.push(batch);
+        features.push(tf.tidy(() => {
+          const out = plan.tap.predictOnBatch(batch.xs.length === 1 ? batch.xs[0] : batch.xs);
+          return (Array.isArray(out) ? out : [out]).map((t) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D);
+        }));
+      }
+      const K = this.probe.K!;
+      let device: DeviceClassifier | undefined;
+      if (plan.classifier && plan.layers.some((l) => l.feedsClassifier)) {
+        const { kernel, bias } = denseWeights(plan.classifier);
+        device = { kernel, bias, core: await toCoreClassifier(kernel, bias) };
+      }
+      const results: LayerMeasurement[] = [];
+      for (let li = 0; li < plan.layers.length; li++) {
+        const layer = plan.layers[li];
+        const feats = features.map((f) => f[li]);
+        const clf = layer.feedsClassifier ? device : undefined;
+        const { means, spread } = options.engine === undefined || options.engine === 'device'
+          ? await this.onDevice(feats, batches, K, layer.name, clf)
+          : await this.inJs(feats, batches, K, options.engine, clf?.core);
+        const report = computeReport(means, spread, { ...options.conventions, classifier: clf?.core });
+        results.push({ layer: layer.name, primary: li === plan.primary, withClassifier: clf !== undefined, report, means, spread });
+      }
+      return results;
+    } finally {
+      for (const f of features) tf.dispose(f);
+      for (const b of batches) this.probe.release(b);
+    }
+  }
+
+  private async onDevice(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, name: string, clf: DeviceClassifier | undefined) {
+    const means = await deviceMeans(feats, batches, K, name);
+    const spread = await deviceSpread(feats, batches, means, clf);
+    return { means, spread };
+  }
+
+  private async inJs(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, engine: ProductEngine, classifier: Classifier | undefined) {
+    const data = await Promise.all(feats.map((f) => f.data() as Promise<Float32Array>));
+    const macc = new MeansAccumulator({ K });
+    batches.forEach((b, i) => macc.add({ features: data[i], labels: b.labels }));
+    const means = macc.statistics;
+    const sacc = new SpreadAccumulator(means, { classifier, engine });
+    for (let i = 0; i < batches.length; i++) await sacc.add({ features: data[i], labels: batches[i].labels });
+    return { means, spread: sacc.statistics };
+  }
+
+  /** Frees the prepared probe tensors (never the caller's own tensors or the model). */
+  dispose(): void {
+    this.probe.dispose();
+  }
+}
+
+/**
+ * Measures Neural Collapse of a tfjs-layers model on probe data, outside of training: one forward pass, the two
+ * statistics phases on the backend in use, then the core report for every tapped layer.
+ *
+ * ```ts
+ * const [m] = await measureNc(model, { xs, ys });
+ * m.report.metrics.nc1;
+ * ```
+ */
+export async function measureNc(model: LayersModel, probe: Probe, options: MeasureOptions = {}): Promise<LayerMeasurement[]> {
+  const meter = await NcMeter.create(model, { probe }, options);
+  try {
+    return await meter.measure();
+  } finally {
+    meter.dispose();
+  }
+}

@@ -1,0 +1,78 @@
+import { NcInputError } from '@ncscope/core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { denseWeights, isDense, lastDense, layerInput, layerOutput, resolveLayer, type Layer, type LayerRef } from './layers.js';
+
+/** Which features to measure and which classifier (if any) reads them. */
+export interface LayerOptions {
+  /**
+   * The layer(s) whose outputs are the features: a name, an index into `model.layers` (negative counts from the
+   * end), or a list for layer-wise NC. Default: the input of the classifier (the penultimate features).
+   */
+  featureLayer?: LayerRef | LayerRef[];
+  /**
+   * The Dense layer whose kernel (D × K in tfjs, transposed to the core's K × D) and bias are the classifier W, b:
+   * a name or index; default the last Dense layer of the model; `false` to measure without a classifier (then K
+   * comes from `numClasses`, one-hot labels, or the largest label + 1). Only the feature layer that feeds this layer
+   * gets the classifier's metrics (NC2 on W, NC3, NC4).
+   */
+  classifier?: LayerRef | false;
+}
+
+/** One tapped feature tensor. */
+export interface TappedLayer {
+  /** Name of the layer whose output is measured (for the default, the layer feeding the classifier). */
+  name: string;
+  symbolic: SymbolicTensor;
+  /** True when this tensor is the classifier's input, so W, b apply. */
+  feedsClassifier: boolean;
+}
+
+/** The resolved measurement: tapped tensors, the classifier layer, and a model computing all taps in one pass. */
+export interface MeasurementPlan {
+  layers: TappedLayer[];
+  classifier?: Layer;
+  /** Outputs of the classifier, if there is one. */
+  K?: number;
+  /** Index into `layers` of the layer whose metrics use the bare log keys (the one feeding the classifier, else the first). */
+  primary: number;
+  /** Shares the model's layers and weights; outputs the tapped tensors in `layers` order. */
+  tap: LayersModel;
+}
+
+export function resolvePlan(model: LayersModel, options: LayerOptions): MeasurementPlan {
+  if (!model || !Array.isArray(model.layers) || !Array.isArray(model.inputs)) {
+    throw new NcInputError('BAD_OPTION', 'the callback needs a built tfjs-layers model (tf.sequential or tf.model)');
+  }
+  let classifier: Layer | undefined;
+  if (options.classifier === false) classifier = undefined;
+  else if (options.classifier !== undefined) {
+    classifier = resolveLayer(model, options.classifier, 'classifier');
+    if (!isDense(classifier)) {
+      throw new NcInputError('NO_CLASSIFIER', `classifier: layer "${classifier.name}" is a ${classifier.getClassName()}, not a Dense layer; name the Dense layer whose kernel and bias are W, b, or pass classifier: false`);
+    }
+  } else {
+    classifier = lastDense(model);
+    if (!classifier && options.featureLayer === undefined) {
+      throw new NcInputError('NO_CLASSIFIER', `the model has no Dense layer to read as the classifier W, b (layers: ${model.layers.map((l) => `${l.name} (${l.getClassName()})`).join(', ')}); pass featureLayer: '<layer name or index>' for the features to measure (with classifier: false, and numClasses or one-hot labels), or classifier: '<Dense layer name>'`);
+    }
+  }
+  const classifierInput = classifier ? layerInput(classifier) : undefined;
+  const refs = options.featureLayer === undefined ? [] : Array.isArray(options.featureLayer) ? options.featureLayer : [options.featureLayer];
+  if (Array.isArray(options.featureLayer) && refs.length === 0) throw new NcInputError('BAD_OPTION', 'featureLayer: the list of layers is empty');
+  const layers: TappedLayer[] = [];
+  if (refs.length === 0) {
+    layers.push({ name: classifierInput!.sourceLayer.name, symbolic: classifierInput!, feedsClassifier: true });
+  } else {
+    for (const ref of refs) {
+      const layer = resolveLayer(model, ref, 'featureLayer');
+      const symbolic = layerOutput(layer);
+      if (layers.some((l) => l.symbolic === symbolic)) throw new NcInputError('BAD_OPTION', `featureLayer: layer "${layer.name}" is listed twice`);
+      layers.push({ name: layer.name, symbolic, feedsClassifier: classifierInput !== undefined && symbolic === classifierInput });
+    }
+  }
+  const K = classifier ? denseWeights(classifier).units : undefined;
+  const fed = layers.findIndex((l) => l.feedsClassifier);
+  const tap = tfl.model({ inputs: model.inputs, outputs: layers.map((l) => l.symbolic) });
+  return { layers, classifier, K, primary: fed >= 0 ? fed : 0, tap };
+}
