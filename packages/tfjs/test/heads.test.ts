@@ -157,18 +157,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('names bad input without leaking tensors', async () => {
       const model = makeModel(3);
-      const data = makeData(20, 5, 1, [0, 3]);
+      const data = makeData(20, 5, 1, [0, 4]);
+      const oneHot4 = tf.oneHot(data.ys, 4);
+      const twoLabels = tf.tensor1d([0, 1]);
+      const noDense = sequential({ layers: [layers.dense({ inputShape: [6], units: 4 }), layers.activation({ activation: 'softmax' })] });
       const before = tf.memory().numTensors;
       await expect(growHead(model, { newClasses: 0, data })).rejects.toThrow(/newClasses must be a positive integer/);
       await expect(growHead(model, { newClasses: 2 })).rejects.toThrow(/needs data/);
-      await expect(growHead(model, { newClasses: 1, data })).rejects.toMatchObject({ code: 'BAD_LABEL', message: expect.stringMatching(/row 1: label 3 is not an integer in 0\.\.3/) });
-      await expect(growHead(model, { newClasses: 2, data: { xs: data.xs, ys: tf.oneHot(data.ys, 4) } })).rejects.toThrow(/one-hot with 4 columns; expected 5/);
+      await expect(growHead(model, { newClasses: 1, data })).rejects.toMatchObject({ code: 'BAD_LABEL', message: expect.stringMatching(/row 1: label 4 is not an integer in 0\.\.3/) });
+      await expect(growHead(model, { newClasses: 2, data: { xs: data.xs, ys: oneHot4 } })).rejects.toThrow(/one-hot with 4 columns; expected 5/);
       await expect(growHead(model, { newClasses: 2, data, refit: 'all', init: 'random' })).rejects.toThrow(/cannot be combined/);
-      const noDense = sequential({ layers: [layers.dense({ inputShape: [6], units: 4 }), layers.activation({ activation: 'softmax' })] });
       await expect(growHead(noDense, { newClasses: 1, init: 'random' })).rejects.toMatchObject({ code: 'NO_CLASSIFIER' });
-      await expect(leastSquaresHead(model, { xs: data.xs, ys: tf.tensor1d([0, 1]) })).rejects.toThrow(/2 rows but data.xs has 20/);
-      expect(tf.memory().numTensors - before).toBeLessThanOrEqual(2); // the two label tensors created inline above
-      tf.dispose([data.xs, data.ys]);
+      await expect(leastSquaresHead(model, { xs: data.xs, ys: twoLabels })).rejects.toThrow(/2 rows but data.xs has 20/);
+      expect(tf.memory().numTensors).toBe(before);
+      noDense.dispose();
+      tf.dispose([data.xs, data.ys, oneHot4, twoLabels]);
     });
   });
 }
