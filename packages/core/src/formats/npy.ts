@@ -70,8 +70,9 @@ export function decodeNpyData(data: Uint8Array, h: Pick<NpyHeader, 'dtype' | 'li
   const n = Math.floor(data.byteLength / h.itemSize);
   const le = h.littleEndian;
   if (le === HOST_LITTLE_ENDIAN && (h.dtype === 'f4' || h.dtype === 'f8' || h.dtype === 'i4')) {
-    // Same byte order as the host: one memcpy instead of a DataView loop.
-    const bytes = data.slice(0, n * h.itemSize);
+    // Same byte order as the host: one memcpy instead of a DataView loop. Uint8Array's own slice (a copy with a
+    // fresh, aligned buffer): Node's Buffer.prototype.slice returns a view into the file's buffer instead.
+    const bytes = Uint8Array.prototype.slice.call(data, 0, n * h.itemSize);
     if (h.dtype === 'f4') return new Float32Array(bytes.buffer, 0, n);
     if (h.dtype === 'f8') return new Float64Array(bytes.buffer, 0, n);
     return new Int32Array(bytes.buffer, 0, n);
