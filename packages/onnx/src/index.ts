@@ -1,2 +1,11 @@
 /** @ncscope/onnx — Neural Collapse of ONNX checkpoints, and a fast onnxruntime product engine for the core. */
 export * from './engine/index.js';
+export { OnnxModel, type CandidateTensor, type ModelInspection, type OpenModelOptions, type TensorInfo } from './model/onnx-model.js';
+export { findClassifier, requireClassifier, type LinearClassifier } from './model/classifier.js';
+export { GraphIndex, type Dim } from './model/graph-index.js';
+export { decodeTensor, type ConstTensor } from './model/tensor-data.js';
+export { FeatureExtractor, type ExtractorOptions, type FeatureBatch, type FeatureBlock, type PoolMode } from './run/extractor.js';
+export { arrayInput, type InputArray, type InputData } from './run/input.js';
+export { analyzeModel, DEFAULT_CACHE_LIMIT, type AnalyzeModelOptions, type ModelAnalysis, type ModelProgress, type TensorAnalysis } from './run/analyze-model.js';
+export { DataType, dataTypeName, decodeModel, encodeModel, onnxRoot, onnxType, toInt, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto/onnx.js';
+export { modelProto, nodeProto, tensorProto, valueInfoProto, type AttributeValue } from './proto/build.js';

@@ -1,0 +1,209 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { NcInputError } from '@ncscope/core';
+import { dataTypeName, decodeModel, defaultOpset, encodeModel, isFloatType, onnxType, type ModelProto, type ValueInfoProto } from '../proto/onnx.js';
+import { findClassifier, requireClassifier, type LinearClassifier } from './classifier.js';
+import { GraphIndex, type Dim } from './graph-index.js';
+import { isExternal } from './tensor-data.js';
+
+/** A graph value as `inspect` describes it. */
+export interface TensorInfo {
+  name: string;
+  /** Element type name ("float32", "int64", …) — declared or derived from node semantics. */
+  type: string;
+  /** Declared shape, when the model states one: sizes, symbolic names (dynamic), undefined where unknown. */
+  shape?: Dim[];
+}
+
+/** A value that could serve as features: a float output of a node that depends on the inputs. */
+export interface CandidateTensor extends TensorInfo {
+  /** The producing node's op type and name. */
+  op: string;
+  node: string;
+  /** Feature dimension D per sample (product of the non-batch dims) when the shape is fully known. */
+  D?: number;
+}
+
+/** What `ncscope onnx inspect` prints. */
+export interface ModelInspection {
+  source: string;
+  producer: string;
+  irVersion: number;
+  opset: number;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  candidates: CandidateTensor[];
+  /** The default feature tensor and classifier, or why none was found. */
+  classifier?: Omit<LinearClassifier, 'weights' | 'bias'>;
+  noClassifierReasons?: string[];
+  /** Names of initializers whose data lives in external files. */
+  externalData: string[];
+}
+
+/** Options of {@link OnnxModel.open}. */
+export interface OpenModelOptions {
+  /** Display name for messages when opening bytes (default "model"). */
+  name?: string;
+  /** Directory holding external data files when opening bytes (default: the model file's directory). */
+  baseDir?: string;
+}
+
+/**
+ * An ONNX model held as its decoded ModelProto: find the classifier, list candidate feature tensors, and write
+ * edited copies that expose chosen values as graph outputs. Sessions are made by {@link FeatureExtractor}.
+ */
+export class OnnxModel {
+  readonly graph: GraphIndex;
+  private classifierCache?: { classifier?: LinearClassifier; reasons: string[] };
+
+  private constructor(readonly proto: ModelProto, readonly bytes: Uint8Array, readonly source: string, readonly baseDir: string | undefined) {
+    this.graph = new GraphIndex(proto.graph!, { source, baseDir });
+  }
+
+  /**
+   * Opens a model from a file path or from its bytes. Corrupt or truncated files, and files that are not ONNX,
+   * give NcInputError BAD_MODEL. Models whose weights live in external data files (required above 2 GB) are
+   * supported when opened from a path (or with `baseDir`): the files next to the model are read for the classifier
+   * weights and onnxruntime is pointed at that directory.
+   */
+  static open(model: string | Uint8Array, options: OpenModelOptions = {}): OnnxModel {
+    if (typeof model === 'string') {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(model);
+      } catch (e) {
+        throw new NcInputError('BAD_MODEL', `${model}: cannot read the model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { source: model });
+      }
+      return new OnnxModel(decodeModel(bytes, model), bytes, model, options.baseDir ?? dirname(resolve(model)));
+    }
+    const name = options.name ?? 'model';
+    return new OnnxModel(decodeModel(model, name), model, name, options.baseDir);
+  }
+
+  /** File name for messages. */
+  get name(): string {
+    return basename(this.source);
+  }
+
+  /** Initializers stored in external files. */
+  get externalData(): string[] {
+    return this.proto.graph!.initializer.filter(isExternal).map((t) => t.name);
+  }
+
+  /** The graph inputs a caller feeds (inputs that are not initializers), with types and declared shapes. */
+  get inputs(): TensorInfo[] {
+    return this.graph.feedInputs.map((v) => this.info(v.name));
+  }
+
+  get outputs(): TensorInfo[] {
+    return this.proto.graph!.output.map((v) => this.info(v.name));
+  }
+
+  private info(name: string): TensorInfo {
+    return { name, type: dataTypeName(this.graph.elemType(name)), shape: this.graph.shape(name) };
+  }
+
+  /** The final linear classifier, or undefined with the reasons none was found. */
+  findClassifier(): { classifier?: LinearClassifier; reasons: string[] } {
+    this.classifierCache ??= findClassifier(this.graph);
+    return this.classifierCache;
+  }
+
+  /** The final linear classifier, or NcInputError NO_CLASSIFIER telling how to name a tensor instead. */
+  classifier(): LinearClassifier {
+    const found = this.findClassifier();
+    return found.classifier ?? requireClassifier(this.graph);
+  }
+
+  /** Float values produced by nodes that depend on the inputs: what `tensors` may name. In graph order. */
+  candidates(): CandidateTensor[] {
+    const dynamic = new Set(this.graph.feedInputs.map((v) => v.name));
+    const out: CandidateTensor[] = [];
+    for (const node of this.proto.graph!.node) {
+      if (!node.input.some((i) => dynamic.has(i))) continue;
+      for (const o of node.output) {
+        if (!o) continue;
+        dynamic.add(o);
+        const t = this.graph.elemType(o);
+        if (!isFloatType(t)) continue;
+        const shape = this.graph.shape(o);
+        const rest = shape?.slice(1);
+        const D = rest && rest.every((d) => typeof d === 'number') ? (rest as number[]).reduce((a, b) => a * b, 1) : undefined;
+        out.push({ name: o, type: dataTypeName(t), shape, op: node.opType, node: node.name, D });
+      }
+    }
+    return out;
+  }
+
+  /** Inputs, outputs, candidate feature tensors and the default classifier. */
+  inspect(): ModelInspection {
+    const found = this.findClassifier();
+    let classifier: ModelInspection['classifier'];
+    if (found.classifier) {
+      const { weights: _w, bias: _b, ...rest } = found.classifier;
+      classifier = rest;
+    }
+    return {
+      source: this.source,
+      producer: [this.proto.producerName, this.proto.producerVersion].filter(Boolean).join(' '),
+      irVersion: Number(this.proto.irVersion),
+      opset: defaultOpset(this.proto),
+      inputs: this.inputs,
+      outputs: this.outputs,
+      candidates: this.candidates(),
+      classifier,
+      noClassifierReasons: found.classifier ? undefined : found.reasons,
+      externalData: this.externalData,
+    };
+  }
+
+  /**
+   * Checks that each name is a per-sample float value of the graph; UNKNOWN_TENSOR otherwise (with the closest
+   * names), BAD_OPTION for constants, graph inputs and non-float values.
+   */
+  checkTensors(names: readonly string[]): void {
+    if (names.length === 0) throw new NcInputError('BAD_OPTION', `${this.source}: no feature tensor named`);
+    for (const name of names) {
+      if (this.graph.initializers.has(name)) {
+        throw new NcInputError('BAD_OPTION', `${this.source}: "${name}" is an initializer (a constant), not a per-sample tensor`, { source: this.source });
+      }
+      if (!this.graph.producer.has(name)) {
+        if (this.graph.feedInputs.some((v) => v.name === name)) {
+          throw new NcInputError('BAD_OPTION', `${this.source}: "${name}" is a graph input; name a value computed by the model`, { source: this.source });
+        }
+        const near = this.candidates().map((c) => c.name).filter((c) => c.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(c.toLowerCase())).slice(0, 5);
+        throw new NcInputError(
+          'UNKNOWN_TENSOR',
+          `${this.source}: no tensor named "${name}"${near.length ? ` (similar: ${near.join(', ')})` : ''}; \`ncscope onnx inspect ${this.source}\` lists the candidates`,
+          { source: this.source },
+        );
+      }
+      const t = this.graph.elemType(name);
+      if (!isFloatType(t)) {
+        throw new NcInputError('BAD_OPTION', `${this.source}: tensor "${name}" holds ${dataTypeName(t)} values; features must be float`, { source: this.source });
+      }
+    }
+  }
+
+  /**
+   * Serialized copy of the model whose graph outputs are exactly `names` (each with its element type; shapes
+   * are declared when known, else left out — onnxruntime fetches only graph outputs, and needs their type).
+   * The original outputs are dropped so that onnxruntime need not compute what follows the features.
+   */
+  withOutputs(names: readonly string[]): Uint8Array {
+    this.checkTensors(names);
+    const outputs: ValueInfoProto[] = names.map((name) => {
+      const declared = this.graph.declared.get(name);
+      if (declared?.type?.tensorType?.elemType) return declared;
+      return onnxType('ValueInfoProto').fromObject({ name, type: { tensorType: { elemType: this.graph.elemType(name) } } }) as unknown as ValueInfoProto;
+    });
+    const g = this.proto.graph!;
+    const original = g.output;
+    try {
+      g.output = outputs;
+      return encodeModel(this.proto);
+    } finally {
+      g.output = original;
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import {
+  MeansAccumulator,
+  NcInputError,
+  SpreadAccumulator,
+  computeReport,
+  type Classifier,
+  type ConventionOptions,
+  type LabelArray,
+  type MeansStatistics,
+  type NcReport,
+  type ProductEngine,
+  type SpreadStatistics,
+} from '@ncscope/core';
+import { OnnxModel } from '../model/onnx-model.js';
+import type { LinearClassifier } from '../model/classifier.js';
+import { FeatureExtractor, type ExtractorOptions, type FeatureBatch } from './extractor.js';
+import type { InputArray } from './input.js';
+
+/** Default bound on cached features (bytes) before the second pass re-runs inference instead: 1 GiB. */
+export const DEFAULT_CACHE_LIMIT = 1 << 30;
+
+/** Progress of {@link analyzeModel}: pass 1 (inference + means) and pass 2 (spread; inference again if not cached). */
+export interface ModelProgress {
+  phase: 'means' | 'spread';
+  batch: number;
+  batches: number;
+  rows: number;
+  /** Whether pass 2 reads cached features (true) or re-runs the model (false); known after the first batch. */
+  cached: boolean;
+}
+
+/** Options of {@link analyzeModel}. Conventions (preset, globalMean, …) go to the core's report. */
+export interface AnalyzeModelOptions extends ExtractorOptions, ConventionOptions {
+  /** One label per input row, 0 … K−1. */
+  labels: LabelArray;
+  /** Number of classes; default the classifier's row count, else the largest label + 1. */
+  K?: number;
+  /**
+   * The classifier (W, b) behind NC2 (weights), NC3, NC4 and accuracy: 'auto' (default) uses the model's final
+   * linear classifier for its input tensor; 'none' uses none; or give W, b per tensor name.
+   */
+  classifier?: 'auto' | 'none' | Record<string, Classifier>;
+  /** Product engine for the spread phase (default: core's portable JS engine). */
+  engine?: ProductEngine;
+  /** Cache features for the second pass up to this many bytes (all tensors together); above it, run the model again. */
+  cacheLimitBytes?: number;
+  onProgress?: (p: ModelProgress) => void;
+}
+
+/** The NC analysis of one tensor. */
+export interface TensorAnalysis {
+  tensor: string;
+  N: number;
+  D: number;
+  K: number;
+  /** The classifier used, with where it came from; undefined when none applies. */
+  classifier?: { K: number; D: number; weightsFrom: string; biasFrom?: string; kind: string };
+  report: NcReport;
+  means: MeansStatistics;
+  spread: SpreadStatistics;
+}
+
+/** The result of {@link analyzeModel}. */
+export interface ModelAnalysis {
+  model: string;
+  tensors: TensorAnalysis[];
+  /** The default classifier found in the graph (if any). */
+  foundClassifier?: LinearClassifier;
+  /** Whether pass 2 used cached features (else it re-ran inference). */
+  cached: boolean;
+  /** Runs of onnxruntime, and seconds spent in inference and in total. */
+  runs: number;
+  inferenceSeconds: number;
+  seconds: number;
+}
+
+function labelsSlice(labels: LabelArray, start: number, rows: number): LabelArray {
+  return Array.isArray(labels) ? labels.slice(start, start + rows) : (labels as Exclude<LabelArray, number[]>).subarray(start, start + rows);
+}
+
+/**
+ * Neural Collapse of one model on one probe set: runs the model over the input batches, streams the chosen
+ * tensors (default: the input of the final linear classifier, with that classifier's W and b) into the core's
+ * two-phase statistics, and returns one report per tensor.
+ *
+ * Two passes are needed (class means first, then spread around them). Pass 2 replays the features cached in
+ * pass 1 when they fit in `cacheLimitBytes` (N·ΣD·4 bytes for float32; 1 GiB by default, e.g. 50,000 samples ×
+ * 2,048 dims = 410 MB), because inference usually costs far more than the statistics; above the limit it runs
+ * the model again, so memory stays O(batch · D + K · D) whatever N is.
+ */
+export async function analyzeModel(model: OnnxModel | string | Uint8Array, input: InputArray, options: AnalyzeModelOptions): Promise<ModelAnalysis> {
+  const t0 = performance.now();
+  const m = model instanceof OnnxModel ? model : OnnxModel.open(model);
+  const N = input.shape[0];
+  const source = input.source ?? 'inputs';
+  if (options.labels.length !== N) {
+    throw new NcInputError('SHAPE', `${source} has ${N} samples but the labels have ${options.labels.length}; they must match row for row`, { source });
+  }
+  if (N === 0) throw new NcInputError('NO_DATA', `${source} has no samples`, { source });
+  const classifierMode = options.classifier ?? 'auto';
+  const found = classifierMode === 'auto' ? m.findClassifier().classifier : undefined;
+  const tensors = options.tensors && options.tensors.length > 0 ? [...options.tensors] : [m.classifier().featureTensor];
+  m.checkTensors(tensors);
+  const classifierOf = (tensor: string): { c: Classifier; info: TensorAnalysis['classifier'] } | undefined => {
+    if (classifierMode === 'none') return undefined;
+    if (classifierMode === 'auto') {
+      if (!found || found.featureTensor !== tensor) return undefined;
+      return { c: { weights: found.weights, bias: found.bias }, info: { K: found.K, D: found.D, weightsFrom: found.weightsFrom, biasFrom: found.biasFrom, kind: found.kind } };
+    }
+    const c = classifierMode[tensor];
+    if (!c) return undefined;
+    const K = c.bias?.length ?? 0;
+    return { c, info: { K, D: K ? c.weights.length / K : 0, weightsFrom: 'given', biasFrom: c.bias ? 'given' : undefined, kind: 'given' } };
+  };
+  const classifiers = tensors.map(classifierOf);
+  const K = options.K ?? classifiers.find((c) => c)?.info?.K ?? found?.K;
+
+  const extractor = await FeatureExtractor.create(m, { ...options, tensors });
+  let runs = 0;
+  let inferenceMs = 0;
+  try {
+    const batches = extractor.batchCount(N);
+    const limit = options.cacheLimitBytes ?? DEFAULT_CACHE_LIMIT;
+    let cache: FeatureBatch[] | undefined = [];
+    let cached = true;
+    const means = tensors.map(() => new MeansAccumulator({ K }));
+    const timed = async function* (): AsyncGenerator<FeatureBatch> {
+      const it = extractor.run(input);
+      for (;;) {
+        const s = performance.now();
+        const r = await it.next();
+        inferenceMs += performance.now() - s;
+        if (r.done) return;
+        runs++;
+        yield r.value;
+      }
+    };
+
+    // Pass 1: inference, class counts and sums.
+    let rows = 0;
+    for await (const b of timed()) {
+      if (b.index === 0) {
+        const bytes = b.features.reduce((s, f) => s + N * f.D * f.data.BYTES_PER_ELEMENT, 0);
+        cached = bytes <= limit;
+        if (!cached) cache = undefined;
+      }
+      const labels = labelsSlice(options.labels, b.start, b.rows);
+      b.features.forEach((f, t) => {
+        try {
+          means[t].add({ features: f.data, labels });
+        } catch (e) {
+          throw relocate(e, tensors[t], b);
+        }
+      });
+      cache?.push(b);
+      rows += b.rows;
+      options.onProgress?.({ phase: 'means', batch: b.index + 1, batches, rows, cached });
+    }
+
+    // Classifier shapes against the features.
+    tensors.forEach((name, t) => {
+      const c = classifiers[t];
+      const D = means[t].statistics.D;
+      if (c && c.c.weights.length % D !== 0) {
+        throw new NcInputError('SHAPE', `${m.source}: tensor "${name}" has D = ${D} features but its classifier W has ${c.c.weights.length} values (not K × ${D})`, { source: m.source });
+      }
+      if (c) means[t].withK(c.c.weights.length / D);
+    });
+
+    // Pass 2: spread around the means (cached features, or inference again).
+    const spread = tensors.map((_, t) => new SpreadAccumulator(means[t].statistics, { classifier: classifiers[t]?.c, engine: options.engine }));
+    rows = 0;
+    const second: AsyncIterable<FeatureBatch> | Iterable<FeatureBatch> = cache ?? timed();
+    for await (const b of second) {
+      const labels = labelsSlice(options.labels, b.start, b.rows);
+      for (let t = 0; t < tensors.length; t++) {
+        try {
+          await spread[t].add({ features: b.features[t].data, labels });
+        } catch (e) {
+          throw relocate(e, tensors[t], b);
+        }
+      }
+      rows += b.rows;
+      options.onProgress?.({ phase: 'spread', batch: b.index + 1, batches, rows, cached });
+    }
+
+    const results: TensorAnalysis[] = tensors.map((tensor, t) => {
+      const report = computeReport(means[t].statistics, spread[t].statistics, { ...options, classifier: classifiers[t]?.c });
+      return { tensor, N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics };
+    });
+    return { model: m.source, tensors: results, foundClassifier: found, cached, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await extractor.release();
+  }
+}
+
+/** Re-labels a core error from "batch i" of the accumulator to the tensor and input rows it came from. */
+function relocate(e: unknown, tensor: string, b: FeatureBatch): unknown {
+  if (!(e instanceof NcInputError)) return e;
+  const row = e.where.row !== undefined ? b.start + e.where.row : undefined;
+  const err = new NcInputError(e.code, `tensor "${tensor}", input rows ${b.start}..${b.start + b.rows - 1}: ${e.message}`, { ...e.where, batch: b.index, row });
+  return err;
+}
