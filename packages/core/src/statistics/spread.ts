@@ -5,6 +5,7 @@ import { jsSpreadChunk } from './spread-kernel.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
 import { fingerprint } from './fingerprint.js';
 import { classMeans, type MeansStatistics } from './means.js';
+import { multiplyTransposed } from '../linalg/dense.js';
 
 /**
  * Phase 2 sufficient statistics, given the phase-1 class means μ_k. All entries are sums over samples, so
@@ -69,30 +70,29 @@ export function spreadReference(means: MeansStatistics, classifier?: Classifier)
   for (let t = 0; t < D; t++) shift[t] /= nPresent;
   const shiftedMeans = new Float64Array(K * D);
   for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shiftedMeans[k * D + t] = mu[k * D + t] - shift[t];
+  // ‖μ_a − μ_b‖² directly (not from a Gram matrix: no cancellation when two means are close).
   const pairDistSq = new Float64Array(K * K);
   for (let a = 0; a < K; a++)
     for (let b = a + 1; b < K; b++) {
       let s = 0;
-      for (let t = 0; t < D; t++) s += (shiftedMeans[a * D + t] - shiftedMeans[b * D + t]) ** 2;
+      const ra = a * D;
+      const rb = b * D;
+      for (let t = 0; t < D; t++) {
+        const diff = shiftedMeans[ra + t] - shiftedMeans[rb + t];
+        s += diff * diff;
+      }
       pairDistSq[a * K + b] = pairDistSq[b * K + a] = s;
     }
   const ref: SpreadReference = { K, D, means: mu, present, shift, shiftedMeans, pairDistSq, meansFingerprint: fingerprint(means.counts, means.sums) };
   if (classifier) {
     checkClassifier(classifier, K, D);
-    const W = classifier.weights;
+    // offNoBias[y, k] = w_k · μ_y, i.e. (M Wᵀ)[y, k]; add b_k for the biased form.
+    const offNoBias = multiplyTransposed(mu, classifier.weights, K, K, D);
     const b = classifier.bias;
-    const off = new Float64Array(K * K);
-    const offNoBias = new Float64Array(K * K);
-    for (let y = 0; y < K; y++)
-      for (let k = 0; k < K; k++) {
-        let s = 0;
-        for (let t = 0; t < D; t++) s += W[k * D + t] * mu[y * D + t];
-        offNoBias[y * K + k] = s;
-        off[y * K + k] = s + (b ? b[k] : 0);
-      }
+    const off = Float64Array.from(offNoBias, (v, i) => v + (b ? b[i % K] : 0));
     ref.classifierOffset = off;
     ref.classifierOffsetNoBias = offNoBias;
-    ref.classifierFingerprint = fingerprint(W, b ?? []);
+    ref.classifierFingerprint = fingerprint(classifier.weights, b ?? []);
   }
   return ref;
 }

@@ -29,15 +29,17 @@ function field(no: number, payload: number | Uint8Array | string): number[] {
 
 const message = (...fields: number[][]) => Uint8Array.from(fields.flat());
 
-/** Node attribute values: an integer (INT) or a list of integers (INTS). */
-export type AttributeValue = number | number[];
+/** Node attribute values: an integer (INT), a list of integers (INTS) or a string (STRING). */
+export type AttributeValue = number | number[] | string;
 
 /** NodeProto { input*, output*, name, op_type, attribute* }. */
 export function node(opType: string, inputs: string[], outputs: string[], attributes: Record<string, AttributeValue> = {}): Uint8Array {
   const attrs = Object.entries(attributes).map(([name, v]) =>
     field(5, Array.isArray(v)
       ? message(field(1, name), ...v.map((x) => field(8, x)), field(20, 7))
-      : message(field(1, name), field(3, v), field(20, 2))),
+      : typeof v === 'string'
+        ? message(field(1, name), field(4, v), field(20, 3))
+        : message(field(1, name), field(3, v), field(20, 2))),
   );
   return message(...inputs.map((i) => field(1, i)), ...outputs.map((o) => field(2, o)), field(3, `${opType}_${outputs[0]}`), field(4, opType), ...attrs);
 }
@@ -49,7 +51,7 @@ export function tensorValue(name: string, elemType: number, dims: (string | numb
   return message(field(1, name), field(2, message(field(1, tensorType))));
 }
 
-/** ModelProto (IR version 8, default-domain opset 13) around one graph. */
+/** ModelProto (IR version 8, default-domain opset 16) around one graph. */
 export function model(name: string, nodes: Uint8Array[], inputs: Uint8Array[], outputs: Uint8Array[]): Uint8Array {
   const graph = message(
     ...nodes.map((n) => field(1, n)),
@@ -57,5 +59,5 @@ export function model(name: string, nodes: Uint8Array[], inputs: Uint8Array[], o
     ...inputs.map((i) => field(11, i)),
     ...outputs.map((o) => field(12, o)),
   );
-  return message(field(1, 8), field(2, 'ncscope'), field(7, graph), field(8, message(field(1, ''), field(2, 13))));
+  return message(field(1, 8), field(2, 'ncscope'), field(7, graph), field(8, message(field(1, ''), field(2, 16))));
 }

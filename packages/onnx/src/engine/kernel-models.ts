@@ -11,15 +11,16 @@ export function matmulModel(elemType: number): Uint8Array {
 }
 
 /**
- * Phase 1 for one chunk: S = Yᵀ · double(H), the K × D class sums accumulated in float64, where Yᵀ (K × n)
- * is the transposed one-hot label matrix built by the caller (ORT's CPU OneHot has no float64 output).
+ * Phase 1 for one chunk: the K × D class sums S[k] = Σ_{y_i = k} h_i, accumulated in float64 by a
+ * ScatterND with reduction "add" (opset 16) of the rows of double(H) into zeros(K × D) at indices y (n × 1).
+ * O(n · D) work, exact float64 accumulation.
  */
 export function classSumsModel(elemType: number): Uint8Array {
   const cast = elemType === ONNX_DOUBLE ? [] : [node('Cast', ['H'], ['Hd'], { to: ONNX_DOUBLE })];
   return model(
     'ncscope_class_sums',
-    [...cast, node('MatMul', ['Yt', elemType === ONNX_DOUBLE ? 'H' : 'Hd'], ['S'])],
-    [tensorValue('H', elemType, ['n', 'D']), tensorValue('Yt', ONNX_DOUBLE, ['K', 'n'])],
+    [...cast, node('ScatterND', ['Z', 'y2', elemType === ONNX_DOUBLE ? 'H' : 'Hd'], ['S'], { reduction: 'add' })],
+    [tensorValue('H', elemType, ['n', 'D']), tensorValue('y2', ONNX_INT64, ['n', 1]), tensorValue('Z', ONNX_DOUBLE, ['K', 'D'])],
     [tensorValue('S', ONNX_DOUBLE, ['K', 'D'])],
   );
 }

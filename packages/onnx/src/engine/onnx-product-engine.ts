@@ -58,11 +58,12 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
     async classSums({ features, labels, start, rows, D, K }: KernelChunk) {
       const p = precisionOf(features);
       const s = await session(`sums:${p}`, () => classSumsModel(elem(p)));
-      const Yt = new Float64Array(K * rows);
-      for (let i = 0; i < rows; i++) Yt[(labels[start + i] as number) * rows + i] = 1;
+      const y = new BigInt64Array(rows);
+      for (let i = 0; i < rows; i++) y[i] = BigInt(labels[start + i] as number);
       const out = await s.run({
         H: new ort.Tensor(p, features.subarray(start * D, (start + rows) * D), [rows, D]),
-        Yt: new ort.Tensor('float64', Yt, [K, rows]),
+        y2: new ort.Tensor('int64', y, [rows, 1]),
+        Z: new ort.Tensor('float64', new Float64Array(K * D), [K, D]),
       });
       return out.S.data as Float64Array;
     },
