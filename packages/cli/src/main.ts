@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { NcInputError } from '@ncscope/core';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerStats } from './commands/stats.js';
 import { registerReport } from './commands/report.js';
 import { CliError } from './errors.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`ncscope: ${text.trimEnd().replace(/\n+/g, ' ')}\n`) })
     .exitOverride();
   registerAnalyze(program);
+  registerStats(program);
   registerReport(program);
   return program;
 }

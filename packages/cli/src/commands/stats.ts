@@ -1,0 +1,229 @@
+import { Option, type Command } from 'commander';
+import {
+  MeansAccumulator,
+  NcInputError,
+  SpreadAccumulator,
+  serializeStatistics,
+  type MeansStatistics,
+  type SpreadStatistics,
+  type StatisticsFile,
+} from '@ncscope/core';
+import { CliError } from '../errors.js';
+import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
+import { ReadClock } from '../io/read-clock.js';
+import { writeFileAtomic } from '../output/atomic-write.js';
+import { createProgress } from '../output/progress.js';
+import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+
+/**
+ * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
+ *
+ *   ncscope stats means  --features a.npy --labels ya.npy --classes K -o means-a.json     (per shard)
+ *   ncscope stats merge  means-a.json means-b.json -o means.json                          (sum the shards)
+ *   ncscope stats spread --means means.json --features a.npy --labels ya.npy [--weights W --bias b] -o spread-a.json
+ *   ncscope stats merge  spread-a.json spread-b.json -o stats.json
+ *   ncscope analyze --stats stats.json [--weights W --bias b]
+ *
+ * Every file is `ncscope.statistics/1` JSON (core's serializeStatistics); means shards merge by addition, spread
+ * shards only when computed against the same merged means (and classifier). Results equal one pass, to rounding.
+ */
+export function registerStats(program: Command): void {
+  const stats = program.command('stats').description('two-phase statistics of sharded data: means, merge, spread (then analyze --stats)');
+  const inputOptions = (c: Command) =>
+    c
+      .requiredOption('--features <file>', 'features of this shard, N × D (.npy, .npz, .safetensors)')
+      .requiredOption('--labels <file>', 'labels of this shard, N integers')
+      .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
+      .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
+      .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
+      .requiredOption('-o, --output <file>', 'statistics file to write (JSON, ncscope.statistics/1)');
+
+  inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
+    .option('--classes <K>', 'number of classes (fix it so every shard has the same K)', (v) => parsePositiveIntegerFlag(v, '--classes'))
+    .action(async (o: { features: string; labels: string; featuresKey?: string; labelsKey?: string; batchSize: number; output: string; classes?: number }) => {
+      process.stdout.write(await statsMeans(o));
+    });
+
+  stats
+    .command('merge')
+    .description('add statistics shards: all means-only, or all spread files computed against the same means')
+    .argument('<files...>', 'statistics files to merge')
+    .requiredOption('-o, --output <file>', 'merged statistics file to write')
+    .action(async (files: string[], o: { output: string }) => {
+      process.stdout.write(await statsMerge(files, o.output));
+    });
+
+  inputOptions(stats.command('spread').description('phase 2 of a shard against the merged means: within-class and NCC/classifier sums'))
+    .requiredOption('--means <file>', 'merged means statistics (from stats means + stats merge)')
+    .option('--weights <file>', 'classifier weights W, K × D')
+    .option('--bias <file>', 'classifier bias b, K entries')
+    .option('--weights-key <name>', 'array to read as weights in an .npz/.safetensors file')
+    .option('--bias-key <name>', 'array to read as bias in an .npz/.safetensors file')
+    .addOption(new Option('--engine <name>', 'product engine').choices(['auto', 'js', 'onnxruntime']).default('auto'))
+    .action(async (o: SpreadOptions) => {
+      process.stdout.write(await statsSpread(o));
+    });
+}
+
+function parsePositiveIntegerFlag(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`${flag}: expected a positive integer, got '${value}'`);
+  return n;
+}
+
+interface ShardOptions {
+  features: string;
+  labels: string;
+  featuresKey?: string;
+  labelsKey?: string;
+  batchSize: number;
+  output: string;
+}
+
+interface SpreadOptions extends ShardOptions {
+  means: string;
+  weights?: string;
+  bias?: string;
+  weightsKey?: string;
+  biasKey?: string;
+  engine: EngineChoice;
+}
+
+async function openShard(o: ShardOptions & { weights?: string; bias?: string; weightsKey?: string; biasKey?: string }): Promise<AnalyzeInputs> {
+  return openAnalyzeInputs({
+    features: o.features,
+    labels: o.labels,
+    featuresKey: o.featuresKey,
+    labelsKey: o.labelsKey,
+    weights: o.weights,
+    bias: o.bias,
+    weightsKey: o.weightsKey,
+    biasKey: o.biasKey,
+  });
+}
+
+/** `stats means`: phase 1 over one shard. Returns the summary line. */
+export async function statsMeans(o: ShardOptions & { classes?: number }): Promise<string> {
+  const inputs = await openShard(o);
+  const clock = new ReadClock();
+  const progress = createProgress(process.stderr.isTTY === true, inputs.N);
+  try {
+    const acc = new MeansAccumulator({ K: o.classes });
+    let rows = 0;
+    try {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
+        await acc.addAsync(batch);
+        rows += batch.labels.length;
+        progress.update('means', rows);
+      }
+    } catch (e) {
+      throw locateError(e, inputs, o.batchSize);
+    }
+    const means = acc.statistics;
+    await writeFileAtomic(o.output, serializeStatistics({ means }));
+    return `${o.output}: means of ${inputs.N} samples, K = ${means.K}, D = ${means.D}\n`;
+  } finally {
+    progress.stop();
+    await inputs.close();
+  }
+}
+
+/** `stats spread`: phase 2 over one shard against merged means. Returns the summary line. */
+export async function statsSpread(o: SpreadOptions): Promise<string> {
+  const file = await readStatisticsFile(o.means);
+  const means = file.means;
+  const inputs = await openShard(o);
+  const clock = new ReadClock();
+  const progress = createProgress(process.stderr.isTTY === true, inputs.N);
+  let engine;
+  try {
+    if (inputs.D !== means.D) throw new CliError(`${inputs.features.tensor.where}: features have D = ${inputs.D} but ${o.means} has D = ${means.D}`);
+    if (inputs.K !== undefined && inputs.K !== means.K) throw new CliError(`${inputs.weights!.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}`);
+    const classifier = await readClassifier(inputs, clock);
+    engine = (await selectEngine(o.engine, productWork(inputs.N, inputs.D, means.K, classifier !== undefined))).engine;
+    const acc = new SpreadAccumulator(means, { classifier, engine });
+    let rows = 0;
+    try {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
+        await acc.add(batch);
+        rows += batch.labels.length;
+        progress.update('spread', rows);
+      }
+    } catch (e) {
+      throw locateError(e, inputs, o.batchSize);
+    }
+    await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics }));
+    return `${o.output}: spread of ${inputs.N} samples against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
+  } finally {
+    progress.stop();
+    await inputs.close();
+    if (engine) await disposeEngine(engine);
+  }
+}
+
+/**
+ * `stats merge`: means-only files add their counts and sums (K grows to the largest); spread files must share
+ * the same means (fingerprint) and classifier, and add their spread sums. Mixing the two kinds is refused.
+ */
+export async function statsMerge(files: string[], output: string): Promise<string> {
+  const shards: { path: string; stats: StatisticsFile }[] = [];
+  for (const path of files) shards.push({ path, stats: await readStatisticsFile(path) });
+  const withSpread = shards.filter((s) => s.stats.spread);
+  if (withSpread.length > 0 && withSpread.length < shards.length) {
+    const odd = shards.find((s) => !s.stats.spread)!;
+    throw new CliError(`${odd.path}: holds only means while ${withSpread[0].path} holds spread statistics; merge means shards first, then spread shards`);
+  }
+  let merged: StatisticsFile;
+  if (withSpread.length === 0) {
+    const acc = new MeansAccumulator();
+    for (const s of shards) {
+      try {
+        acc.merge(s.stats.means);
+      } catch (e) {
+        if (e instanceof NcInputError) throw new CliError(`${s.path}: ${e.message}`);
+        throw e;
+      }
+    }
+    merged = { means: acc.statistics };
+  } else {
+    merged = { means: shards[0].stats.means, spread: mergeSpread(shards.map((s) => ({ path: s.path, spread: s.stats.spread!, means: s.stats.means }))) };
+  }
+  await writeFileAtomic(output, serializeStatistics(merged));
+  const N = merged.means.counts.reduce((a, b) => a + b, 0);
+  return `${output}: merged ${files.length} ${merged.spread ? 'spread' : 'means'} file${files.length > 1 ? 's' : ''}, ${N} samples, K = ${merged.means.K}, D = ${merged.means.D}\n`;
+}
+
+/** Adds spread shards that share means and classifier (the same rule as core's SpreadAccumulator.merge). */
+function mergeSpread(shards: { path: string; spread: SpreadStatistics; means: MeansStatistics }[]): SpreadStatistics {
+  const first = shards[0];
+  const { K, D } = first.spread;
+  const add = (a: Float64Array, b: ArrayLike<number>) => {
+    for (let i = 0; i < a.length; i++) a[i] += b[i];
+  };
+  const counts = Float64Array.from(first.spread.counts);
+  const withinSS = Float64Array.from(first.spread.withinSS);
+  const projectedScatter = Float64Array.from(first.spread.projectedScatter);
+  const nccConfusion = Float64Array.from(first.spread.nccConfusion);
+  const classifierConfusion = first.spread.classifierConfusion ? Float64Array.from(first.spread.classifierConfusion) : undefined;
+  let mismatch = first.spread.nccClassifierMismatch;
+  let mismatchNoBias = first.spread.nccClassifierMismatchNoBias;
+  for (const s of shards.slice(1)) {
+    const t = s.spread;
+    if (t.meansFingerprint !== first.spread.meansFingerprint || t.K !== K || t.D !== D) {
+      throw new CliError(`${s.path}: computed against different class means than ${first.path}; run every spread shard against the same merged means`);
+    }
+    if (t.classifierFingerprint !== first.spread.classifierFingerprint) {
+      throw new CliError(`${s.path}: computed with a different classifier (or none) than ${first.path}`);
+    }
+    add(counts, t.counts);
+    add(withinSS, t.withinSS);
+    add(projectedScatter, t.projectedScatter);
+    add(nccConfusion, t.nccConfusion);
+    if (classifierConfusion && t.classifierConfusion) add(classifierConfusion, t.classifierConfusion);
+    if (mismatch !== undefined) mismatch += t.nccClassifierMismatch ?? 0;
+    if (mismatchNoBias !== undefined) mismatchNoBias += t.nccClassifierMismatchNoBias ?? 0;
+  }
+  const out: SpreadStatistics = { ...first.spread, counts, withinSS, projectedScatter, nccConfusion };
+  if (!classifierConfusion) return out;
+  return { ...out, classifierConfusion, nccClassifierMismatch: mismatch, nccClassifierMismatchNoBias: mismatchNoBias };
+}
