@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { NcInputError } from '@ncscope/core';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerHead } from './commands/head.js';
 import { registerStats } from './commands/stats.js';
 import { registerReport } from './commands/report.js';
 import { CliError } from './errors.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`ncscope: ${text.trimEnd().replace(/\n+/g, ' ')}\n`) })
     .exitOverride();
   registerAnalyze(program);
+  registerHead(program);
   registerStats(program);
   registerReport(program);
   return program;

@@ -1,0 +1,119 @@
+import type { Command } from 'commander';
+import { ScatterAccumulator, centralPath, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
+import { resolve } from 'node:path';
+import { CliError } from '../errors.js';
+import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
+import { encodeNpy, writeFilesAtomic } from '../io/npy-write.js';
+import { ReadClock } from '../io/read-clock.js';
+
+/** Options of `ncscope head` as commander parses them. */
+export interface HeadCommandOptions {
+  features?: string;
+  labels?: string;
+  featuresKey?: string;
+  labelsKey?: string;
+  lambda: number;
+  classes?: number;
+  labelSmoothing?: number;
+  outWeights?: string;
+  outBias?: string;
+  batchSize: number;
+  json?: boolean;
+}
+
+/** Registers `ncscope head` on the program. */
+export function registerHead(program: Command): void {
+  program
+    .command('head')
+    .description('Least-squares classifier of features on disk: writes W (K × D, PyTorch nn.Linear.weight layout) and b (K) as float32 .npy')
+    .option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)')
+    .option('--labels <file>', 'class labels, N integers in 0..K−1')
+    .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
+    .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
+    .option('--lambda <value>', 'ridge λ on W and b (the fit minimises (1/2N)Σ‖Wh+b−e_y‖² + (λ/2)(‖W‖²+‖b‖²))', parseLambda, 1e-3)
+    .option('--classes <K>', 'number of classes (default: largest label + 1)', (v) => parseInteger(v, '--classes'))
+    .option('--label-smoothing <eps>', 'fit smoothed targets (1−ε)e_y + ε/K instead of one-hot', parseSmoothing)
+    .option('--out-weights <file>', 'where to write W, K × D float32 .npy')
+    .option('--out-bias <file>', 'where to write b, K float32 .npy')
+    .option('--batch-size <rows>', 'rows read from disk per batch', (v) => parseInteger(v, '--batch-size'), 8192)
+    .option('--json', 'print a JSON summary on stdout instead of text')
+    .action(async (options: HeadCommandOptions) => {
+      process.stdout.write(await runHead(options));
+    });
+}
+
+/**
+ * Streams the features once into single-pass scatter statistics (float64; O(D²) memory), solves the ridge LS
+ * classifier by Cholesky, and writes W and b atomically (both files appear, or neither). Returns the stdout text.
+ */
+export async function runHead(options: HeadCommandOptions): Promise<string> {
+  if (options.features === undefined) throw new CliError('--features <file> is required');
+  if (options.labels === undefined) throw new CliError('--labels <file> is required');
+  if (options.outWeights === undefined) throw new CliError('--out-weights <file> is required (and --out-bias <file> for the bias)');
+  const outs = [options.outWeights, options.outBias].filter((p): p is string => p !== undefined).map((p) => resolve(p));
+  for (const p of outs) {
+    if ([options.features, options.labels].some((i) => resolve(i) === p)) throw new CliError(`${p}: output would overwrite an input file`);
+  }
+  if (outs.length === 2 && outs[0] === outs[1]) throw new CliError(`${options.outWeights}: --out-weights and --out-bias name the same file`);
+  const started = performance.now();
+  const inputs = await openAnalyzeInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
+  const clock = new ReadClock();
+  let acc: ScatterAccumulator;
+  try {
+    acc = new ScatterAccumulator({ D: inputs.D });
+    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
+  } finally {
+    await inputs.close();
+  }
+  const K0 = acc.statistics.K;
+  if (options.classes !== undefined) {
+    if (options.classes < K0) throw new CliError(`--classes ${options.classes}: the labels go up to ${K0 - 1}`);
+    acc.withK(options.classes);
+  }
+  const stats = acc.statistics;
+  const { K, D } = stats;
+  const N = stats.counts.reduce((a, b) => a + b, 0);
+  const targets = options.labelSmoothing !== undefined ? labelSmoothingTargets(K, options.labelSmoothing) : undefined;
+  const ls = leastSquaresClassifier(stats, { lambda: options.lambda, targets });
+  const split = centralPath(stats, ls, { lambda: options.lambda, targets });
+  const files = [{ path: options.outWeights, bytes: encodeNpy(Float32Array.from(ls.weights), [K, D]) }];
+  if (options.outBias !== undefined) files.push({ path: options.outBias, bytes: encodeNpy(Float32Array.from(ls.bias), [K]) });
+  await writeFilesAtomic(files);
+  const seconds = (performance.now() - started) / 1000;
+  const empty = Array.from(stats.counts).flatMap((n, k) => (n === 0 ? [k] : []));
+  const summary = {
+    N, D, K, lambda: options.lambda, labelSmoothing: options.labelSmoothing ?? 0,
+    weights: options.outWeights, bias: options.outBias ?? null,
+    lossLS: split.lossLS, lNC1: split.lNC1, lNC23: split.lNC23, emptyClasses: empty, seconds,
+  };
+  if (options.json) return JSON.stringify(summary) + '\n';
+  const lines = [
+    `least-squares head: N = ${N}, D = ${D}, K = ${K}, λ = ${options.lambda}${options.labelSmoothing ? `, label smoothing ε = ${options.labelSmoothing}` : ''}`,
+    `  MSE loss of the LS classifier ${fmt(split.lossLS)} = L_NC1 ${fmt(split.lNC1)} + L_NC2/3 ${fmt(split.lNC23)}`,
+    `  wrote ${options.outWeights} (${K} × ${D} float32)${options.outBias ? ` and ${options.outBias} (${K} float32)` : ' (no --out-bias: bias not written)'} in ${seconds.toFixed(2)} s`,
+  ];
+  if (empty.length) lines.push(`  classes with no samples (rows are 0): ${empty.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+function fmt(x: number): string {
+  return x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(5) : x.toExponential(3);
+}
+
+function parseLambda(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0) throw new CliError(`--lambda: expected a number ≥ 0, got '${value}'`);
+  return x;
+}
+
+function parseSmoothing(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !(x >= 0 && x <= 1)) throw new CliError(`--label-smoothing: expected a number in [0, 1], got '${value}'`);
+  return x;
+}
+
+function parseInteger(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`${flag}: expected a positive integer, got '${value}'`);
+  return n;
+}
