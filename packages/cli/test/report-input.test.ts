@@ -97,7 +97,9 @@ describe('parseMeasurements', () => {
   it('accepts bare reports (schema ncscope.report/1), stepping them by their order, and a pretty-printed file', async () => {
     const features = Float64Array.from({ length: 12 }, (_, i) => (i % 3) + 0.1 * Math.sin(i));
     const { report } = await analyze([{ features, labels: Int32Array.from([0, 1, 2, 0, 1, 2]) }]);
-    const ms = parseMeasurements(`${JSON.stringify(report)}\n${JSON.stringify(report)}\n`, 'r.jsonl');
+    // The second line has the extra keys of `ncscope analyze --json`.
+    const analyzeJson = { ...report, engine: 'js', timing: { readSeconds: 0, computeSeconds: 0 }, inputs: {} };
+    const ms = parseMeasurements(`${JSON.stringify(report)}\n${JSON.stringify(analyzeJson)}\n`, 'r.jsonl');
     expect(ms.map((m) => [m.schema, m.step, m.K])).toEqual([['ncscope.measurement/1', 0, 3], ['ncscope.measurement/1', 1, 3]]);
     const pretty = parseMeasurements(JSON.stringify(toMeasurement(report, { step: 5 }), null, 2), 'p.json');
     expect(pretty.map((m) => m.step)).toEqual([5]);
@@ -182,7 +184,7 @@ describe('writeHtmlReport and ncscope report', () => {
     writeFileSync(small, good);
     const r = await cli('report', small, '-o', join(dir, 'no-such-dir', 'report.html'));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^ncscope: error: cannot write .*no-such-dir\/report\.html: ENOENT/);
+    expect(r.err).toMatch(/^ncscope: error: .*no-such-dir\/report\.html: cannot write \(directory does not exist\)\n$/);
     expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
     expect(readdirSync(dir)).toEqual(['small.jsonl']);
   });
@@ -191,9 +193,6 @@ describe('writeHtmlReport and ncscope report', () => {
     // The first three epochs of each fixture run, and epoch 3 of cross-entropy only.
     const lsLines = readFileSync(LS, 'utf8').trim().split('\n');
     const runs = [...runsFromMeasurements(parseMeasurements(ceLines.slice(0, 4).join('\n'), 'ce'), 'ce'), ...runsFromMeasurements(parseMeasurements(lsLines.slice(0, 3).join('\n'), 'ls'), 'ls')];
-    const { html } = await renderHtmlReport(runs, { step: 1 });
-    expect(html).toContain('Snapshot: cross-entropy at epoch 1</h2>');
-    expect(html).toContain('Snapshot: label-smoothing at epoch 1</h2>');
     const last = await renderHtmlReport(runs);
     expect(last.html).toContain('Snapshot: cross-entropy at epoch 3</h2>');
     expect(last.html).toContain('Snapshot: label-smoothing at epoch 2</h2>');

@@ -62,6 +62,8 @@ interface PlotSeen {
   axisTitles: string[];
   legendTitles: string[];
   legendLabels: string[];
+  subtitle: string;
+  axisLabels: string[];
   /** Drawn data marks by vega mark type (line, symbol, rect, rule, text), axes and legends excluded. */
   marks: Record<string, number>;
   /** Paths of line marks (one per run). */
@@ -117,6 +119,8 @@ describe('ncscope report in headless Chromium', () => {
             axisTitles: texts('g.role-axis-title text'),
             legendTitles: texts('g.role-legend-title text'),
             legendLabels: texts('g.role-legend-label text'),
+            subtitle: texts('g.role-title-subtitle text').join(' '),
+            axisLabels: texts('g.role-axis-label text'),
             marks,
             lines: f.querySelectorAll('g.mark-line.role-mark path').length,
             tableRows: [...f.querySelectorAll('details table tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
@@ -166,12 +170,15 @@ describe('ncscope report in headless Chromium', () => {
       expect(p.lines, id).toBe(2);
       expect(p.marks.symbol, id).toBe(points);
       expect(p.axisTitles, id).toContain('epoch');
-      expect(p.axisTitles.some((t) => t.startsWith(name)), `${id}: ${p.axisTitles.join(' | ')}`).toBe(true);
+      expect(p.axisTitles, id).toContain(name);
       expect(p.legendLabels, id).toEqual(['cross-entropy', 'label-smoothing']);
     }
-    // Collapse metrics that stay positive are drawn on a log axis; NC4 reaches exactly 0, so it is linear.
-    expect(seen.find((s) => s.id === 'trend-nc1')!.axisTitles).toContain('NC1 (log scale)');
-    expect(seen.find((s) => s.id === 'trend-nc4NccMismatch')!.axisTitles).toContain('NC4 mismatch');
+    // Collapse metrics that stay positive are drawn on a log axis (whole decades); NC4 reaches exactly 0: linear.
+    const nc1 = seen.find((s) => s.id === 'trend-nc1')!;
+    expect(nc1.axisTitles).toContain('NC1');
+    expect(nc1.subtitle).toBe('NC1 = Tr(Σ_W Σ_B⁺)/K · log scale');
+    expect(nc1.axisLabels).toEqual(expect.arrayContaining(['0.001', '0.01', '0.1', '1']));
+    expect(seen.find((s) => s.id === 'trend-nc4NccMismatch')!.subtitle).not.toContain('log');
   });
 
   browser('snapshot plots: K² heatmap cells, K bars, K labelled class means, titled by what they show', () => {

@@ -1,7 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { NcInputError } from '@ncscope/core';
 import { readRuns, writeHtmlReport } from '../html/index.js';
-import { CliError } from '../errors.js';
 
 interface ReportFlags {
   output: string;
@@ -30,17 +28,11 @@ export function registerReport(program: Command): void {
     .option('--step <n>', 'show the per-class snapshot at this step (default: each run\'s last measurement)', parseStep)
     .action(async (logs: string[], flags: ReportFlags) => {
       const runs = await readRuns(logs);
-      let written;
-      try {
-        written = await writeHtmlReport(runs, flags.output, {
-          title: flags.title,
-          step: flags.step,
-          command: ['ncscope report', ...logs, '-o', flags.output, ...(flags.title ? ['--title', JSON.stringify(flags.title)] : []), ...(flags.step !== undefined ? ['--step', String(flags.step)] : [])].join(' '),
-        });
-      } catch (e) {
-        if (e instanceof NcInputError || !(e as NodeJS.ErrnoException).code) throw e;
-        throw new CliError(`cannot write ${flags.output}: ${(e as Error).message}`);
-      }
+      const written = await writeHtmlReport(runs, flags.output, {
+        title: flags.title,
+        step: flags.step,
+        command: ['ncscope report', ...logs, '-o', flags.output, ...(flags.title ? ['--title', JSON.stringify(flags.title)] : []), ...(flags.step !== undefined ? ['--step', String(flags.step)] : [])].join(' '),
+      });
       const n = runs.reduce((s, r) => s + r.measurements.length, 0);
       process.stdout.write(`wrote ${written.path}: ${runs.length} run${runs.length > 1 ? 's' : ''}, ${n} measurement${n > 1 ? 's' : ''}, ${written.plots} plots, ${(written.bytes / 1024).toFixed(0)} KiB\n`);
     });

@@ -75,7 +75,7 @@ export interface TrendPoint {
 export function trendSpec(o: { title: string; subtitle: string; yTitle: string; xTitle: string; points: TrendPoint[]; runs: string[]; log: boolean }): TopLevelSpec {
   return {
     width: 330,
-    height: 190,
+    height: 200,
     title: { text: o.title, subtitle: o.subtitle },
     data: { values: o.points },
     mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 1.8, interpolate: 'linear' },
@@ -85,13 +85,26 @@ export function trendSpec(o: { title: string; subtitle: string; yTitle: string; 
         field: 'value',
         type: 'quantitative',
         title: o.yTitle,
-        scale: o.log ? { type: 'log' } : { zero: false },
+        scale: o.log ? { type: 'log', domain: decades(o.points.map((p) => p.value)), nice: false } : { zero: false, padding: 6 },
         axis: { format: o.log ? '~g' : '~r', labelOverlap: true },
       },
       color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null } },
       order: { field: 'step', type: 'quantitative' },
     },
   } as TopLevelSpec;
+}
+
+/**
+ * Whole decades around positive values, as papers draw log axes — except that a value within 1% of a decade
+ * (in log10) beyond a boundary does not add a whole empty decade (NC1 = 1.0002 keeps the axis ending at 1).
+ */
+export function decades(values: number[]): [number, number] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const a = Math.floor(Math.log10(lo) + 0.01);
+  let b = Math.ceil(Math.log10(hi) - 0.01);
+  if (b <= a) b = a + 1;
+  return [10 ** a, 10 ** b];
 }
 
 /** A K × K matrix as a heatmap on a fixed colour domain, with the values written in the cells when K is small. */

@@ -14,6 +14,8 @@ export interface MetricInfo {
 /** A block of trend plots. */
 export interface MetricGroup {
   id: string;
+  /** Name in the page's navigation bar. */
+  short: string;
   title: string;
   blurb: string;
   metrics: MetricInfo[];
@@ -23,6 +25,7 @@ export interface MetricGroup {
 export const METRIC_GROUPS: readonly MetricGroup[] = [
   {
     id: 'nc1',
+    short: 'NC1',
     title: 'NC1 — within-class variability collapse',
     blurb: 'Features of a class shrink to their class mean; all three fall towards 0.',
     metrics: [
@@ -33,6 +36,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = [
   },
   {
     id: 'nc2-means',
+    short: 'NC2 means',
     title: 'NC2 — class means approach a simplex ETF',
     blurb: 'Centred class means μ̃_k = μ_k − μ_G become equal in norm and maximally, equally separated.',
     metrics: [
@@ -44,6 +48,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = [
   },
   {
     id: 'nc2-classifier',
+    short: 'NC2 classifier',
     title: 'NC2 — classifier rows approach a simplex ETF',
     blurb: 'The same geometry for the rows w_k of the last layer.',
     metrics: [
@@ -55,6 +60,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = [
   },
   {
     id: 'nc3',
+    short: 'NC3',
     title: 'NC3 — self-duality of classifier and class means',
     blurb: 'The classifier rows align with the centred class means.',
     metrics: [
@@ -64,6 +70,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = [
   },
   {
     id: 'nc4',
+    short: 'NC4',
     title: 'NC4 — the classifier becomes nearest class centre',
     blurb: 'NC4 counts samples where the nearest class mean and the classifier disagree; accuracies on the probe set.',
     metrics: [
@@ -74,6 +81,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = [
   },
   {
     id: 'central-path',
+    short: 'central path',
     title: 'MSE central path (Han, Papyan & Donoho 2022)',
     blurb: 'The regularised MSE loss of the classifier split into its NC1, NC2/3 and off-central-path parts.',
     metrics: [

@@ -64,7 +64,7 @@ export async function renderHtmlReport(runs: readonly ReportRun[], options: Html
     const others = otherMetricKeys(withData.flatMap((r) => r.measurements.flatMap((m) => Object.keys(m.metrics))));
     const groups: MetricGroup[] = [...METRIC_GROUPS];
     if (others.length) {
-      groups.push({ id: 'other', title: 'Other metrics', blurb: 'Metrics in the logs that this version of the report does not describe.', metrics: others.map((key) => ({ key, name: key, formula: 'see @ncscope/core', note: 'from the measurement', log: true })) });
+      groups.push({ id: 'other', short: 'other', title: 'Other metrics', blurb: 'Metrics in the logs that this version of the report does not describe.', metrics: others.map((key) => ({ key, name: key, formula: 'see @ncscope/core', note: 'from the measurement', log: true })) });
     }
     for (const group of groups) {
       const figs: string[] = [];
@@ -73,7 +73,7 @@ export async function renderHtmlReport(runs: readonly ReportRun[], options: Html
         if (fig) figs.push(fig);
       }
       if (figs.length === 0) continue;
-      toc.push(`<a href="#${group.id}">${esc(group.title.split(' — ')[0])}</a>`);
+      toc.push(`<a href="#${group.id}">${esc(group.short)}</a>`);
       body.push(`<section id="${group.id}"><h2>${esc(group.title)}</h2><p>${esc(group.blurb)} Against ${esc(x.title)}; one line per run.</p><div class="grid">${figs.join('')}</div></section>`);
     }
     const logKeys = [...new Set(withData.flatMap((r) => r.measurements.flatMap((m) => Object.keys(m.logs ?? {}))))];
@@ -165,8 +165,7 @@ async function trendFigure(
   if (points.length === 0) return undefined;
   const log = wantLog && points.every((p) => p.value > 0);
   const id = `trend-${key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const yTitle = `${name}${log ? ' (log scale)' : ''}`;
-  const svg = await page.svg(trendSpec({ title: name, subtitle, yTitle, xTitle: x.title, points, runs: names, log }), id);
+  const svg = await page.svg(trendSpec({ title: name, subtitle: `${subtitle}${log ? ' · log scale' : ''}`, yTitle: name, xTitle: x.title, points, runs: names, log }), id);
   const scaleNote = log ? 'log scale' : wantLog ? 'linear scale, because some values are 0' : 'linear scale';
   const steps = [...new Set(points.map((p) => p.step))].sort((a, b) => a - b);
   const cell = (run: string, step: number) => points.filter((p) => p.run === run && p.step === step).map((p) => num(p.value)).join(' / ');
@@ -183,7 +182,7 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
   const at = `${x.title} ${m.step}${m.checkpoint ? ` (${m.checkpoint})` : ''}`;
   const parts: string[] = [];
   parts.push(`<h2>Snapshot: ${esc(run.name)} at ${esc(at)}</h2>`);
-  parts.push(`<div class="cols">${metaTable(run, m)}${metricsTable(m)}${conventionsTable(m)}</div>`);
+  parts.push(`<div class="cols"><div>${metaTable(run, m)}${conventionsTable(m)}</div>${metricsTable(m)}</div>`);
   if (m.warnings.length) parts.push(`<ul class="warnings">${m.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
 
   const figs: string[] = [];
@@ -329,8 +328,11 @@ function htmlTable(head: string[], rows: string[][], caption: string): string {
 
 function rawTable(head: string[], rows: string[][], caption: string): string {
   return `<table><caption>${esc(caption)}</caption><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead>` +
-    `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+    `<tbody>${rows.map((r) => `<tr>${r.map((c) => (NUMERIC.test(c) ? `<td class="n">${c}</td>` : `<td>${c}</td>`)).join('')}</tr>`).join('')}</tbody></table>`;
 }
+
+/** Cells right-aligned as numbers. */
+const NUMERIC = /^(-?[\d.]+(e[-+]?\d+)?|n\/a)$/;
 
 /** 6 significant digits (the full values are in the page's embedded JSON); JSON nulls (NaN) print as "n/a". */
 export function num(v: number | null | undefined): string {
@@ -370,8 +372,8 @@ figcaption { font-size: 12px; max-width: 460px; margin: 4px 0; }
 details summary { cursor: pointer; font-size: 12px; color: #446; }
 table { border-collapse: collapse; font-size: 12px; margin: 4px 0; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-size: 12px; color: #777; padding-bottom: 2px; }
-th, td { border: 1px solid #e3e3e3; padding: 2px 6px; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border: 1px solid #e3e3e3; padding: 2px 6px; text-align: left; white-space: nowrap; }
+td.n { text-align: right; }
 th { background: #f6f6f6; font-weight: 600; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
 ul.warnings { color: #8a5a00; background: #fff8e6; border: 1px solid #f0dca8; padding: 6px 6px 6px 28px; }
