@@ -59,7 +59,8 @@ export function parseStatistics(text: string, source = 'statistics'): Statistics
   const bad = (what: string) => new NcInputError('BAD_STATS_FILE', `${source}: ${what}`, { source });
   if (j?.format !== 'ncscope.statistics' || j.version !== 1) throw bad('not an ncscope.statistics version 1 file');
   const { K, D } = j;
-  if (!Number.isInteger(K) || !Number.isInteger(D) || K < 1 || D < 1) throw bad('K and D must be positive integers');
+  // K = 0 or D = 0: an empty shard (an accumulator that saw no rows), which serializeStatistics writes too.
+  if (!Number.isInteger(K) || !Number.isInteger(D) || K < 0 || D < 0) throw bad('K and D must be non-negative integers');
   const arr = (obj: any, key: string, len: number): Float64Array => {
     const a = obj?.[key];
     if (!Array.isArray(a) || a.length !== len || !a.every((x) => typeof x === 'number' && Number.isFinite(x))) {
@@ -67,24 +68,36 @@ export function parseStatistics(text: string, source = 'statistics'): Statistics
     }
     return Float64Array.from(a);
   };
-  const means: MeansStatistics = { K, D, counts: arr(j.means, 'counts', K), sums: arr(j.means, 'sums', K * D) };
+  /** Sample counts: arrays of non-negative integers (a negative or fractional count means a corrupt file). */
+  const countArr = (obj: any, key: string, len: number): Float64Array => {
+    const a = arr(obj, key, len);
+    if (!a.every((x) => Number.isInteger(x) && x >= 0)) throw bad(`"${key}" must hold non-negative integer counts`);
+    return a;
+  };
+  const count = (key: string): number => {
+    const x = s[key];
+    if (!(Number.isInteger(x) && x >= 0)) throw bad(`"spread.${key}" must be a non-negative integer`);
+    return x;
+  };
+  const means: MeansStatistics = { K, D, counts: countArr(j.means, 'counts', K), sums: arr(j.means, 'sums', K * D) };
   if (!j.spread) return { means };
   const s = j.spread;
   if (typeof s.meansFingerprint !== 'string') throw bad('"spread.meansFingerprint" is missing');
+  if (s.classifierConfusion && typeof s.classifierFingerprint !== 'string') throw bad('"spread.classifierFingerprint" is missing');
   const spread: SpreadStatistics = {
     K,
     D,
     meansFingerprint: s.meansFingerprint,
-    counts: arr(s, 'counts', K),
+    counts: countArr(s, 'counts', K),
     withinSS: arr(s, 'withinSS', K),
     projectedScatter: arr(s, 'projectedScatter', K * K),
-    nccConfusion: arr(s, 'nccConfusion', K * K),
+    nccConfusion: countArr(s, 'nccConfusion', K * K),
     ...(s.classifierConfusion
       ? {
-          classifierFingerprint: String(s.classifierFingerprint),
-          classifierConfusion: arr(s, 'classifierConfusion', K * K),
-          nccClassifierMismatch: Number(s.nccClassifierMismatch),
-          nccClassifierMismatchNoBias: Number(s.nccClassifierMismatchNoBias),
+          classifierFingerprint: s.classifierFingerprint,
+          classifierConfusion: countArr(s, 'classifierConfusion', K * K),
+          nccClassifierMismatch: count('nccClassifierMismatch'),
+          nccClassifierMismatchNoBias: count('nccClassifierMismatchNoBias'),
         }
       : {}),
   };

@@ -8,7 +8,12 @@ export function batchShape(batch: Batch, expectedD: number | undefined, batchInd
     throw new NcInputError('SHAPE', `batch ${batchIndex}: features must be a Float32Array or Float64Array (rows × D, row-major)`, { batch: batchIndex });
   }
   const rows = labels.length;
-  if (rows === 0) return { rows: 0, D: expectedD ?? 0 };
+  if (rows === 0) {
+    if (features.length > 0) {
+      throw new NcInputError('SHAPE', `batch ${batchIndex}: ${features.length} feature values but no labels (one label per row is needed)`, { batch: batchIndex });
+    }
+    return { rows: 0, D: expectedD ?? 0 };
+  }
   if (features.length % rows !== 0) {
     throw new NcInputError('SHAPE', `batch ${batchIndex}: ${features.length} feature values do not split into ${rows} rows (one per label)`, { batch: batchIndex });
   }

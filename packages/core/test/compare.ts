@@ -1,0 +1,56 @@
+/** Compares a core report with the independent reference, metric by metric and class by class. */
+import { expect } from 'vitest';
+import type { NcReport } from '@ncscope/core';
+import { expectRel, expectRelArray } from './helpers.js';
+import type { RefResult } from './reference.js';
+
+/**
+ * Scale-free geometry metrics (cosines, equinorm, normalised Frobenius distances, fractions) are O(1) quantities
+ * computed from centred means; their true value may be exactly 0 (e.g. equinorm of two balanced classes) while
+ * the centring leaves rounding noise of order ε·‖offset‖/‖μ̃‖ in either computation. Below this scale their error
+ * is therefore measured absolutely (rtol · 1e-6, i.e. 1e-12 at rtol 1e-6). Scale-dependent quantities (NC1,
+ * NC1 quotient, CDNV, variances) are always compared relatively, however small.
+ */
+const BOUNDED_FLOOR = 1e-6;
+const SCALE_FREE = new Set(['nc1', 'nc1Quotient', 'cdnv']);
+
+export interface CompareOptions {
+  rtol: number;
+  /** Label for failure messages and the tolerance table. */
+  where: string;
+  /** Key prefix in the tolerance table (e.g. 'f64' or 'f32'). */
+  tag: string;
+}
+
+export function compareWithReference(report: NcReport, ref: RefResult, { rtol, where, tag }: CompareOptions): void {
+  expect(report.N, `${where}: N`).toBe(ref.N);
+  expect(report.D, `${where}: D`).toBe(ref.D);
+  expect(report.K, `${where}: K`).toBe(ref.K);
+  expect(report.rank, `${where}: rank of Σ_B`).toBe(ref.rank);
+  expect(report.perClass.classes, `${where}: classes`).toEqual(ref.classes);
+  expect(report.perClass.counts, `${where}: counts`).toEqual(ref.perClass.counts);
+  expectRel(`${tag} pinvCutoff`, report.conventions.pinvCutoff, ref.pinvCutoff, rtol, 0, where);
+
+  const got = Object.keys(report.metrics).sort();
+  expect(got, `${where}: metric keys`).toEqual(Object.keys(ref.metrics).sort());
+  for (const [key, value] of Object.entries(ref.metrics)) {
+    expectRel(`${tag} ${key}`, report.metrics[key as keyof NcReport['metrics']], value, rtol, SCALE_FREE.has(key) ? 0 : BOUNDED_FLOOR, where);
+  }
+
+  const pc = report.perClass;
+  const scaleOf = (a: number[]) => Math.max(...a.map(Math.abs));
+  expectRelArray(`${tag} perClass.meanNorms`, pc.meanNorms, ref.perClass.meanNorms, rtol, 0, where);
+  expectRelArray(`${tag} perClass.variances`, pc.variances, ref.perClass.variances, rtol, 0, where);
+  expectRelArray(`${tag} perClass.nccRecall`, pc.nccRecall, ref.perClass.nccRecall, rtol, BOUNDED_FLOOR, where);
+  expectRelArray(`${tag} perClass.cosineMeans`, pc.cosineMeans.flat(), ref.perClass.cosineMeans.flat(), rtol, BOUNDED_FLOOR, where);
+  // Principal coordinates: signs of the two directions are arbitrary; compare magnitudes, relative to the largest.
+  const projAbs = pc.meansProjection2d.map(([a, b]) => [Math.abs(a), Math.abs(b)]).flat();
+  const refProj = ref.perClass.meansProjection2dAbs.flat();
+  expectRelArray(`${tag} perClass.meansProjection2d`, projAbs, refProj, 1e-6, scaleOf(refProj), where);
+  if (ref.perClass.weightNorms) {
+    expectRelArray(`${tag} perClass.weightNorms`, pc.weightNorms, ref.perClass.weightNorms, rtol, 0, where);
+    expectRelArray(`${tag} perClass.cosineWeights`, pc.cosineWeights!.flat(), ref.perClass.cosineWeights!.flat(), rtol, BOUNDED_FLOOR, where);
+  } else {
+    expect(pc.weightNorms, `${where}: weightNorms without a classifier`).toBeUndefined();
+  }
+}
