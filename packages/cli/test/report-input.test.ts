@@ -127,6 +127,17 @@ describe('readRuns', () => {
     ]);
   });
 
+  it('splits a run that measured several layers into one curve per layer', async () => {
+    const m = JSON.parse(good);
+    const f = join(dir, 'nc.jsonl');
+    writeFileSync(f, [1, 2].flatMap((step) => ['dense_1', 'features'].map((layer) => JSON.stringify({ ...m, run: 'mlp', step, epoch: step - 1, layer }))).join('\n'));
+    const runs = await readRuns([f]);
+    expect(runs.map((r) => [r.name, r.measurements.map((x) => x.step)])).toEqual([['mlp · dense_1', [1, 2]], ['mlp · features', [1, 2]]]);
+    const { html } = await renderHtmlReport(runs.slice(1));
+    expect(html).toContain('>epochs completed</text>');
+    expect(html).toContain('Snapshot: mlp · features at step 2 (epoch 1)</h2>');
+  });
+
   it('names a missing file', async () => {
     const e = await caughtAsync(readRuns([join(dir, 'nope.jsonl')]));
     expect(e.message).toMatch(/nope\.jsonl: cannot read \(no such file\)/);

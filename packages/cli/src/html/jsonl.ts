@@ -72,7 +72,7 @@ export async function readRuns(paths: readonly string[]): Promise<ReportRun[]> {
       run.measurements.push(m);
     }
   }
-  return [...runs.values()].map((r) => ({ ...r, measurements: sortByStep(r.measurements) }));
+  return [...runs.values()].flatMap(splitLayers);
 }
 
 /** Wraps measurements held in memory (e.g. `ncscope onnx`'s checkpoints) as runs named by their `run` field or `name`. */
@@ -82,7 +82,21 @@ export function runsFromMeasurements(measurements: readonly NcMeasurement[], nam
     const key = m.run ?? name;
     runs.set(key, [...(runs.get(key) ?? []), m]);
   }
-  return [...runs].map(([n, ms]) => ({ name: n, sources: [], measurements: sortByStep(ms) }));
+  return [...runs].flatMap(([n, ms]) => splitLayers({ name: n, sources: [], measurements: ms }));
+}
+
+/**
+ * A run that measured several layers (the tfjs callback writes one line per layer and epoch) becomes one curve per
+ * layer, named "run · layer"; each curve is sorted by step.
+ */
+function splitLayers(run: ReportRun): ReportRun[] {
+  const layers = [...new Set(run.measurements.map((m) => m.layer))];
+  if (layers.length <= 1) return [{ ...run, measurements: sortByStep(run.measurements) }];
+  return layers.map((layer) => ({
+    name: `${run.name} · ${layer ?? '(no layer)'}`,
+    sources: run.sources,
+    measurements: sortByStep(run.measurements.filter((m) => m.layer === layer)),
+  }));
 }
 
 function sortByStep(ms: NcMeasurement[]): NcMeasurement[] {

@@ -130,17 +130,24 @@ class Page {
 }
 
 interface XAxis {
+  /** Axis title, also the column head of the tables. */
   title: string;
-  /** `epoch`, `checkpoint` or `step`: which field names the x value in tables. */
-  kind: 'epoch' | 'checkpoint' | 'step';
+  /** Where a measurement sits, for headings: "epoch 24", "step 5 (epoch 4)", "checkpoint index 2 (ckpt-2.onnx)". */
+  at(m: NcMeasurement): string;
 }
 
-/** Epoch when every measurement has one, checkpoint index when every one names a checkpoint, else step. */
+/**
+ * The x-axis is always `step`; its name says what a step is: the epoch when step = epoch (0-based epochs),
+ * epochs completed when step = epoch + 1 (the tfjs callback), checkpoint index when every measurement names a
+ * checkpoint (`ncscope onnx`), else "step".
+ */
 function xAxis(runs: readonly ReportRun[]): XAxis {
   const all = runs.flatMap((r) => r.measurements);
-  if (all.every((m) => m.epoch !== undefined && m.epoch === m.step)) return { title: 'epoch', kind: 'epoch' };
-  if (all.every((m) => m.checkpoint !== undefined)) return { title: 'checkpoint index', kind: 'checkpoint' };
-  return { title: 'step', kind: 'step' };
+  const extra = (m: NcMeasurement) => (m.checkpoint !== undefined ? ` (${m.checkpoint})` : m.epoch !== undefined ? ` (epoch ${m.epoch})` : '');
+  if (all.every((m) => m.epoch !== undefined && m.epoch === m.step)) return { title: 'epoch', at: (m) => `epoch ${m.step}` };
+  if (all.every((m) => m.epoch !== undefined && m.step === m.epoch + 1)) return { title: 'epochs completed', at: (m) => `step ${m.step}${extra(m)}` };
+  if (all.every((m) => m.checkpoint !== undefined)) return { title: 'checkpoint index', at: (m) => `checkpoint index ${m.step}${extra(m)}` };
+  return { title: 'step', at: (m) => `step ${m.step}${extra(m)}` };
 }
 
 async function trendFigure(
@@ -179,7 +186,7 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
   const classes = m.perClass.classes;
   const pc = m.perClass;
   const ideal = -1 / (K - 1);
-  const at = `${x.title} ${m.step}${m.checkpoint ? ` (${m.checkpoint})` : ''}`;
+  const at = x.at(m);
   const parts: string[] = [];
   parts.push(`<h2>Snapshot: ${esc(run.name)} at ${esc(at)}</h2>`);
   parts.push(`<div class="cols"><div>${metaTable(run, m)}${conventionsTable(m)}</div>${metricsTable(m)}</div>`);
@@ -272,7 +279,7 @@ function inputsTable(runs: readonly ReportRun[], x: XAxis): string {
       esc(first.checkpoint ? ms.map((m) => `${m.step}: ${m.checkpoint}`).join(', ') : '—'),
     ];
   });
-  return rawTable(['run', 'file', 'measurements', x.title + 's', 'N (samples)', 'D (feature dim)', 'K (classes)', 'layer', 'preset', 'checkpoints'], rows, 'inputs');
+  return rawTable(['run', 'file', 'measurements', `${x.title} (steps)`, 'N (samples)', 'D (feature dim)', 'K (classes)', 'layer', 'preset', 'checkpoints'], rows, 'inputs');
 }
 
 function warningsBlock(runs: readonly ReportRun[]): string {
