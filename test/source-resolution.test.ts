@@ -1,0 +1,11 @@
+/** Guards the test setup: workspace packages must resolve to their TypeScript sources, not a stale dist/. */
+import { describe, expect, it } from 'vitest';
+
+describe('test setup', () => {
+  it('loads @ncscope/core and @ncscope/onnx from src/', async () => {
+    for (const pkg of ['@ncscope/core', '@ncscope/onnx']) {
+      const resolved = import.meta.resolve(pkg);
+      expect(resolved, pkg).toMatch(/\/src\/index\.ts$/);
+    }
+  });
+});
