@@ -132,3 +132,15 @@ describe('empty classes', () => {
     expect(r.stderr).toMatch(new RegExp(`^ncscope: error: ${golden('balanced', 'labels').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: class 5 .*--empty-classes exclude.*\\n$`));
   });
 });
+
+describe('--html', () => {
+  it('writes a self-contained HTML page of the report next to the normal output', async () => {
+    const path = join(tmp.dir, 'report.html');
+    const out = await json([...goldenArgs('balanced'), '--html', path]);
+    const html = readFileSync(path, 'utf8');
+    expect(html.slice(0, 100).toLowerCase()).toContain('<!doctype html>');
+    expect(html).toContain('<svg');
+    expect(html).toContain('features.npy');
+    expect(out.metrics.nc1).toBeGreaterThan(0);
+  });
+});

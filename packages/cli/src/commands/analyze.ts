@@ -6,6 +6,7 @@ import {
   jsEngine,
   parseStatistics,
   serializeStatistics,
+  toMeasurement,
   type Classifier,
   type GlobalMeanConvention,
   type NcReport,
@@ -13,6 +14,7 @@ import {
   type ProductEngine,
 } from '@ncscope/core';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { describeFsError } from '../io/byte-store.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
@@ -45,6 +47,7 @@ export interface AnalyzeCommandOptions {
   engine: EngineChoice;
   emptyClasses: 'exclude' | 'error';
   saveStats?: string;
+  html?: string;
 }
 
 /** Registers `ncscope analyze` on the program. */
@@ -68,6 +71,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
     .addOption(new Option('--empty-classes <mode>', 'classes below K with no samples: exclude them, or refuse').choices(['exclude', 'error']).default('exclude'))
     .option('--save-stats <file>', 'also write the two-phase statistics (JSON, ncscope.statistics/1) to this file')
+    .option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)')
     .action(async (options: AnalyzeCommandOptions) => {
       const out = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
       process.stdout.write(out);
@@ -134,6 +138,7 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
     }
     const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
     if (options.saveStats !== undefined) await writeFileAtomic(options.saveStats, serializeStatistics({ means: result.means, spread: result.spread }));
+    if (options.html !== undefined) await writeHtml(result.report, options.html, options.features, timing);
     const info: InputsInfo = {
       features: options.features,
       featuresKey: inputs.features.key,
@@ -175,6 +180,7 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
     throw e;
   }
   const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
+  if (options.html !== undefined) await writeHtml(report, options.html, options.stats!, timing);
   const notes = stats.spread ? [] : [`${options.stats} holds only the means phase: NC1, CDNV and NC4 need the spread phase (ncscope stats spread)`];
   return render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true);
 }
@@ -260,6 +266,13 @@ export function locateError(e: unknown, inputs: AnalyzeInputs, batchSize: number
       : `rows ${first}..${Math.min(first + batchSize, inputs.N) - 1}`;
   const problem = e.message.replace(/^batch \d+(, [a-z ]*row \d+)?(, column \d+)?: /, '');
   return new NcInputError(e.code, `${file}: ${at}: ${problem}`, { ...e.where, row, source: file });
+}
+
+/** `--html FILE`: the report as a one-measurement page of `ncscope report` (vega is loaded only when asked for). */
+async function writeHtml(report: NcReport, file: string, source: string, timing: { readSeconds: number; computeSeconds: number }): Promise<void> {
+  const { runsFromMeasurements, writeHtmlReport } = await import('../html/index.js');
+  const measurement = toMeasurement(report, { step: 0, seconds: timing.readSeconds + timing.computeSeconds });
+  await writeHtmlReport(runsFromMeasurements([measurement], basename(source)), file, { title: `Neural Collapse of ${basename(source)}`, command: 'ncscope analyze' });
 }
 
 function render(report: NcReport, selected: SelectedEngine, timing: { readSeconds: number; computeSeconds: number }, info: InputsInfo, notes: string[], json: boolean): string {
