@@ -36,7 +36,8 @@ export function parseMeasurements(text: string, file: string): NcMeasurement[] {
     if (line === '') continue;
     const parsed = tryParse(line);
     if (!parsed.ok) {
-      const truncated = i === lines.length - 1 || lines.slice(i + 1).every((l) => l.trim() === '');
+      // A last line that starts like a measurement after good ones: most likely a log still being written.
+      const truncated = out.length > 0 && line.startsWith('{') && lines.slice(i + 1).every((l) => l.trim() === '');
       throw bad(file, i + 1, `not valid JSON (${parsed.error})${truncated ? '; the last line may have been cut off while the log was being written' : ''}`);
     }
     out.push(checkMeasurement(parsed.value, file, i + 1, out.length));
