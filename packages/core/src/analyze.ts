@@ -45,29 +45,36 @@ async function* iterate(source: BatchSource): AsyncGenerator<Batch> {
   }
 }
 
+/** K from the options or the classifier (rows = weights / D, with D from the first batch); undefined: grow with labels. */
+function classCount(options: AnalyzeOptions, first: Batch): number | undefined {
+  if (!options.classifier) return options.K;
+  const D = first.features.length / first.labels.length;
+  if (!Number.isInteger(D) || D === 0) return options.K; // the accumulator names the malformed batch
+  const Kw = options.classifier.weights.length / D;
+  if (!Number.isInteger(Kw)) {
+    throw new NcInputError('SHAPE', `classifier weights have ${options.classifier.weights.length} values, not a multiple of D = ${D} (the feature dimension)`);
+  }
+  if (options.K !== undefined && Kw !== options.K) throw new NcInputError('SHAPE', `the classifier has ${Kw} rows but K = ${options.K}`);
+  return Kw;
+}
+
 /**
  * Full two-phase analysis: pass 1 accumulates class counts and sums, pass 2 the spread statistics against
  * those means (and the classifier's decisions), then every metric is computed from the statistics.
  */
 export async function analyze(source: BatchSource, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const K = options.K;
-  const means = new MeansAccumulator({ K, engine: options.engine, chunkRows: options.chunkRows });
+  let means: MeansAccumulator | undefined;
   let rows = 0;
   for await (const batch of iterate(source)) {
+    // K is fixed before the first row is counted, so a label outside the classifier's rows is a BAD_LABEL
+    // naming its batch and row. D is known only from the first non-empty batch.
+    means ??= batch.labels.length > 0 ? new MeansAccumulator({ K: classCount(options, batch), engine: options.engine, chunkRows: options.chunkRows }) : undefined;
+    if (!means) continue;
     await means.addAsync(batch);
     rows += batch.labels.length;
     options.onProgress?.('means', rows);
   }
-  if (rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
-  const m = means.statistics;
-  if (options.classifier) {
-    const Kw = options.classifier.weights.length / m.D;
-    if (!Number.isInteger(Kw)) {
-      throw new NcInputError('SHAPE', `classifier weights have ${options.classifier.weights.length} values, not a multiple of D = ${m.D}`);
-    }
-    if (options.K !== undefined && Kw !== options.K) throw new NcInputError('SHAPE', `classifier has ${Kw} rows but K = ${options.K}`);
-    means.withK(Kw);
-  }
+  if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
   const spread = new SpreadAccumulator(means.statistics, { classifier: options.classifier, engine: options.engine, chunkRows: options.chunkRows });
   rows = 0;
   for await (const batch of iterate(source)) {

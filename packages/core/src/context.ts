@@ -45,9 +45,11 @@ export interface NcContext {
     /** Correct classifier decisions (argmax over all classifier rows). */
     classifierCorrect?: number;
   };
-  /** Classifier rows of the kept classes (centred if conventions.centreWeights), K × D, and bias. */
+  /** Classifier rows of the kept classes, K × D (as given), and bias. NC3 and decisions use these. */
   weights?: Float64Array;
   bias?: Float64Array;
+  /** The rows the NC2 classifier metrics read: `weights`, centred (minus the mean row) under conventions.centreWeights (Zhou et al.). */
+  nc2Weights?: Float64Array;
   /** Lazily computed, shared by several metrics (see betweenClassSpectrum, weightsGram, weightsMeansProduct). */
   cache: { spectrum?: BetweenClassSpectrum; weightsGram?: Float64Array; weightsMeans?: Float64Array };
 }
@@ -104,15 +106,18 @@ export function buildContext(means: MeansStatistics, spread: SpreadStatistics | 
     checkClassifier(options.classifier, Kall, D);
     const W = new Float64Array(K * D);
     classes.forEach((k, i) => { for (let t = 0; t < D; t++) W[i * D + t] = options.classifier!.weights[k * D + t]; });
+    ctx.weights = W;
+    ctx.nc2Weights = W;
     if (conventions.centreWeights) {
+      const Wc = W.slice();
       for (let t = 0; t < D; t++) {
         let m = 0;
         for (let i = 0; i < K; i++) m += W[i * D + t];
         m /= K;
-        for (let i = 0; i < K; i++) W[i * D + t] -= m;
+        for (let i = 0; i < K; i++) Wc[i * D + t] -= m;
       }
+      ctx.nc2Weights = Wc;
     }
-    ctx.weights = W;
     const b = options.classifier.bias;
     ctx.bias = b ? Float64Array.from(classes, (k) => b[k]) : new Float64Array(K);
   }
@@ -176,13 +181,14 @@ export function betweenClassSpectrum(ctx: NcContext): BetweenClassSpectrum {
   return ctx.cache.spectrum;
 }
 
-/** W Wᵀ (K × K), computed once per context. */
+/** W Wᵀ (K × K) of the NC2 classifier rows (centred under conventions.centreWeights), computed once per context. */
 export function weightsGram(ctx: NcContext, metric: string): Float64Array {
-  const W = requireWeights(ctx, metric);
+  requireWeights(ctx, metric);
+  const W = ctx.nc2Weights!;
   return (ctx.cache.weightsGram ??= multiplyTransposed(W, W, ctx.K, ctx.K, ctx.D));
 }
 
-/** W M̃ᵀ (K × K), computed once per context. */
+/** W M̃ᵀ (K × K) with W as given (NC3), computed once per context. */
 export function weightsMeansProduct(ctx: NcContext, metric: string): Float64Array {
   const W = requireWeights(ctx, metric);
   return (ctx.cache.weightsMeans ??= multiplyTransposed(W, ctx.centredMeans, ctx.K, ctx.K, ctx.D));

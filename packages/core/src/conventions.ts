@@ -14,7 +14,7 @@ export interface ConventionOptions {
   nc1Normalization?: 'K' | 'none';
   /** Relative pseudo-inverse cutoff: eigenvalues of Σ_B below pinvRtol · λ_max are dropped. Default max(D, K)·ε. */
   pinvRtol?: number;
-  /** Subtract the mean classifier row before the classifier's NC2/NC3 metrics (Zhou et al.); default false. */
+  /** Subtract the mean classifier row before the classifier's NC2 metrics (Zhou et al.); NC3 uses W as given. Default false. */
   centreWeights?: boolean;
   /** Include the bias in the classifier's decisions for NC4 (default true; rhubarbwu: false). */
   nc4Bias?: boolean;
@@ -57,7 +57,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<PresetDefaults>>> = {
   rhubarbwu: { globalMean: 'class', nc1Normalization: 'K', pinvRtolRule: 'D*eps', centreWeights: false, nc4Bias: false },
   /** Zhu et al. 2021: sample-weighted μ_G, raw W. */
   zhu: { globalMean: 'sample', nc1Normalization: 'K', pinvRtolRule: 'max(D,K)*eps', centreWeights: false, nc4Bias: true },
-  /** Zhou et al. 2022: sample-weighted μ_G, W centred before the NC2 ETF error. */
+  /** Zhou et al. 2022: sample-weighted μ_G, W centred for the NC2 classifier metrics (not for NC3). */
   zhou: { globalMean: 'sample', nc1Normalization: 'K', pinvRtolRule: 'max(D,K)*eps', centreWeights: true, nc4Bias: true },
 };
 

@@ -90,10 +90,10 @@ describe('labels', () => {
     await expectNcError(() => analyze(withLabel(4, 2, 7), { K: 4 }), 'BAD_LABEL', /batch 2\b/, /row 7\b/, /0\.\.3/);
     await expectNcError(() => new MeansAccumulator({ K: 4 }).add(withLabel(9, 0, 2)[0]), 'BAD_LABEL', /row 2\b/);
   });
-  it('labels beyond the classifier rows: a named error mentioning the label range and K', async () => {
-    // Three classifier rows, labels up to 3: refused before any statistics are reported.
-    const err = await expectNcError(() => analyze(clean(), { classifier: { weights: ds.W!.subarray(0, 3 * ds.D) } }), 'STATS_MISMATCH', /3/, /K = 3/);
-    expect(err.message).toMatch(/label/);
+  it('labels beyond the classifier rows: BAD_LABEL naming the batch, row and the valid range', async () => {
+    // Three classifier rows, labels up to 3: refused at the first such row, before any statistics are reported.
+    const err = await expectNcError(() => analyze(clean(), { classifier: { weights: ds.W!.subarray(0, 3 * ds.D) } }), 'BAD_LABEL', /batch 0, row \d+/, /0\.\.2/);
+    expect(err.message).toMatch(/label 3/);
   });
   it('fewer than two classes: TOO_FEW_CLASSES', async () => {
     const labels = new Int32Array(ds.N);

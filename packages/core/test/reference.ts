@@ -240,28 +240,30 @@ export function referenceMetrics(input: RefInput, conv: RefConventions): RefResu
     const logits = (hi: Vec, bias: boolean) => Wall.map((w, k) => dot(w, hi) + (bias ? ball[k] : 0));
     const clf = h.map((hi) => argmax(logits(hi, true)));
     const clfNc4 = conv.nc4Bias ? clf : h.map((hi) => argmax(logits(hi, false)));
-    // Geometry uses the rows of the classes with samples, centred if the conventions say so.
-    let W: Mat = classes.map((k) => Wall[k].slice());
+    // Geometry uses the rows of the classes with samples; the NC2 metrics centre them if the conventions say so
+    // (Zhou et al.), NC3 always uses W as given.
+    const W: Mat = classes.map((k) => Wall[k].slice());
+    let Wnc2: Mat = W;
     if (conv.centreWeights) {
       const wBar = Array.from({ length: D }, (_, t) => mean(W.map((w) => w[t])));
-      W = W.map((w) => sub(w, wBar));
+      Wnc2 = W.map((w) => sub(w, wBar));
     }
     const fw = frob(W);
     const fm = frob(Mt);
     let sd = 0;
     W.forEach((w, k) => w.forEach((x, t) => { sd += (x / fw - Mt[k][t] / fm) ** 2; }));
     Object.assign(metrics, {
-      equinormWeights: refEquinorm(W),
-      equiangularityWeights: refEquiangularity(W),
-      maxAngleWeights: refMaxAngle(W),
-      etfErrorWeights: refEtfError(W, W),
+      equinormWeights: refEquinorm(Wnc2),
+      equiangularityWeights: refEquiangularity(Wnc2),
+      maxAngleWeights: refMaxAngle(Wnc2),
+      etfErrorWeights: refEtfError(Wnc2, Wnc2),
       nc3SelfDuality: sd,
       nc3Zhu: refEtfError(W, Mt),
       nc4NccMismatch: clfNc4.filter((c, i) => c !== ncc[i]).length / N,
       classifierAccuracy: clf.filter((c, i) => c === y[i]).length / N,
     });
-    perClass.weightNorms = W.map(norm);
-    perClass.cosineWeights = cosines(W);
+    perClass.weightNorms = Wnc2.map(norm);
+    perClass.cosineWeights = cosines(Wnc2);
   }
   return { N, K, D, rank, pinvCutoff: cutoff, classes, metrics, perClass };
 }
