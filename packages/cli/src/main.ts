@@ -4,6 +4,7 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerHead } from './commands/head.js';
 import { registerStats } from './commands/stats.js';
 import { registerReport } from './commands/report.js';
+import { registerOnnx } from './commands/onnx.js';
 import { CliError } from './errors.js';
 
 export { CliError };
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerHead(program);
   registerStats(program);
   registerReport(program);
+  registerOnnx(program);
   return program;
 }
 

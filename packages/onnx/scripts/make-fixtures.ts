@@ -13,6 +13,7 @@
  *                           fixed batch dimension 32 (the last batch gets padded)
  *   mlp-softmax.onnx        classifier Gemm(transB=1) → Softmax → Identity
  *   cnn-flatten.onnx        Conv → Relu → MaxPool → Conv → Relu → MaxPool → Flatten → Gemm(transB=1), NCHW 1×8×8
+ *   mlp-epoch01.onnx        the same MLP after 1 of its 40 epochs (Gemm transB=1): an early checkpoint for trends
  *   mlp-no-classifier.onnx  the MLP cut after its last hidden Relu (an embedding model: no linear classifier)
  *
  * plus the probe data and tfjs's own evaluation of the same weights, the independent path the tests compare to:
@@ -87,7 +88,7 @@ function blobs(n: number, K: number, dim: number, seed: number): { x: Float32Arr
   for (let i = 0; i < n; i++) {
     const k = i % K;
     y[i] = k;
-    for (let t = 0; t < dim; t++) x[i * dim + t] = centres[k][t] + 1.4 * gauss(r);
+    for (let t = 0; t < dim; t++) x[i * dim + t] = centres[k][t] + 1.0 * gauss(r);
   }
   return { x, y };
 }
@@ -111,6 +112,7 @@ function strokes(n: number, seed: number): { x: Float32Array; y: Int32Array } {
 }
 
 const MLP_EPOCHS = 40;
+const EARLY_EPOCHS = 1;
 const CNN_EPOCHS = 20;
 /** Softmax cross-entropy on logits (tfjs's 'sparseCategoricalCrossentropy' expects probabilities). */
 const logitsLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred);
@@ -137,7 +139,10 @@ async function main(): Promise<void> {
     ],
   });
   mlp.compile({ optimizer: tf.train.adam(0.01), loss: logitsLoss });
-  await mlp.fit(tf.tensor2d(train.x, [800, Din]), oneHot(train.y, K), { epochs: MLP_EPOCHS, batchSize: 64, shuffle: false, verbose: 0 });
+  // An early checkpoint (after EARLY_EPOCHS) for the trend across checkpoints, then train on.
+  await mlp.fit(tf.tensor2d(train.x, [800, Din]), oneHot(train.y, K), { epochs: EARLY_EPOCHS, batchSize: 64, shuffle: false, verbose: 0 });
+  const early = mlp.getWeights().map((w) => f32(w.dataSync()));
+  await mlp.fit(tf.tensor2d(train.x, [800, Din]), oneHot(train.y, K), { epochs: MLP_EPOCHS - EARLY_EPOCHS, batchSize: 64, shuffle: false, verbose: 0 });
   console.log(`mlp: ${MLP_EPOCHS} epochs, train accuracy ${accuracy(mlp, tf.tensor2d(train.x, [800, Din]), train.y).toFixed(3)}, probe ${accuracy(mlp, tf.tensor2d(probe.x, [120, Din]), probe.y).toFixed(3)}`);
   const [k1, b1, k2, b2, k3, b3] = mlp.getWeights().map((w) => f32(w.dataSync()));
   const mlpFeatures = tfl.model({ inputs: mlp.inputs, outputs: mlp.getLayer('features').output as tfl.SymbolicTensor });
@@ -145,14 +150,14 @@ async function main(): Promise<void> {
 
   // ONNX: kernels of tfjs Dense are [in, out] = Bᵀ-layout for transB = 0; transB = 1 wants [out, in] (nn.Linear).
   const W1 = transpose2(k1, Din, H1), W2 = transpose2(k2, H1, D), W3 = transpose2(k3, D, K);
-  const hidden = (batch: number | string): { node: NodeProto[]; initializer: TensorProto[]; input: ReturnType<typeof valueInfoProto>[] } => ({
+  const hidden = (batch: number | string, w = [W1, b1, W2, b2]): { node: NodeProto[]; initializer: TensorProto[]; input: ReturnType<typeof valueInfoProto>[] } => ({
     node: [
       nodeProto('Gemm', ['input', 'fc1.weight', 'fc1.bias'], ['/fc1/Gemm_output_0'], { transB: 1 }, '/fc1/Gemm'),
       nodeProto('Relu', ['/fc1/Gemm_output_0'], ['/act1/Relu_output_0'], {}, '/act1/Relu'),
       nodeProto('Gemm', ['/act1/Relu_output_0', 'fc2.weight', 'fc2.bias'], ['/fc2/Gemm_output_0'], { transB: 1 }, '/fc2/Gemm'),
       nodeProto('Relu', ['/fc2/Gemm_output_0'], ['/act2/Relu_output_0'], {}, '/act2/Relu'),
     ],
-    initializer: [tensorProto('fc1.weight', [H1, Din], W1), tensorProto('fc1.bias', [H1], b1), tensorProto('fc2.weight', [D, H1], W2), tensorProto('fc2.bias', [D], b2)],
+    initializer: [tensorProto('fc1.weight', [H1, Din], w[0]), tensorProto('fc1.bias', [H1], w[1]), tensorProto('fc2.weight', [D, H1], w[2]), tensorProto('fc2.bias', [D], w[3])],
     input: [valueInfoProto('input', DataType.FLOAT, [batch, Din])],
   });
   const feat = '/act2/Relu_output_0';
@@ -192,6 +197,13 @@ async function main(): Promise<void> {
     );
     g.initializer.push(tensorProto('head.weight', [K, D], W3), tensorProto('head.bias', [K], b3));
     write('mlp-softmax.onnx', encodeModel(modelProto({ ...g, output: [logitsInfo('probs')] }, 17)));
+  }
+  {
+    const [e1, eb1, e2, eb2, e3, eb3] = early;
+    const g = hidden('batch', [transpose2(e1, Din, H1), eb1, transpose2(e2, H1, D), eb2]);
+    g.node.push(nodeProto('Gemm', [feat, 'head.weight', 'head.bias'], ['logits'], { transB: 1 }, '/head/Gemm'));
+    g.initializer.push(tensorProto('head.weight', [K, D], transpose2(e3, D, K)), tensorProto('head.bias', [K], eb3));
+    write(`mlp-epoch${String(EARLY_EPOCHS).padStart(2, '0')}.onnx`, encodeModel(modelProto({ ...g, output: [logitsInfo('logits')] })));
   }
   {
     const g = hidden('batch');

@@ -9,3 +9,4 @@ export { arrayInput, type InputArray, type InputData } from './run/input.js';
 export { analyzeModel, DEFAULT_CACHE_LIMIT, type AnalyzeModelOptions, type ModelAnalysis, type ModelProgress, type TensorAnalysis } from './run/analyze-model.js';
 export { DataType, dataTypeName, decodeModel, encodeModel, onnxRoot, onnxType, toInt, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto/onnx.js';
 export { modelProto, nodeProto, tensorProto, valueInfoProto, type AttributeValue } from './proto/build.js';
+export { probeShapes, type ProbeResult } from './run/probe.js';

@@ -1,0 +1,287 @@
+import { Option, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { NcInputError, toMeasurement, type GlobalMeanConvention, type LabelArray, type NcReport, type PresetName } from '@ncscope/core';
+import { OnnxModel, analyzeModel, probeShapes, type InputArray, type ModelInspection, type ModelProgress, type PoolMode } from '@ncscope/onnx';
+import { CliError } from '../errors.js';
+import { openInput, type OpenedInput } from '../io/open.js';
+import { writeFileAtomic } from '../output/atomic-write.js';
+import { formatNumber, formatReportTable } from '../output/table.js';
+import { disposeEngine, parsePositiveInteger, selectEngine, type EngineChoice, type SelectedEngine } from './analyze.js';
+
+/** Rows per onnxruntime run when the model's batch dimension is dynamic. */
+export const DEFAULT_ONNX_BATCH_SIZE = 256;
+
+/** Options of `ncscope onnx` as commander parses them. */
+export interface OnnxCommandOptions {
+  inputs?: string;
+  labels?: string;
+  inputsKey?: string;
+  labelsKey?: string;
+  tensor: string[];
+  inputName?: string;
+  batchSize: number;
+  ep: string[];
+  pool: PoolMode;
+  preset: PresetName;
+  globalMean?: GlobalMeanConvention;
+  emptyClasses: 'exclude' | 'error';
+  engine: EngineChoice;
+  json?: boolean;
+  jsonl?: string;
+}
+
+/** One entry of `ncscope onnx --json`: a (checkpoint, tensor) pair. Metric keys are those of `ncscope analyze --json`. */
+export interface OnnxCheckpointJson {
+  model: string;
+  tensor: string;
+  N: number;
+  D: number;
+  K: number;
+  conventions: NcReport['conventions'];
+  metrics: NcReport['metrics'];
+  /** Where W and b came from (the graph's final classifier), or null when the tensor has none. */
+  classifier: { kind: string; weights: string; bias?: string } | null;
+  warnings: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const collectList = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** Registers `ncscope onnx <models...>` and `ncscope onnx inspect <model>`. */
+export function registerOnnx(program: Command): void {
+  const onnx = program
+    .command('onnx')
+    .description('Neural Collapse of ONNX checkpoints on a probe set: one report per checkpoint and a trend table')
+    .argument('<models...>', 'ONNX files (checkpoints of one network, in training order)')
+    .option('--inputs <file>', 'model inputs, N × … (any shape the model accepts; .npy, .npz or .safetensors)')
+    .option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors)')
+    .option('--inputs-key <name>', 'array to read as inputs in an .npz/.safetensors file')
+    .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
+    .option('--tensor <name>', 'feature tensor (repeat for layer-wise NC); default: the input of the final linear classifier', collect, [])
+    .option('--input-name <name>', 'graph input fed from --inputs (needed when the model has several)')
+    .option('--batch-size <rows>', 'rows per onnxruntime run when the batch dimension is dynamic', parsePositiveInteger, DEFAULT_ONNX_BATCH_SIZE)
+    .option('--ep <name>', 'onnxruntime execution provider(s), e.g. cuda (repeat or comma-separate; default cpu)', collectList, [])
+    .addOption(new Option('--pool <mode>', 'feature maps N×C×H×W: flatten to C·H·W, or average over H×W').choices(['flatten', 'avg']).default('flatten'))
+    .addOption(new Option('--preset <name>', 'conventions of a reference codebase').choices(['ncscope', 'papyan', 'rhubarbwu', 'zhu', 'zhou']).default('ncscope'))
+    .addOption(new Option('--global-mean <mode>', 'global mean μ_G (default: from the preset)').choices(['class', 'sample']))
+    .addOption(new Option('--empty-classes <mode>', 'classes below K with no samples: exclude them, or refuse').choices(['exclude', 'error']).default('exclude'))
+    .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
+    .option('--json', 'print one JSON object ({ "checkpoints": [...] }) instead of the tables')
+    .option('--jsonl <file>', 'also write one ncscope.measurement/1 line per checkpoint and tensor (for ncscope report)')
+    .action(async (models: string[], options: OnnxCommandOptions) => {
+      process.stdout.write(await runOnnx(models, options));
+    });
+  onnx
+    .command('inspect')
+    .description('list the inputs, outputs and candidate feature tensors of an ONNX model, and the default tensor and classifier')
+    .argument('<model>', 'ONNX file')
+    .option('--json', 'print the inspection as JSON')
+    .option('--no-probe', 'do not run one all-zero sample to learn undeclared shapes')
+    .action(async (model: string, options: { json?: boolean; probe: boolean }) => {
+      process.stdout.write(await inspectOnnx(model, options));
+    });
+}
+
+/** Opens --inputs as rows read on demand, and reads all labels (N integers) into memory. */
+async function openData(options: OnnxCommandOptions): Promise<{ input: InputArray; labels: LabelArray; inputs: OpenedInput; close(): Promise<void> }> {
+  if (options.inputs === undefined) throw new CliError('onnx: --inputs <file> is required (the probe samples, N × … as the model takes them)');
+  if (options.labels === undefined) throw new CliError(`${options.inputs}: --labels <file> is required with --inputs`);
+  const inputs = await openInput(options.inputs, 'features', options.inputsKey);
+  let labelsFile: OpenedInput | undefined;
+  try {
+    labelsFile = await openInput(options.labels, 'labels', options.labelsKey);
+    const x = inputs.tensor;
+    const l = labelsFile.tensor;
+    if (x.shape.length < 1 || x.rows === 0) throw new CliError(`${x.where}: no samples (shape ${x.shapeText})`);
+    if (!(l.shape.length === 1 || (l.shape.length === 2 && l.shape[1] === 1))) throw new CliError(`${l.where}: labels must be 1-D class indices, got shape ${l.shapeText}`);
+    if (l.rows !== x.rows) throw new CliError(`${l.where}: has ${l.rows} labels but ${x.where} has ${x.rows} samples; they must match row for row`);
+    if (l.isFloat) throw new CliError(`${l.where}: labels must be integers, got ${l.typeName}`);
+    const raw = await l.readAll();
+    const labels: LabelArray = raw instanceof Float32Array ? Float64Array.from(raw) : raw;
+    await labelsFile.close();
+    const input: InputArray = { shape: x.shape, source: x.where, read: (start, count) => x.readRows(start, count) };
+    return { input, labels, inputs, close: () => inputs.close() };
+  } catch (e) {
+    await inputs.close();
+    await labelsFile?.close();
+    throw e;
+  }
+}
+
+/** A progress bar over the batches of each pass, on stderr; a no-op when disabled. */
+function createBatchProgress(enabled: boolean, label: string) {
+  if (!enabled) return { update(_p: ModelProgress) {}, stop() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  let phase: string | undefined;
+  return {
+    update(p: ModelProgress) {
+      if (p.phase !== phase) {
+        bar?.stop();
+        const title = p.phase === 'means' ? 'pass 1/2 inference + means' : p.cached ? 'pass 2/2 spread (cached)   ' : 'pass 2/2 inference + spread';
+        bar = new cliProgress.SingleBar(
+          { stream: process.stderr, format: `${label} ${title} {bar} {value}/{total} batches | eta {eta_formatted}`, clearOnComplete: true, hideCursor: true, fps: 10 },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.batches, 0);
+        phase = p.phase;
+      }
+      bar!.update(p.batch);
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+/** Runs every checkpoint on the probe set; returns the text to print (reports + trend table, or JSON). */
+export async function runOnnx(models: string[], options: OnnxCommandOptions): Promise<string> {
+  const data = await openData(options);
+  const entries: { model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; seconds: number; notes: string[] }[] = [];
+  let selected: SelectedEngine | undefined;
+  const showProgress = !options.json && process.stderr.isTTY === true;
+  try {
+    for (let step = 0; step < models.length; step++) {
+      const path = models[step];
+      const model = OnnxModel.open(path);
+      const found = model.findClassifier().classifier;
+      if (!selected) {
+        const N = data.input.shape[0];
+        const work = found ? N * found.D * found.K * 2 : Infinity;
+        selected = await selectEngine(options.engine, work);
+      }
+      const progress = createBatchProgress(showProgress, `${model.name} (${step + 1}/${models.length})`);
+      let result;
+      try {
+        result = await analyzeModel(model, data.input, {
+          labels: data.labels,
+          tensors: options.tensor,
+          inputName: options.inputName,
+          batchSize: options.batchSize,
+          pool: options.pool,
+          executionProviders: options.ep.length > 0 ? options.ep : undefined,
+          preset: options.preset,
+          globalMean: options.globalMean,
+          emptyClasses: options.emptyClasses,
+          engine: selected.engine,
+          onProgress: (p) => progress.update(p),
+        });
+      } catch (e) {
+        if (e instanceof NcInputError && e.code === 'NO_CLASSIFIER') throw new NcInputError(e.code, e.message.replace(' (library: tensors: [NAME])', ''), e.where);
+        if (e instanceof NcInputError && e.code === 'EMPTY_CLASS') throw new NcInputError(e.code, `${options.labels}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, e.where);
+        throw e;
+      } finally {
+        progress.stop();
+      }
+      for (const t of result.tensors) {
+        const notes = result.cached ? [] : ['features did not fit the cache: pass 2 ran the model again'];
+        entries.push({
+          model: path,
+          step,
+          tensor: t.tensor,
+          report: t.report,
+          classifier: t.classifier ? { kind: t.classifier.kind, weights: t.classifier.weightsFrom, bias: t.classifier.biasFrom } : null,
+          seconds: result.seconds,
+          notes,
+        });
+      }
+    }
+  } finally {
+    await data.close();
+    if (selected) await disposeEngine(selected.engine);
+  }
+
+  if (options.jsonl !== undefined) {
+    const lines = entries.map((e) => JSON.stringify(toMeasurement(e.report, { step: e.step, checkpoint: e.model, layer: e.tensor, seconds: e.seconds })));
+    await writeFileAtomic(options.jsonl, lines.join('\n') + '\n');
+  }
+  if (options.json) {
+    const checkpoints: OnnxCheckpointJson[] = entries.map((e) => ({
+      model: e.model,
+      tensor: e.tensor,
+      N: e.report.N,
+      D: e.report.D,
+      K: e.report.K,
+      conventions: e.report.conventions,
+      metrics: e.report.metrics,
+      classifier: e.classifier,
+      warnings: [...e.notes, ...e.report.warnings],
+    }));
+    return JSON.stringify({ checkpoints }) + '\n';
+  }
+  const parts: string[] = [];
+  for (const e of entries) {
+    const table = formatReportTable(
+      e.report,
+      selected?.note ? `${selected.engine.name} (${selected.note})` : selected?.engine.name ?? 'js',
+      { readSeconds: 0, computeSeconds: e.seconds },
+      { features: `${e.model} → tensor ${e.tensor}`, labels: options.labels, weights: e.classifier ? `${e.classifier.kind} in the graph: W = ${e.classifier.weights}` : undefined, bias: e.classifier?.bias, batchSize: options.batchSize },
+      e.notes,
+    );
+    parts.push(table.replace(/^ncscope analyze/, `ncscope onnx — checkpoint ${e.step}: ${e.model}`));
+  }
+  parts.push(formatTrend(entries));
+  return parts.join('\n');
+}
+
+/** The trend across checkpoints: one row per (checkpoint, tensor). */
+export function formatTrend(entries: { model: string; step: number; tensor: string; report: NcReport }[]): string {
+  const head = ['#', 'checkpoint', 'tensor', 'NC1', 'NC1 quot.', 'NC2 ETF', 'NC2 equiang.', 'NC2 ETF W', 'NC3 (Zhu)', 'NC4', 'acc.', 'NCC acc.'];
+  const rows = entries.map((e) => {
+    const m = e.report.metrics;
+    return [String(e.step), e.model, e.tensor, m.nc1, m.nc1Quotient, m.etfErrorMeans, m.equiangularityMeans, m.etfErrorWeights, m.nc3Zhu, m.nc4NccMismatch, m.classifierAccuracy, m.nccAccuracy].map((v) =>
+      typeof v === 'string' ? v : formatNumber(v),
+    );
+  });
+  const all = [head, ...rows];
+  const widths = head.map((_, c) => Math.max(...all.map((r) => [...r[c]].length)));
+  const lines = all.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  return ['trend across checkpoints (0 = collapsed for NC1–NC4)', ...lines.map((l) => `  ${l}`)].join('\n') + '\n';
+}
+
+/** `ncscope onnx inspect`: inputs, outputs, candidate tensors (shapes declared or probed), default tensor and classifier. */
+export async function inspectOnnx(path: string, options: { json?: boolean; probe: boolean }): Promise<string> {
+  const model = OnnxModel.open(path);
+  const info = model.inspect();
+  let probeNote: string | undefined;
+  if (options.probe) {
+    const probe = await probeShapes(model);
+    probeNote = probe.skipped;
+    for (const c of info.candidates) {
+      const dims = probe.shapes.get(c.name);
+      if (!dims) continue;
+      c.shape = ['batch', ...dims.slice(1)];
+      c.D = dims.slice(1).reduce((a, b) => a * b, 1);
+    }
+  }
+  if (options.json) return JSON.stringify({ ...info, probe: options.probe ? probeNote ?? 'ok' : 'off' }) + '\n';
+  return formatInspection(info, probeNote);
+}
+
+function shapeText(shape: (number | string | undefined)[] | undefined): string {
+  return shape ? `[${shape.map((d) => d ?? '?').join(', ')}]` : '?';
+}
+
+/** The text of `ncscope onnx inspect`. */
+export function formatInspection(info: ModelInspection, probeNote?: string): string {
+  const lines: string[] = [`${info.source}  (${info.producer || 'unknown producer'}, IR ${info.irVersion}, opset ${info.opset})`];
+  lines.push('inputs:');
+  for (const i of info.inputs) lines.push(`  ${i.name}  ${i.type}  ${shapeText(i.shape)}`);
+  lines.push('outputs:');
+  for (const o of info.outputs) lines.push(`  ${o.name}  ${o.type}  ${shapeText(o.shape)}`);
+  if (info.classifier) {
+    const c = info.classifier;
+    lines.push(`default feature tensor: ${c.featureTensor}  (D = ${c.D})`);
+    lines.push(`classifier: ${c.kind} ${c.nodes.join(' + ')} → ${c.output}, K = ${c.K} classes; W from ${c.weightsFrom}${c.biasFrom ? `; b from ${c.biasFrom}` : '; no bias'}`);
+  } else {
+    lines.push(`default feature tensor: none — no linear classifier at the end of the graph (${(info.noClassifierReasons ?? []).join('; ')})`);
+    lines.push('  pass one of the candidates below with --tensor NAME');
+  }
+  if (info.externalData.length > 0) lines.push(`external data: ${info.externalData.length} initializers in files next to the model`);
+  lines.push(`candidate feature tensors (${info.candidates.length}; pass with --tensor NAME, repeat for several):`);
+  const rows = [['name', 'op', 'type', 'shape', 'D'], ...info.candidates.map((c) => [c.name, c.op, c.type, shapeText(c.shape), c.D === undefined ? '?' : String(c.D)])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) lines.push('  ' + r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd() + (r[0] === info.classifier?.featureTensor ? '   ← default' : ''));
+  if (probeNote) lines.push(`(shapes not probed: ${probeNote})`);
+  return lines.join('\n') + '\n';
+}
