@@ -72,6 +72,21 @@ describe('onnxruntime product engine', () => {
     });
   }
 
+  it('class sums are exact and repeatable on large chunks (guards against racy parallel scatter-adds)', async () => {
+    const r = prng(11);
+    const rows = 4096, D = 512, K = 100;
+    const features = Float32Array.from({ length: rows * D }, () => r() - 0.5);
+    const labels = Int32Array.from({ length: rows }, () => Math.floor(r() * K));
+    const exact = new Float64Array(K * D);
+    for (let i = 0; i < rows; i++) for (let t = 0; t < D; t++) exact[labels[i] * D + t] += features[i * D + t];
+    for (let rep = 0; rep < 6; rep++) {
+      const sums = await engine.classSums!({ features, labels, start: 0, rows, D, K });
+      let worst = 0;
+      for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(sums[i] - exact[i]));
+      expect(worst).toBeLessThan(1e-9);
+    }
+  });
+
   it('keeps float32 precision for features far from the origin and skips empty classes', async () => {
     const r = prng(7);
     const N = 600, D = 16, K = 5;

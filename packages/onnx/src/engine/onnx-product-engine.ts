@@ -27,9 +27,9 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   };
   const sessions = new Map<string, Promise<ort.InferenceSession>>();
-  const session = (key: string, bytes: () => Uint8Array) => {
+  const session = (key: string, bytes: () => Uint8Array, overrides: ort.InferenceSession.SessionOptions = {}) => {
     let s = sessions.get(key);
-    if (!s) sessions.set(key, (s = ort.InferenceSession.create(bytes(), sessionOptions)));
+    if (!s) sessions.set(key, (s = ort.InferenceSession.create(bytes(), { ...sessionOptions, ...overrides })));
     return s;
   };
   const elem = (p: Precision) => (p === 'float64' ? ONNX_DOUBLE : ONNX_FLOAT);
@@ -57,7 +57,9 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
     },
     async classSums({ features, labels, start, rows, D, K }: KernelChunk) {
       const p = precisionOf(features);
-      const s = await session(`sums:${p}`, () => classSumsModel(elem(p)));
+      // One thread: onnxruntime 1.30's parallel ScatterND with reduction "add" races and loses rows
+      // (seen on 4096 × 512 chunks); a sequential scatter-add is exact and still O(rows · D) native work.
+      const s = await session(`sums:${p}`, () => classSumsModel(elem(p)), { intraOpNumThreads: 1, interOpNumThreads: 1 });
       const y = new BigInt64Array(rows);
       for (let i = 0; i < rows; i++) y[i] = BigInt(labels[start + i] as number);
       const out = await s.run({
