@@ -230,6 +230,21 @@ describe('writeHtmlReport and ncscope report', () => {
     expect(html).not.toContain('id="trend-');
   });
 
+  it('averages blocks of classes in heatmaps and summarises K × K tables row by row when K is large', async () => {
+    const K = 64;
+    const D = 70;
+    const features = Float64Array.from({ length: 2 * K * D }, (_, i) => ((Math.floor(i / D) % K) === (i % D) ? 3 : 0) + Math.sin(i * 7.1));
+    const labels = Int32Array.from({ length: 2 * K }, (_, i) => i % K);
+    const { report } = await analyze([{ features, labels }]);
+    const { html } = await renderHtmlReport(runsFromMeasurements([toMeasurement(report, { step: 0 })], 'wide'));
+    const fig = html.match(/<figure class="plot" id="snapshot-1-cosine-means".*?<\/figure>/s)![0];
+    const cells = fig.match(/<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/s)![1].match(/<path/g)!.length;
+    expect(cells).toBe(32 * 32);
+    expect(fig).toContain('Each cell averages a block of up to 2 × 2 class pairs (K = 64).');
+    expect(fig).toContain('<th>mean over l ≠ k</th>');
+    expect(fig.match(/<tr>/g)!.length).toBe(K + 1);
+  });
+
   it('labels the x axis by checkpoint when the measurements name checkpoints (ncscope onnx)', async () => {
     const ms = parseMeasurements(ceLines.slice(0, 3).join('\n'), 'x').map((m, i) => ({ ...m, run: undefined, epoch: undefined, step: i, checkpoint: `ckpt-${i}.onnx` }));
     const { html } = await renderHtmlReport(runsFromMeasurements(ms, 'resnet'));

@@ -108,20 +108,21 @@ export function decades(values: number[]): [number, number] {
 }
 
 /** A K × K matrix as a heatmap on a fixed colour domain, with the values written in the cells when K is small. */
-export function heatmapSpec(o: { title: string; subtitle: string; legendTitle: string; classes: number[]; matrix: (number | null)[][]; domain: [number, number] }): TopLevelSpec {
+export function heatmapSpec(o: { title: string; subtitle: string; legendTitle: string; classes: (number | string)[]; axisTitle?: string; matrix: (number | null)[][]; domain: [number, number] }): TopLevelSpec {
   const K = o.classes.length;
   const cells = o.classes.flatMap((k, a) => o.classes.map((l, b) => ({ k, l, value: o.matrix[a][b] })));
   const side = Math.min(340, Math.max(150, 26 * K));
   const layers: object[] = [
     {
-      mark: { type: 'rect' },
+      // Past 20 × 20 cells, per-cell accessibility labels would dominate the page's size.
+      mark: { type: 'rect', aria: K <= 20 },
       encoding: {
         color: {
           field: 'value',
           type: 'quantitative',
           title: o.legendTitle,
           scale: { domain: o.domain, scheme: 'redblue', clamp: true },
-          legend: { orient: 'right', gradientLength: side - 20, format: '~r' },
+          legend: { orient: 'right', gradientLength: side - 20, format: '~g' },
         },
       },
     },
@@ -141,8 +142,8 @@ export function heatmapSpec(o: { title: string; subtitle: string; legendTitle: s
     title: { text: o.title, subtitle: o.subtitle },
     data: { values: cells },
     encoding: {
-      x: { field: 'l', type: 'ordinal', title: 'class l', sort: o.classes, axis: { labelAngle: 0, labelOverlap: true } },
-      y: { field: 'k', type: 'ordinal', title: 'class k', sort: o.classes, axis: { labelOverlap: true } },
+      x: { field: 'l', type: 'ordinal', title: `${o.axisTitle ?? 'class'} l`, sort: o.classes, axis: { labelAngle: 0, labelOverlap: true } },
+      y: { field: 'k', type: 'ordinal', title: `${o.axisTitle ?? 'class'} k`, sort: o.classes, axis: { labelOverlap: true } },
     },
     layer: layers,
   } as TopLevelSpec;
@@ -159,7 +160,7 @@ export function barsSpec(o: { title: string; subtitle: string; yTitle: string; c
     data: { values: rows },
     layer: [
       {
-        mark: { type: 'bar', color: '#4c78a8' },
+        mark: { type: 'bar', color: '#4c78a8', aria: K <= 40 },
         encoding: {
           x: { field: 'k', type: 'ordinal', title: 'class k', sort: o.classes, axis: { labelAngle: 0, labelOverlap: true } },
           y: { field: 'value', type: 'quantitative', title: o.yTitle },
@@ -175,6 +176,7 @@ export function barsSpec(o: { title: string; subtitle: string; yTitle: string; c
 
 /** Class means on their top two principal directions, each joined to the origin (μ_G) and labelled. */
 export function projectionSpec(o: { title: string; subtitle: string; classes: number[]; points: (number | null)[][] }): TopLevelSpec {
+  const K = o.classes.length;
   const rows = o.classes.map((k, i) => ({ k: String(k), x: o.points[i][0], y: o.points[i][1], x0: 0, y0: 0 }));
   const r = Math.max(1e-12, ...rows.flatMap((p) => [Math.abs(p.x ?? 0), Math.abs(p.y ?? 0)])) * 1.15;
   const scale = { domain: [-r, r], nice: false, zero: true };
@@ -188,9 +190,10 @@ export function projectionSpec(o: { title: string; subtitle: string; classes: nu
       y: { field: 'y', type: 'quantitative', title: 'principal direction 2', scale, axis: { format: '~g', labelOverlap: true } },
     },
     layer: [
-      { mark: { type: 'rule', color: '#bbb', strokeWidth: 1 }, encoding: { x: { field: 'x0', type: 'quantitative' }, y: { field: 'y0', type: 'quantitative' }, x2: { field: 'x' }, y2: { field: 'y' } } },
-      { mark: { type: 'point', filled: true, size: 60, color: '#4c78a8' } },
-      { mark: { type: 'text', dx: 9, dy: -7, fontSize: 11, fontWeight: 'bold' }, encoding: { text: { field: 'k', type: 'nominal' } } },
+      { mark: { type: 'rule', color: '#bbb', strokeWidth: 1, aria: false }, encoding: { x: { field: 'x0', type: 'quantitative' }, y: { field: 'y0', type: 'quantitative' }, x2: { field: 'x' }, y2: { field: 'y' } } },
+      { mark: { type: 'point', filled: true, size: K <= 40 ? 60 : 20, color: '#4c78a8', aria: K <= 40 } },
+      // Labels only while they can be read.
+      ...(K <= 40 ? [{ mark: { type: 'text', dx: 9, dy: -7, fontSize: 11, fontWeight: 'bold' }, encoding: { text: { field: 'k', type: 'nominal' } } }] : []),
     ],
   } as TopLevelSpec;
 }

@@ -99,7 +99,7 @@ export async function renderHtmlReport(runs: readonly ReportRun[], options: Html
 
   body.push(`<footer><p>Conventions: DESIGN.md of ncscope; Σ_W = (1/N)Σ(h−μ_y)(h−μ_y)ᵀ, Σ_B = (1/K)Σμ̃_kμ̃_kᵀ, μ̃_k = μ_k − μ_G, E = (I − 11ᵀ/K)/√(K−1). ` +
     `Plots rendered to SVG with Vega-Lite when the page was written.${options.command ? ` Command: <code>${esc(options.command)}</code>.` : ''}</p></footer>`);
-  body.push(`<script type="application/json" id="ncscope-data">${jsonForScript({ schema: 'ncscope.html-report/1', runs: withData.map((r) => ({ name: r.name, sources: r.sources, measurements: r.measurements })) })}</script>`);
+  body.push(`<script type="application/json" id="ncscope-data">${jsonForScript(embeddedData(withData, snapshots.map((s) => s.m)))}</script>`);
 
   const html = `<!DOCTYPE html>
 <html lang="en">
@@ -117,6 +117,30 @@ ${body.join('\n')}
 </html>
 `;
   return { html, plots: page.plots, renderWarnings: page.warnings };
+}
+
+/**
+ * The numbers behind the page, machine-readable (`ncscope.html-report/1`): every measurement as logged, except that
+ * the per-class block is kept only for the snapshot measurements, and their K × K cosines only while K ≤ 100 —
+ * the logs hold the rest.
+ */
+function embeddedData(runs: readonly ReportRun[], snapshots: (NcMeasurement | undefined)[]): object {
+  return {
+    schema: 'ncscope.html-report/1',
+    runs: runs.map((r) => ({
+      name: r.name,
+      sources: r.sources,
+      measurements: r.measurements.map((m) => {
+        if (snapshots.includes(m)) {
+          if (m.K <= 100) return m;
+          const { cosineMeans: _c, cosineWeights: _w, ...perClass } = m.perClass;
+          return { ...m, perClass };
+        }
+        const { perClass: _perClass, ...rest } = m;
+        return rest;
+      }),
+    })),
+  };
 }
 
 /** Counts plots and collects renderer warnings while a page is built. */
@@ -228,16 +252,61 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
   const svg = await page.svg(projectionSpec({ title: 'class means in 2-D', subtitle: 'μ̃_k on the top two principal directions of M̃ (U·S)', classes, points: pc.meansProjection2d }), projId);
   const rows = classes.map((k, i) => [String(k), num(pc.meansProjection2d[i][0]), num(pc.meansProjection2d[i][1]), num(pc.meanNorms[i])]);
   const table = htmlTable(['class', 'direction 1', 'direction 2', '‖μ̃_k‖ (all D)'], rows, 'class means on the top two principal directions');
-  parts.push(`<h3>Class means, projected</h3><div class="grid">${figure(projId, 'projection', 'principal direction', svg, `These two of the ${m.rank} directions spanned by the centred means carry ${num(100 * shown / total)}% of Σ_k‖μ̃_k‖². ` +
-    `For a simplex ETF every direction carries the same share (2/(K−1) = ${num(200 / (K - 1))}% here), so any 2-D view of it is one of many and looks irregular for K > 3; read the cosine matrix for the geometry.`, table, rows.length)}</div>`);
+  const projCaption = m.rank <= 2
+    ? `The centred means span ${m.rank} direction${m.rank === 1 ? '' : 's'}; this view shows them exactly (${num(100 * shown / total)}% of Σ_k‖μ̃_k‖²).`
+    : `These two of the ${m.rank} directions spanned by the centred means carry ${num(100 * shown / total)}% of Σ_k‖μ̃_k‖². ` +
+      `For a simplex ETF every direction carries the same share (2/(K−1) = ${num(200 / (K - 1))}% here), so a 2-D view of it is one of many and looks irregular; read the cosine matrix for the geometry.`;
+  parts.push(`<h3>Class means, projected</h3><div class="grid">${figure(projId, 'projection', 'principal direction', svg, esc(projCaption), table, rows.length)}</div>`);
   return `<section id="${id}" class="snapshot">${parts.join('\n')}</section>`;
 }
 
+/** Largest K drawn cell by cell and tabulated in full; past it, blocks of classes are averaged and rows summarised. */
+const FULL_MATRIX_K = 60;
+const FULL_TABLE_K = 40;
+
 async function matrixFigure(page: Page, id: string, title: string, subtitle: string, legendTitle: string, classes: number[], matrix: (number | null)[][], domain: [number, number], caption: string): Promise<string> {
-  const svg = await page.svg(heatmapSpec({ title, subtitle, legendTitle, classes, matrix, domain }), id);
-  const rows = classes.map((k, a) => [String(k), ...matrix[a].map((v) => num(v))]);
-  const table = htmlTable(['k \\ l', ...classes.map(String)], rows, `${title}: ${legendTitle}`);
-  return figure(id, 'heatmap', legendTitle, svg, `${esc(caption)} Colour scale ${num(domain[0])} … ${num(domain[1])}.`, table, Infinity);
+  const K = classes.length;
+  const shown = K <= FULL_MATRIX_K ? { labels: classes as (number | string)[], matrix, block: 1 } : blockAverage(classes, matrix, FULL_MATRIX_K);
+  const spec = heatmapSpec({ title, subtitle, legendTitle, classes: shown.labels, matrix: shown.matrix, domain, axisTitle: shown.block > 1 ? 'classes' : 'class' });
+  const svg = await page.svg(spec, id);
+  let table: string;
+  if (K <= FULL_TABLE_K) {
+    const rows = classes.map((k, a) => [String(k), ...matrix[a].map((v) => num(v))]);
+    table = htmlTable(['k \\ l', ...classes.map(String)], rows, `${title}: ${legendTitle}`);
+  } else {
+    const rows = classes.map((k, a) => {
+      const off = matrix[a].filter((v, b) => b !== a && v !== null) as number[];
+      return [String(k), num(matrix[a][a]), num(off.reduce((s, v) => s + v, 0) / off.length), num(Math.min(...off)), num(Math.max(...off))];
+    });
+    table = htmlTable(['class k', 'k = l', 'mean over l ≠ k', 'min over l ≠ k', 'max over l ≠ k'], rows, `${title}: ${legendTitle}, row by row (K = ${K}; the full matrix is in the measurement log)`);
+  }
+  const blocks = shown.block > 1 ? ` Each cell averages a block of up to ${shown.block} × ${shown.block} class pairs (K = ${K}).` : '';
+  return figure(id, 'heatmap', legendTitle, svg, `${esc(caption)}${blocks} Colour scale ${num(domain[0])} … ${num(domain[1])}.`, table, Infinity);
+}
+
+/** Averages consecutive classes in blocks so that at most `side` blocks remain per axis; labels read "first–last". */
+function blockAverage(classes: number[], matrix: (number | null)[][], side: number): { labels: string[]; matrix: (number | null)[][]; block: number } {
+  const K = classes.length;
+  const block = Math.ceil(K / side);
+  const starts = Array.from({ length: Math.ceil(K / block) }, (_, i) => i * block);
+  const labels = starts.map((a) => `${classes[a]}–${classes[Math.min(K, a + block) - 1]}`);
+  const out = starts.map((a) =>
+    starts.map((b) => {
+      let sum = 0;
+      let n = 0;
+      for (let i = a; i < Math.min(K, a + block); i++) {
+        for (let j = b; j < Math.min(K, b + block); j++) {
+          const v = matrix[i][j];
+          if (v !== null) {
+            sum += v;
+            n++;
+          }
+        }
+      }
+      return n ? sum / n : null;
+    }),
+  );
+  return { labels, matrix: out, block };
 }
 
 /** Mean and standard deviation of the off-diagonal entries (k ≠ l). */
