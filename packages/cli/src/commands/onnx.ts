@@ -77,7 +77,9 @@ export function registerOnnx(program: Command): void {
     .argument('<model>', 'ONNX file')
     .option('--json', 'print the inspection as JSON')
     .option('--no-probe', 'do not run one all-zero sample to learn undeclared shapes')
-    .action(async (model: string, options: { json?: boolean; probe: boolean }) => {
+    .action(async (model: string, _options: unknown, command: Command) => {
+      // Commander hands `--json` after the subcommand to `onnx` (which has one too): read both levels.
+      const options = command.optsWithGlobals() as { json?: boolean; probe: boolean };
       process.stdout.write(await inspectOnnx(model, options));
     });
 }
