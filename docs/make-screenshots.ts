@@ -4,6 +4,7 @@
  *
  *   node --conditions=@ncscope/source --import tsx docs/make-screenshots.ts [runs.jsonl ...]
  * Default input: the fixture runs in test/fixtures/runs/. The HTML goes to a temporary directory.
+ * Environment: NCSCOPE_REPORT_TITLE (page title), NCSCOPE_SHOT_PREFIX (file names, default "report" → report-*.png).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +19,10 @@ const inputs = process.argv.length > 2 ? process.argv.slice(2) : ['cross-entropy
 const title = process.env.NCSCOPE_REPORT_TITLE ?? 'Neural Collapse report — simulated runs (test/fixtures/runs)';
 const profile = mkdtempSync(join(tmpdir(), 'ncscope-shot-'));
 const html = join(profile, 'report.html');
+// The fixtures' page carries a fixed date, so their PNGs come out the same on every run.
+const FIXED_DATE = new Date(Date.UTC(2025, 0, 1));
 const runs = await readRuns(inputs.map((p) => relative(root, p)));
-const written = await writeHtmlReport(runs, html, { title, generated: new Date(Date.UTC(2025, 0, 1)), command: `ncscope report ${inputs.map((p) => relative(root, p)).join(' ')} -o report.html` });
+const written = await writeHtmlReport(runs, html, { title, generated: process.argv.length > 2 ? new Date() : FIXED_DATE, command: `ncscope report ${inputs.map((p) => relative(root, p)).join(' ')} -o report.html` });
 console.log(`rendered ${written.plots} plots`);
 
 const context = await chromium.launchPersistentContext(join(profile, 'chromium'), {
@@ -33,11 +36,13 @@ try {
   const page = await context.newPage();
   await page.goto(pathToFileURL(html).href);
   await page.addStyleTag({ content: 'nav { position: static !important; }' }); // no sticky bar across section shots
+  const prefix = process.env.NCSCOPE_SHOT_PREFIX ?? 'report';
+  const last = `#snapshot-${runs.length}`;
   const shots: [string, string][] = [
-    ['report-overview.png', ''],
-    ['report-nc1.png', '#nc1'],
-    ['report-nc2.png', '#nc2-means'],
-    ['report-snapshot.png', '#snapshot-2'],
+    [`${prefix}-overview.png`, ''],
+    [`${prefix}-nc1.png`, '#nc1'],
+    [`${prefix}-nc2.png`, '#nc2-means'],
+    [`${prefix}-snapshot.png`, last],
   ];
   for (const [file, selector] of shots) {
     const out = join(here, file);
