@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { measureNc, ncCallback, type NcReportInfo } from '../src/index.js';
 import { BACKENDS, useBackend } from './backends.js';
 import { clusters, functionalMlp, relDiff, sequentialMlp } from './fixtures.js';
@@ -174,6 +174,23 @@ describe('callback options (cpu)', () => {
       callbacks: [ncCallback({ probe: { xs: train.xs, ys: train.ints }, stopWhen: (_report, epoch) => epoch >= 2 })],
     });
     expect(h2.epoch).toEqual([0, 1, 2]);
+    model.dispose();
+  });
+
+  it('NaN features: measureNc throws NON_FINITE naming the layer; the callback logs NaN and warns once instead of ending fit', async () => {
+    const model = sequentialMlp(5, 12, 6, 3);
+    const [kernel, bias] = model.getLayer('hidden1').getWeights();
+    model.getLayer('hidden1').setWeights([tf.fill(kernel.shape, NaN), bias]);
+    await expectNcError(measureNc(model, { xs: train.xs, ys: train.ints }), 'NON_FINITE', /layer "features".*NaN/);
+    model.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy' });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const cb = ncCallback({ probe: { xs: train.xs, ys: train.ints } });
+    const history = await model.fit(train.xs, train.oneHot, { epochs: 2, callbacks: [cb], verbose: 0 });
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+    expect(history.history.nc1).toHaveLength(2);
+    expect(history.history.nc1.every((v) => Number.isNaN(v))).toBe(true);
+    expect(cb.measuredEpochs).toEqual([0, 1]);
     model.dispose();
   });
 });

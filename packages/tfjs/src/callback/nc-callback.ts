@@ -93,6 +93,7 @@ export class NcCallback extends CustomCallback {
   private startedAt = 0;
   private keys = new Set<string>();
   private layerMetrics = new Map<string, readonly (keyof NcMetrics)[]>();
+  private warned = false;
 
   constructor(options: NcCallbackOptions) {
     const hooks: Hooks = {};
@@ -120,6 +121,7 @@ export class NcCallback extends CustomCallback {
     this.startedAt = performance.now();
     this.measuredEpochs.length = 0;
     this.keys.clear();
+    this.warned = false;
     this.layerMetrics.clear();
     this.meter = await NcMeter.create(this.model, { probe: this.options.probe, sampleTraining: this.options.sampleTraining }, this.options);
     // The log keys are fixed from the start (so unmeasured: 'nan' pads from epoch 0): every metric for the layer
@@ -158,7 +160,18 @@ export class NcCallback extends CustomCallback {
     const trainLogs: Record<string, number> = {};
     for (const [k, v] of Object.entries(logs)) if (typeof v === 'number' && !this.keys.has(k)) trainLogs[k] = v;
     const t0 = performance.now();
-    const results = await this.meter.measure();
+    let results: LayerMeasurement[];
+    try {
+      results = await this.meter.measure();
+    } catch (e) {
+      // Diverged training (NaN/Inf features) is reported, not fatal: NaN under every key for this epoch, one warning.
+      if (!(e instanceof NcInputError && e.code === 'NON_FINITE')) throw e;
+      if (!this.warned) console.warn(`ncscope: epoch ${epoch}: ${e.message}; logging NaN for the NC metrics`);
+      this.warned = true;
+      for (const k of this.keys) logs[k] = NaN;
+      this.measuredEpochs.push(epoch);
+      return;
+    }
     this.lastSeconds = (performance.now() - t0) / 1000;
     this.last = results;
     this.measuredEpochs.push(epoch);

@@ -87,9 +87,9 @@ export function focal(gamma: number, options: FromLogitsOption = {}): LossFuncti
 
 /** Options of {@link mse}: Hui & Belkin's rescaling parameters. */
 export interface MseOptions {
-  /** k: weight of the true-class term (default 1). Hui & Belkin use k = 1 for few classes, larger k (e.g. 15) for many. */
+  /** k: weight of the true-class term (default 1). Hui & Belkin keep k = 1 for few classes and raise it for many (k = 15 for ImageNet). */
   scale?: number;
-  /** M: target value of the true-class output (default 1); e.g. M = 15 for 42 classes, M = 30 for 1000 in their runs. */
+  /** M: target value of the true-class output (default 1); raised for many classes (M = 30 for ImageNet in their runs). */
   M?: number;
 }
 
