@@ -85,6 +85,13 @@ describe('analyzeModel', () => {
     expect(r.tensors[0].report.conventions.preset).toBe('rhubarbwu');
   });
 
+  it("engine: 'auto' picks JS for tiny work; 'onnxruntime' (this package's product engine) agrees with it", async () => {
+    const auto = await analyzeModel(fixture('mlp-softmax.onnx'), inputOf('mlp-inputs.npy'), { labels });
+    const ort = await analyzeModel(fixture('mlp-softmax.onnx'), inputOf('mlp-inputs.npy'), { labels, engine: 'onnxruntime' });
+    expect([auto.engine, ort.engine]).toEqual(['js', 'onnxruntime']);
+    expectSameMetrics(ort.tensors[0].report.metrics, auto.tensors[0].report.metrics, 1e-6);
+  });
+
   it('checkpoints trend: the early checkpoint is less collapsed than the trained one', async () => {
     const early = await analyzeModel(fixture('mlp-epoch01.onnx'), inputOf('mlp-inputs.npy'), { labels });
     const late = await analyzeModel(fixture('mlp-gemm-transb1.onnx'), inputOf('mlp-inputs.npy'), { labels });

@@ -6,7 +6,7 @@ import { CliError } from '../errors.js';
 import { openInput, type OpenedInput } from '../io/open.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { formatNumber, formatReportTable } from '../output/table.js';
-import { disposeEngine, parsePositiveInteger, selectEngine, type EngineChoice, type SelectedEngine } from './analyze.js';
+import { parsePositiveInteger, type EngineChoice } from './analyze.js';
 
 /** Rows per onnxruntime run when the model's batch dimension is dynamic. */
 export const DEFAULT_ONNX_BATCH_SIZE = 256;
@@ -140,18 +140,12 @@ function createBatchProgress(enabled: boolean, label: string) {
 export async function runOnnx(models: string[], options: OnnxCommandOptions): Promise<string> {
   const data = await openData(options);
   const entries: { model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; seconds: number; notes: string[] }[] = [];
-  let selected: SelectedEngine | undefined;
+  let engineName = '';
   const showProgress = !options.json && process.stderr.isTTY === true;
   try {
     for (let step = 0; step < models.length; step++) {
       const path = models[step];
       const model = OnnxModel.open(path);
-      const found = model.findClassifier().classifier;
-      if (!selected) {
-        const N = data.input.shape[0];
-        const work = found ? N * found.D * found.K * 2 : Infinity;
-        selected = await selectEngine(options.engine, work);
-      }
       const progress = createBatchProgress(showProgress, `${model.name} (${step + 1}/${models.length})`);
       let result;
       try {
@@ -165,7 +159,7 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
           preset: options.preset,
           globalMean: options.globalMean,
           emptyClasses: options.emptyClasses,
-          engine: selected.engine,
+          engine: options.engine,
           onProgress: (p) => progress.update(p),
         });
       } catch (e) {
@@ -175,6 +169,7 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
       } finally {
         progress.stop();
       }
+      engineName = result.engine;
       for (const t of result.tensors) {
         const notes = result.cached ? [] : ['features did not fit the cache: pass 2 ran the model again'];
         entries.push({
@@ -190,7 +185,6 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
     }
   } finally {
     await data.close();
-    if (selected) await disposeEngine(selected.engine);
   }
 
   if (options.jsonl !== undefined) {
@@ -215,7 +209,7 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
   for (const e of entries) {
     const table = formatReportTable(
       e.report,
-      selected?.note ? `${selected.engine.name} (${selected.note})` : selected?.engine.name ?? 'js',
+      options.engine === 'auto' ? `${engineName} (auto)` : engineName,
       { readSeconds: 0, computeSeconds: e.seconds },
       { features: `${e.model} → tensor ${e.tensor}`, labels: options.labels, weights: e.classifier ? `${e.classifier.kind} in the graph: W = ${e.classifier.weights}` : undefined, bias: e.classifier?.bias, batchSize: options.batchSize },
       e.notes,

@@ -1,6 +1,7 @@
 import {
   MeansAccumulator,
   NcInputError,
+  jsEngine,
   SpreadAccumulator,
   computeReport,
   type Classifier,
@@ -11,10 +12,18 @@ import {
   type ProductEngine,
   type SpreadStatistics,
 } from '@ncscope/core';
+import { createOnnxProductEngine } from '../engine/index.js';
 import { OnnxModel } from '../model/onnx-model.js';
 import type { LinearClassifier } from '../model/classifier.js';
 import { FeatureExtractor, type ExtractorOptions, type FeatureBatch } from './extractor.js';
 import type { InputArray } from './input.js';
+
+/**
+ * `engine: 'auto'` starts the onnxruntime product engine from this many multiply-adds of the spread phase
+ * (N·D·K, twice with a classifier, summed over tensors): below it, session start-up (~0.1–0.3 s) costs more
+ * than core's JS loops (~1.5·10⁹ multiply-adds/s on one core). The CLI's `analyze --engine auto` uses the same rule.
+ */
+export const AUTO_ENGINE_MIN_WORK = 5e8;
 
 /** Default bound on cached features (bytes) before the second pass re-runs inference instead: 1 GiB. */
 export const DEFAULT_CACHE_LIMIT = 1 << 30;
@@ -40,8 +49,12 @@ export interface AnalyzeModelOptions extends ExtractorOptions, ConventionOptions
    * linear classifier for its input tensor; 'none' uses none; or give W, b per tensor name.
    */
   classifier?: 'auto' | 'none' | Record<string, Classifier>;
-  /** Product engine for the spread phase (default: core's portable JS engine). */
-  engine?: ProductEngine;
+  /**
+   * Product engine for the statistics: 'auto' (default) uses the onnxruntime engine of this package when the
+   * products are worth a session (≥ {@link AUTO_ENGINE_MIN_WORK} multiply-adds), else core's JS engine;
+   * 'js' / 'onnxruntime' force one; or pass any ProductEngine (not disposed here).
+   */
+  engine?: ProductEngine | 'auto' | 'js' | 'onnxruntime';
   /** Cache features for the second pass up to this many bytes (all tensors together); above it, run the model again. */
   cacheLimitBytes?: number;
   onProgress?: (p: ModelProgress) => void;
@@ -68,6 +81,8 @@ export interface ModelAnalysis {
   foundClassifier?: LinearClassifier;
   /** Whether pass 2 used cached features (else it re-ran inference). */
   cached: boolean;
+  /** Name of the product engine the statistics used ("js", "onnxruntime", …). */
+  engine: string;
   /** Runs of onnxruntime, and seconds spent in inference and in total. */
   runs: number;
   inferenceSeconds: number;
@@ -118,12 +133,15 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
   const extractor = await FeatureExtractor.create(m, { ...options, tensors });
   let runs = 0;
   let inferenceMs = 0;
+  const engineChoice = options.engine ?? 'auto';
+  let engine: ProductEngine | undefined = typeof engineChoice === 'object' ? engineChoice : engineChoice === 'js' ? jsEngine : undefined;
+  let ownEngine: ProductEngine | undefined;
   try {
     const batches = extractor.batchCount(N);
     const limit = options.cacheLimitBytes ?? DEFAULT_CACHE_LIMIT;
     let cache: FeatureBatch[] | undefined = [];
     let cached = true;
-    const means = tensors.map(() => new MeansAccumulator({ K }));
+    let means: MeansAccumulator[] = [];
     const timed = async function* (): AsyncGenerator<FeatureBatch> {
       const it = extractor.run(input);
       for (;;) {
@@ -140,18 +158,25 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
     let rows = 0;
     for await (const b of timed()) {
       if (b.index === 0) {
+        // D is known now: decide whether pass 2 replays a cache, and which engine does the products.
         const bytes = b.features.reduce((s, f) => s + N * f.D * f.data.BYTES_PER_ELEMENT, 0);
         cached = bytes <= limit;
         if (!cached) cache = undefined;
+        if (!engine) {
+          const Kest = K ?? maxLabel(options.labels) + 1;
+          const work = b.features.reduce((s, f, t) => s + N * f.D * Kest * (classifiers[t] ? 2 : 1), 0);
+          engine = engineChoice === 'onnxruntime' || work >= AUTO_ENGINE_MIN_WORK ? (ownEngine = await createOnnxProductEngine({ executionProviders: options.executionProviders ? [...options.executionProviders] : undefined })) : jsEngine;
+        }
+        means = tensors.map(() => new MeansAccumulator({ K, engine }));
       }
       const labels = labelsSlice(options.labels, b.start, b.rows);
-      b.features.forEach((f, t) => {
+      for (let t = 0; t < tensors.length; t++) {
         try {
-          means[t].add({ features: f.data, labels });
+          await means[t].addAsync({ features: b.features[t].data, labels });
         } catch (e) {
           throw relocate(e, tensors[t], b);
         }
-      });
+      }
       cache?.push(b);
       rows += b.rows;
       options.onProgress?.({ phase: 'means', batch: b.index + 1, batches, rows, cached });
@@ -168,7 +193,7 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
     });
 
     // Pass 2: spread around the means (cached features, or inference again).
-    const spread = tensors.map((_, t) => new SpreadAccumulator(means[t].statistics, { classifier: classifiers[t]?.c, engine: options.engine }));
+    const spread = tensors.map((_, t) => new SpreadAccumulator(means[t].statistics, { classifier: classifiers[t]?.c, engine }));
     rows = 0;
     const second: AsyncIterable<FeatureBatch> | Iterable<FeatureBatch> = cache ?? timed();
     for await (const b of second) {
@@ -188,10 +213,17 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
       const report = computeReport(means[t].statistics, spread[t].statistics, { ...options, classifier: classifiers[t]?.c });
       return { tensor, N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics };
     });
-    return { model: m.source, tensors: results, foundClassifier: found, cached, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000 };
+    return { model: m.source, tensors: results, foundClassifier: found, cached, engine: engine!.name, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await extractor.release();
+    await ownEngine?.dispose?.();
   }
+}
+
+function maxLabel(labels: LabelArray): number {
+  let m = 0;
+  for (let i = 0; i < labels.length; i++) if ((labels[i] as number) > m) m = labels[i] as number;
+  return m;
 }
 
 /** Re-labels a core error from "batch i" of the accumulator to the tensor and input rows it came from. */
