@@ -6,6 +6,8 @@ import {
   ScatterAccumulator,
   SpreadAccumulator,
   centralPath,
+  choleskyFactor,
+  choleskySolveRows,
   computeReport,
   labelSmoothingTargets,
   leastSquaresClassifier,
@@ -198,5 +200,35 @@ describe('centralPath', () => {
     // Statistics of different samples are refused.
     const other = await streamedStats(makeData({ N: 200, D: 7, K: 4, seed: 15 }), 1);
     expect(() => computeReport(means.statistics, spread.statistics, { classifier: clf, centralPath: { scatter: other, lambda: 0.01 } })).toThrow(expect.objectContaining({ code: 'STATS_MISMATCH' }));
+  });
+});
+
+describe('Cholesky (linalg/cholesky.ts)', () => {
+  it('factors SPD matrices of sizes around the 4-row blocking and solves many right-hand sides', () => {
+    const g = normal(rng(77));
+    for (const n of [1, 3, 4, 5, 13, 64]) {
+      const X = Float64Array.from({ length: (n + 3) * n }, g);
+      const A = new Float64Array(n * n);
+      for (let i = 0; i < n + 3; i++) for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) A[a * n + b] += X[i * n + a] * X[i * n + b];
+      const L = A.slice();
+      expect(choleskyFactor(L, n)).toBeUndefined();
+      const LLt = new Float64Array(n * n);
+      for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) { let v = 0; for (let k = 0; k < n; k++) v += L[a * n + k] * L[b * n + k]; LLt[a * n + b] = v; }
+      expect(relErr(LLt, A)).toBeLessThanOrEqual(1e-13);
+      for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) expect(L[a * n + b]).toBe(0);
+      const m = 7;
+      const R = Float64Array.from({ length: m * n }, g);
+      const Xs = choleskySolveRows(L, n, R, m);
+      const ref = gaussSolve(A, Float64Array.from({ length: n * m }, (_, i) => R[(i % m) * n + Math.floor(i / m)]), n, m);
+      expect(relErr(Xs, Float64Array.from({ length: m * n }, (_, i) => ref[(i % n) * m + Math.floor(i / n)]))).toBeLessThanOrEqual(1e-9);
+    }
+  });
+
+  it('reports the failing pivot of a singular matrix', () => {
+    const A = Float64Array.from([4, 2, 2, 2, 1, 1, 2, 1, 3]); // rows 0 and 1 proportional: rank 2
+    const fail = choleskyFactor(A, 3);
+    expect(fail).toMatchObject({ row: 1 });
+    expect(fail!.pivot).toBeLessThanOrEqual(fail!.tolerance);
+    expect(() => choleskyFactor(new Float64Array(5), 2)).toThrow(RangeError);
   });
 });

@@ -110,21 +110,20 @@ export function centralPathMetrics(
   return { centralPathNC1: cp.lNC1, centralPathNC23: cp.lNC23, centralPathPerp: cp.lPerp, centralPathLoss: cp.loss };
 }
 
-/** Σ_j w_jᵀ S w_j for the rows w_j of W (m × D). */
+/** Σ_j w_jᵀ S w_j for the rows w_j of W (m × D); S is read row by row once for all m rows of W. */
 function withinQuadratic(S: Float64Array, W: Float64Array, m: number, D: number): number {
-  let total = 0;
-  const Sw = new Float64Array(D);
-  for (let j = 0; j < m; j++) {
-    const w = W.subarray(j * D, (j + 1) * D);
-    Sw.fill(0);
-    for (let r = 0; r < D; r++) {
-      const f = w[r];
+  const SW = new Float64Array(m * D); // row j = (S w_j)ᵀ = w_jᵀ S (S symmetric)
+  for (let r = 0; r < D; r++) {
+    const row = r * D;
+    for (let j = 0; j < m; j++) {
+      const f = W[j * D + r];
       if (f === 0) continue;
-      const row = r * D;
-      for (let c = 0; c < D; c++) Sw[c] += f * S[row + c];
+      const o = j * D;
+      for (let c = 0; c < D; c++) SW[o + c] += f * S[row + c];
     }
-    for (let c = 0; c < D; c++) total += w[c] * Sw[c];
   }
+  let total = 0;
+  for (let i = 0; i < m * D; i++) total += W[i] * SW[i];
   return total;
 }
 

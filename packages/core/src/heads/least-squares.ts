@@ -1,5 +1,6 @@
 import { NcInputError } from '../errors.js';
 import { choleskyFactor, choleskySolveRows } from '../linalg/cholesky.js';
+import { addOuters } from '../linalg/outer.js';
 import type { ScatterStatistics } from '../statistics/scatter.js';
 
 /** Options of {@link leastSquaresClassifier}. */
@@ -57,8 +58,11 @@ export function leastSquaresClassifier(stats: ScatterStatistics, options: LeastS
   // G = S_W/N + Σ_k π_k μ̃_k μ̃_kᵀ + c μ_G μ_Gᵀ + λ I (lower triangle only is read by the factorisation, fill all).
   const G = new Float64Array(D * D);
   for (let i = 0; i < D * D; i++) G[i] = stats.withinScatter[i] / N;
-  for (let k = 0; k < K; k++) if (pi[k] > 0) addOuter(G, centred.subarray(k * D, (k + 1) * D), pi[k], D);
-  if (c > 0) addOuter(G, muG, c, D);
+  const vectors: Float64Array[] = [];
+  const weights: number[] = [];
+  for (let k = 0; k < K; k++) if (pi[k] > 0) { vectors.push(centred.subarray(k * D, (k + 1) * D)); weights.push(pi[k]); }
+  if (c > 0) { vectors.push(muG); weights.push(c); }
+  addOuters(G, vectors, weights, D);
   for (let t = 0; t < D; t++) G[t * D + t] += lambda;
   // β_j = Σ_k π_k T[k][j];  R[j] = Σ_k π_k T[k][j] μ̃_k + c β_j μ_G.
   const beta = new Float64Array(Ko);
@@ -131,14 +135,4 @@ export function resolveTargets(targets: ArrayLike<number> | undefined, K: number
     if (!Number.isFinite(T[i])) throw new NcInputError('NON_FINITE', `targets row ${Math.floor(i / (T.length / K))}: value ${T[i]} is not finite`);
   }
   return { T, outputs: T.length / K };
-}
-
-/** A += s · v vᵀ (D × D, both triangles). */
-function addOuter(A: Float64Array, v: ArrayLike<number>, s: number, D: number): void {
-  for (let r = 0; r < D; r++) {
-    const f = s * v[r];
-    if (f === 0) continue;
-    const row = r * D;
-    for (let c = 0; c < D; c++) A[row + c] += f * v[c];
-  }
 }

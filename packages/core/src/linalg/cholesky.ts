@@ -89,26 +89,33 @@ function finishRow(a: Float64Array, n: number, row: number, from: number, tol: n
 
 /**
  * Solves A x = r for each of the m rows r of `rhs` (m × n row-major) given the factor L of A from
- * {@link choleskyFactor}; returns X (m × n), row j = A⁻¹ r_j. Forward L y = r, then backward Lᵀ x = y
- * (the backward sweep runs over rows of L as axpy updates, so both sweeps read L row-wise).
+ * {@link choleskyFactor}; returns X (m × n), row j = A⁻¹ r_j. Forward L y = r, then backward Lᵀ x = y; both sweeps
+ * read L row by row ONCE for all m right-hand sides (the backward sweep as axpy updates), so L streams through the
+ * cache twice in all rather than 2m times.
  */
 export function choleskySolveRows(L: Float64Array, n: number, rhs: ArrayLike<number>, m: number): Float64Array {
   if (rhs.length !== m * n) throw new RangeError(`choleskySolveRows: expected ${m * n} right-hand-side entries, got ${rhs.length}`);
-  const out = new Float64Array(m * n);
-  for (let r = 0; r < m; r++) {
-    const y = out.subarray(r * n, (r + 1) * n);
-    for (let i = 0; i < n; i++) {
-      const ri = i * n;
-      let s = rhs[r * n + i];
-      for (let k = 0; k < i; k++) s -= L[ri + k] * y[k];
-      y[i] = s / L[ri + i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      const ri = i * n;
-      const x = y[i] / L[ri + i];
-      y[i] = x;
-      for (let k = 0; k < i; k++) y[k] -= L[ri + k] * x;
+  const Y = Float64Array.from(rhs as ArrayLike<number>);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    const d = L[ri + i];
+    for (let r = 0; r < m; r++) {
+      const y = r * n;
+      let s = Y[y + i];
+      for (let k = 0; k < i; k++) s -= L[ri + k] * Y[y + k];
+      Y[y + i] = s / d;
     }
   }
-  return out;
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    const d = L[ri + i];
+    for (let r = 0; r < m; r++) {
+      const y = r * n;
+      const x = Y[y + i] / d;
+      Y[y + i] = x;
+      if (x === 0) continue;
+      for (let k = 0; k < i; k++) Y[y + k] -= L[ri + k] * x;
+    }
+  }
+  return Y;
 }

@@ -1,6 +1,7 @@
 import { buildContext, type ContextOptions } from '../context.js';
 import { jsEngine, type ProductEngine } from '../engine/product-engine.js';
 import { NcInputError } from '../errors.js';
+import { addOuters } from '../linalg/outer.js';
 import { reportFromContext, type NcReport } from '../report/report.js';
 import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
@@ -144,7 +145,9 @@ export class ScatterAccumulator {
     const D = this.d as number;
     const S = this.scatterArr;
     for (let i = 0; i < b.withinScatter.length; i++) S[i] += b.withinScatter[i];
-    const delta = new Float64Array(D);
+    // Chan's correction Σ_k (n_a n_b / n) δ_k δ_kᵀ, applied row by row for all classes at once.
+    const deltas: Float64Array[] = [];
+    const weights: number[] = [];
     for (let k = 0; k < b.K; k++) {
       const nb = b.counts[k];
       if (nb === 0) continue;
@@ -152,6 +155,7 @@ export class ScatterAccumulator {
       const n = na + nb;
       const mu = this.meansArr.subarray(k * D, (k + 1) * D);
       const mb = b.means.subarray(k * D, (k + 1) * D);
+      const delta = new Float64Array(D);
       let dd = 0;
       for (let t = 0; t < D; t++) {
         delta[t] = mb[t] - mu[t];
@@ -159,17 +163,14 @@ export class ScatterAccumulator {
       }
       const w = (na * nb) / n;
       if (na > 0 && w > 0) {
-        for (let r = 0; r < D; r++) {
-          const f = w * delta[r];
-          if (f === 0) continue;
-          const row = r * D;
-          for (let c = 0; c < D; c++) S[row + c] += f * delta[c];
-        }
+        deltas.push(delta);
+        weights.push(w);
       }
       for (let t = 0; t < D; t++) mu[t] += (delta[t] * nb) / n;
       this.ssArr[k] += b.withinSS[k] + (na > 0 ? w * dd : 0);
       this.countsArr[k] = n;
     }
+    if (deltas.length) addOuters(S, deltas, weights, D);
   }
 
   private ensureShape(D: number, labels: ArrayLike<number>): void {
