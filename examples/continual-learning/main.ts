@@ -14,8 +14,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PIXELS, concat, digitSplits, rng, subset, type Split } from './data.js';
 
@@ -209,6 +210,7 @@ async function main(): Promise<void> {
   }
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(markdown(results, task1, seconds));
+  if (args.json) mkdirSync(dirname(args.json), { recursive: true });
   if (args.json) writeFileSync(args.json, JSON.stringify({ settings: settings(), seconds, task1, results }, null, 1));
 }
 
