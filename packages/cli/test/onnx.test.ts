@@ -73,6 +73,17 @@ describe('ncscope onnx', () => {
     ]);
   });
 
+  it('--cache-mb 0 runs the model again for pass 2, with the same numbers', async () => {
+    const args = ['onnx', fx('mlp-softmax.onnx'), ...data, '--json', '--batch-size', '32'];
+    const cached = JSON.parse((await runCli(args)).stdout).checkpoints[0];
+    const rerun = JSON.parse((await runCli([...args, '--cache-mb', '0'])).stdout).checkpoints[0];
+    expect(rerun.warnings).toContain('features did not fit the cache: pass 2 ran the model again');
+    expect(cached.warnings).not.toContain('features did not fit the cache: pass 2 ran the model again');
+    for (const [k, v] of Object.entries(cached.metrics as Record<string, number>)) expect(Math.abs(rerun.metrics[k] - v), k).toBeLessThanOrEqual(1e-12);
+    const bad = await runCli([...args, '--cache-mb', '-1']);
+    expect([bad.code, bad.stdout]).toEqual([2, '']);
+  });
+
   it('inspect: inputs, outputs, probed shapes and the default tensor; --json', async () => {
     const text = await runCli(['onnx', 'inspect', fx('cnn-flatten.onnx')]);
     expect(text.code).toBe(0);

@@ -26,6 +26,7 @@ export interface OnnxCommandOptions {
   globalMean?: GlobalMeanConvention;
   emptyClasses: 'exclude' | 'error';
   engine: EngineChoice;
+  cacheMb: number;
   json?: boolean;
   jsonl?: string;
 }
@@ -42,6 +43,13 @@ export interface OnnxCheckpointJson {
   /** Where W and b came from (the graph's final classifier), or null when the tensor has none. */
   classifier: { kind: string; weights: string; bias?: string } | null;
   warnings: string[];
+}
+
+/** `--cache-mb`: a non-negative integer number of MiB. */
+function parseCacheMb(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new CliError(`--cache-mb: expected a non-negative integer (MiB), got '${value}'`);
+  return n;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -66,6 +74,7 @@ export function registerOnnx(program: Command): void {
     .addOption(new Option('--global-mean <mode>', 'global mean μ_G (default: from the preset)').choices(['class', 'sample']))
     .addOption(new Option('--empty-classes <mode>', 'classes below K with no samples: exclude them, or refuse').choices(['exclude', 'error']).default('exclude'))
     .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
+    .option('--cache-mb <MiB>', 'keep features in memory for pass 2 up to this size; above it (or with 0), pass 2 runs the model again', parseCacheMb, 1024)
     .option('--json', 'print one JSON object ({ "checkpoints": [...] }) instead of the tables')
     .option('--jsonl <file>', 'also write one ncscope.measurement/1 line per checkpoint and tensor (for ncscope report)')
     .action(async (models: string[], options: OnnxCommandOptions) => {
@@ -160,6 +169,7 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
           globalMean: options.globalMean,
           emptyClasses: options.emptyClasses,
           engine: options.engine,
+          cacheLimitBytes: options.cacheMb * 2 ** 20,
           onProgress: (p) => progress.update(p),
         });
       } catch (e) {
