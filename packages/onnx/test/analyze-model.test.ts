@@ -85,6 +85,16 @@ describe('analyzeModel', () => {
     expect(r.tensors[0].report.conventions.preset).toBe('rhubarbwu');
   });
 
+  it('a classifier given per tensor is used for that tensor; one for a tensor not analysed is refused', async () => {
+    const model = OnnxModel.open(fixture('mlp-no-classifier.onnx'));
+    const head = { weights: Float64Array.from(reference.mlp.W), bias: Float64Array.from(reference.mlp.b) };
+    const r = await analyzeModel(model, inputOf('mlp-inputs.npy'), { labels, tensors: ['/act2/Relu_output_0'], classifier: { '/act2/Relu_output_0': head } });
+    expect(r.tensors[0].classifier).toEqual({ K: 4, D: 16, weightsFrom: 'given', biasFrom: 'given', kind: 'given' });
+    const auto = await analyzeModel(fixture('mlp-gemm-transb1.onnx'), inputOf('mlp-inputs.npy'), { labels });
+    expectSameMetrics(r.tensors[0].report.metrics, auto.tensors[0].report.metrics, 1e-6);
+    await expect(analyzeModel(model, inputOf('mlp-inputs.npy'), { labels, tensors: ['/act2/Relu_output_0'], classifier: { '/act1/Relu_output_0': head } })).rejects.toThrow(/not among the analysed tensors/);
+  });
+
   it("engine: 'auto' picks JS for tiny work; 'onnxruntime' (this package's product engine) agrees with it", async () => {
     const auto = await analyzeModel(fixture('mlp-softmax.onnx'), inputOf('mlp-inputs.npy'), { labels });
     const ort = await analyzeModel(fixture('mlp-softmax.onnx'), inputOf('mlp-inputs.npy'), { labels, engine: 'onnxruntime' });

@@ -124,11 +124,15 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
     }
     const c = classifierMode[tensor];
     if (!c) return undefined;
-    const K = c.bias?.length ?? 0;
-    return { c, info: { K, D: K ? c.weights.length / K : 0, weightsFrom: 'given', biasFrom: c.bias ? 'given' : undefined, kind: 'given' } };
+    // K and D of a given classifier are set once D is known (after the first batch).
+    return { c, info: { K: 0, D: 0, weightsFrom: 'given', biasFrom: c.bias ? 'given' : undefined, kind: 'given' } };
   };
+  if (typeof classifierMode === 'object') {
+    const stray = Object.keys(classifierMode).filter((k) => !tensors.includes(k));
+    if (stray.length) throw new NcInputError('BAD_OPTION', `${m.source}: a classifier is given for ${stray.map((k) => `"${k}"`).join(', ')}, which is not among the analysed tensors [${tensors.join(', ')}]`);
+  }
   const classifiers = tensors.map(classifierOf);
-  const K = options.K ?? classifiers.find((c) => c)?.info?.K ?? found?.K;
+  const K = options.K ?? found?.K ?? classifiers.find((c) => c?.c.bias)?.c.bias?.length;
 
   const extractor = await FeatureExtractor.create(m, { ...options, tensors });
   let runs = 0;
@@ -189,7 +193,11 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
       if (c && c.c.weights.length % D !== 0) {
         throw new NcInputError('SHAPE', `${m.source}: tensor "${name}" has D = ${D} features but its classifier W has ${c.c.weights.length} values (not K × ${D})`, { source: m.source });
       }
-      if (c) means[t].withK(c.c.weights.length / D);
+      if (c) {
+        means[t].withK(c.c.weights.length / D);
+        c.info!.K = c.c.weights.length / D;
+        c.info!.D = D;
+      }
     });
 
     // Pass 2: spread around the means (cached features, or inference again).
