@@ -23,6 +23,8 @@ type Feeds = Record<string, ort.Tensor>;
 export async function createOnnxProductEngine(options: OnnxProductEngineOptions = {}): Promise<ProductEngine> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
+    // No spin-waiting between kernel calls: the JavaScript work between calls needs the cores on a 2-core machine.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     executionProviders: options.executionProviders ?? ['cpu'],
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   };
@@ -119,16 +121,18 @@ function buildSpreadConstants(ref: SpreadReference, weights: FloatArray | undefi
     for (let i = 0; i < lo.length; i++) lo[i] = means[i] - hi[i];
     feeds.Mlo = new ort.Tensor(p, lo, [K, D]);
   }
-  const Bm = make(D * K);
-  for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) Bm[t * K + k] = shiftedMeans[k * D + t];
-  feeds.Bm = new ort.Tensor(p, Bm, [D, K]);
+  // B = [M_sᵀ Wᵀ] (D × 2K) with a classifier, else M_sᵀ (D × K).
+  const cols = weights ? 2 * K : K;
+  const B = make(D * cols);
+  for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + k] = shiftedMeans[k * D + t];
+  if (weights) for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + K + k] = weights[k * D + t];
+  feeds.B = new ort.Tensor(p, B, [D, cols]);
   const PD = make(K * K);
   for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) PD[a * K + b] = present[b] ? pairDistSq[a * K + b] : Infinity;
   feeds.PD = new ort.Tensor(p, PD, [K, K]);
   if (weights && ref.classifierOffset && ref.classifierOffsetNoBias) {
-    const Bw = make(D * K);
-    for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) Bw[t * K + k] = weights[k * D + t];
-    feeds.Bw = new ort.Tensor(p, Bw, [D, K]);
+    const bound = (v: number) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), [1]);
+    Object.assign(feeds, { k0: bound(0), k1: bound(K), k2: bound(2 * K), ax: bound(1) });
     const off = make(K * K);
     off.set(ref.classifierOffset);
     const offNb = make(K * K);
