@@ -6,17 +6,8 @@
 import { cpus } from 'node:os';
 import { ScatterAccumulator, centralPath, jsEngine, leastSquaresClassifier, type ProductEngine, type ScatterStatistics } from '@ncscope/core';
 import { createOnnxProductEngine } from '@ncscope/onnx';
+import { mulberry32 as rng } from '@ncscope/core';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function features(N: number, D: number, K: number, seed: number): { features: Float32Array; labels: Int32Array } {
   const u = rng(seed);

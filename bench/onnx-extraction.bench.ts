@@ -12,17 +12,8 @@
 import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { DataType, FeatureExtractor, OnnxModel, analyzeModel, arrayInput, encodeModel, modelProto, nodeProto, tensorProto, valueInfoProto } from '@ncscope/onnx';
+import { mulberry32 as rng } from '@ncscope/core';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const r = rng(4);
 const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 const he = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => gauss() * Math.sqrt(2 / fanIn));

@@ -1,16 +1,8 @@
 /** Seeded synthetic NC data for benchmarks: partially collapsed Gaussian classes with a near-aligned classifier. */
 
-/** mulberry32: small, fast, seeded uniform PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The repository's seeded uniform generator (mulberry32, from @ncscope/core). */
+export { mulberry32 as prng } from '@ncscope/core';
+import { mulberry32 as prng } from '@ncscope/core';
 
 /** Standard normal sampler (Box–Muller) on top of a uniform PRNG. */
 export function gaussian(rand: () => number): () => number {

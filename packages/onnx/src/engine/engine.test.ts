@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze, jsEngine, parseNpy, type ProductEngine, type AnalyzeResult } from '@ncscope/core';
+import { analyze, jsEngine, mulberry32, parseNpy, type ProductEngine, type AnalyzeResult } from '@ncscope/core';
 import { createOnnxProductEngine } from './onnx-product-engine.js';
 
 const golden = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/golden');
@@ -12,16 +12,7 @@ let engine: ProductEngine;
 beforeAll(async () => { engine = await createOnnxProductEngine(); });
 afterAll(async () => { await engine.dispose?.(); });
 
-/** Seeded uniform PRNG (mulberry32). */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function expectSameResult(a: AnalyzeResult, b: AnalyzeResult, rel: number) {
   expect(b.means.counts).toEqual(a.means.counts);

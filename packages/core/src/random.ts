@@ -1,0 +1,15 @@
+/**
+ * mulberry32 (T. Ettinger): a small, fast, seeded 32-bit generator of uniform floats in [0, 1).
+ * Not cryptographic; for reproducible synthetic data in examples, benchmarks, fixtures and tests, and for
+ * seeded sampling (e.g. the tfjs callback's `sampleTraining`).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
