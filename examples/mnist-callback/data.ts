@@ -24,7 +24,6 @@ export function loadMnist(trainPerClass: number, testPerClass: number): { train:
     const labels = new Int32Array(n);
     for (let d = 0; d < CLASSES; d++) {
       const digit = mnist[d];
-      if (digit.length < perClass + 0) throw new Error(`digit ${d} has only ${digit.length} images`);
       const first = from(digit.length);
       for (let j = 0; j < perClass; j++) {
         const row = j * CLASSES + d;

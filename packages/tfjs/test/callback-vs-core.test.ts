@@ -95,12 +95,12 @@ for (const backend of BACKENDS) {
       expectClose(hidden.report.metrics, want.metrics, ['nc1', 'nc1Quotient', 'cdnv', 'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'etfErrorMeans', 'nccAccuracy']);
     });
 
-    it('history holds one value per measured epoch, under the CLI keys, next to loss', () => {
-      expect(cb.measuredEpochs).toEqual([3, 7, 11]);
+    it('history holds one value per measured epoch (the first, every 4th, the last), under the CLI keys, next to loss', () => {
+      expect(cb.measuredEpochs).toEqual([0, 3, 7, 11]);
       expect(history.history.loss).toHaveLength(12);
-      expect(history.history.nc1).toHaveLength(3);
-      expect(history.history['hidden1/nc1']).toHaveLength(3);
-      expect(history.history.nc1[2]).toBe(cb.last!.find((m) => m.primary)!.report.metrics.nc1);
+      expect(history.history.nc1).toHaveLength(4);
+      expect(history.history['hidden1/nc1']).toHaveLength(4);
+      expect(history.history.nc1[3]).toBe(cb.last!.find((m) => m.primary)!.report.metrics.nc1);
       expect(history.history['hidden1/equinormWeights']).toBeUndefined();
     });
 

@@ -121,7 +121,7 @@ describe('callback options (cpu)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('logFile gets one JSON line per measured layer; onReport sees every report; every and the last epoch are measured', async () => {
+  it('logFile gets one JSON line per measured layer; onReport sees every report; the first, every n-th and the last epoch are measured', async () => {
     const model = sequentialMlp(5, 12, 6, 3);
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const file = join(dir, 'sub', 'nc.jsonl');
@@ -135,30 +135,31 @@ describe('callback options (cpu)', () => {
       onReport: (report, epoch, info) => { seen.push([epoch, info.layer, info]); expect(report.schema).toBe('ncscope.report/1'); },
     });
     const history = await model.fit(train.xs, train.oneHot, { epochs: 7, callbacks: [cb], verbose: 0 });
-    expect(cb.measuredEpochs).toEqual([2, 5, 6]);
-    expect(seen.map(([e, l]) => `${e}:${l}`)).toEqual(['2:hidden1', '2:features', '5:hidden1', '5:features', '6:hidden1', '6:features']);
+    expect(cb.measuredEpochs).toEqual([0, 2, 5, 6]);
+    expect(seen.map(([e, l]) => `${e}:${l}`)).toEqual(['0:hidden1', '0:features', '2:hidden1', '2:features', '5:hidden1', '5:features', '6:hidden1', '6:features']);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(6);
-    const line = lines[5];
+    expect(lines).toHaveLength(8);
+    const line = lines[7];
     expect(line.schema).toBe('ncscope.measurement/1');
     expect([line.step, line.epoch, line.layer, line.run]).toEqual([7, 6, 'features', 'test-run']);
     expect(line.logs.loss).toBe(history.history.loss[6]);
     expect(line.logs.acc).toBe(history.history.acc[6]);
     expect(line.logs.nc1).toBeUndefined();
-    expect(line.metrics.nc1).toBe(history.history.nc1[2]);
+    expect(line.metrics.nc1).toBe(history.history.nc1[3]);
     expect(line.seconds).toBeGreaterThan(0);
     expect(Date.parse(line.time)).not.toBeNaN();
-    expect(history.history['hidden1/nc1']).toHaveLength(3);
+    expect(history.history['hidden1/nc1']).toHaveLength(4);
     model.dispose();
   });
 
   it("unmeasured: 'nan' keeps the NC arrays aligned with history.epoch", async () => {
     const model = sequentialMlp(5, 12, 6, 3);
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-    const cb = ncCallback({ probe: { xs: train.xs, ys: train.ints }, every: 2, unmeasured: 'nan', logMetrics: ['nc1', 'nccAccuracy'] });
-    const history = await model.fit(train.xs, train.oneHot, { epochs: 4, callbacks: [cb], verbose: 0 });
-    expect(history.history.nc1).toHaveLength(4);
-    expect(history.history.nc1.map((v) => Number.isNaN(v))).toEqual([true, false, true, false]);
+    const cb = ncCallback({ probe: { xs: train.xs, ys: train.ints }, every: 3, unmeasured: 'nan', logMetrics: ['nc1', 'nccAccuracy'] });
+    const history = await model.fit(train.xs, train.oneHot, { epochs: 5, callbacks: [cb], verbose: 0 });
+    expect(history.history.nc1).toHaveLength(5);
+    expect(history.history.nc1.map((v) => Number.isNaN(v))).toEqual([false, true, false, true, false]);
+    expect(history.history.nccAccuracy.map((v) => Number.isNaN(v))).toEqual([false, true, false, true, false]);
     expect(history.history.cdnv).toBeUndefined();
     model.dispose();
   });
@@ -167,7 +168,7 @@ describe('callback options (cpu)', () => {
     const model = sequentialMlp(5, 12, 6, 3);
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     const h1 = await model.fit(train.xs, train.oneHot, { epochs: 10, verbose: 0, callbacks: [ncCallback({ probe: { xs: train.xs, ys: train.ints }, every: 2, stopWhen: { nc1Below: 1e9 } })] });
-    expect(h1.epoch).toEqual([0, 1]);
+    expect(h1.epoch).toEqual([0]);
     const h2 = await model.fit(train.xs, train.oneHot, {
       epochs: 10,
       verbose: 0,

@@ -26,7 +26,10 @@ export interface NcCallbackOptions extends MeasureOptions {
   probe?: Probe;
   /** Measure a fixed, class-stratified sample of n training rows instead (see {@link SampleTraining}). */
   sampleTraining?: SampleTraining;
-  /** Measure after every `every`-th epoch (epochs with (epoch + 1) % every === 0) and after the last epoch. Default 1. */
+  /**
+   * Measure after the first epoch, after every `every`-th epoch (those with (epoch + 1) % every === 0), and after the
+   * last epoch of the fit. Default 1 (every epoch).
+   */
   every?: number;
   /** Append one JSON line per measured layer per measurement (schema `ncscope.measurement/1`), read by `ncscope report`. */
   logFile?: string;
@@ -144,11 +147,12 @@ export class NcCallback extends CustomCallback {
     this.meter = undefined;
   }
 
-  /** Whether the epoch (0-based) is measured: every `every`-th, and the last one of the fit. */
+  /** Whether the epoch (0-based) is measured: the first of the fit, every `every`-th, and the last. */
   isMeasured(epoch: number): boolean {
     const every = this.options.every ?? 1;
+    const first = typeof this.params?.initialEpoch === 'number' ? (this.params.initialEpoch as number) : 0;
     const last = typeof this.params?.epochs === 'number' ? (this.params.epochs as number) - 1 : undefined;
-    return (epoch + 1) % every === 0 || epoch === last;
+    return epoch === first || (epoch + 1) % every === 0 || epoch === last;
   }
 
   private async endEpoch(epoch: number, logs: Logs): Promise<void> {
