@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mulberry32 } from '../src/probe/labels.js';
+import { mulberry32 } from '@ncscope/core';
 
 /**
  * Gaussian clusters: K classes in dIn dimensions, centres (drawn from `centreSeed`, the same for training and probe

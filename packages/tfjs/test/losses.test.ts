@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { losses } from '../src/index.js';
-import { mulberry32 } from '../src/probe/labels.js';
+import { mulberry32 } from '@ncscope/core';
 import { BACKENDS, useBackend } from './backends.js';
 
 /** Plain float64 references, one row at a time: t are the targets, z the logits. */

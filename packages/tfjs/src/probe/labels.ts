@@ -1,4 +1,4 @@
-import { NcInputError } from '@ncscope/core';
+import { NcInputError, mulberry32 } from '@ncscope/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 
 /**
@@ -86,16 +86,4 @@ export function stratifiedSample(labels: Int32Array, n: number, seed: number): I
     }
   }
   return Int32Array.from(picked.sort((a, b) => a - b));
-}
-
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
