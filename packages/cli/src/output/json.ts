@@ -42,14 +42,7 @@ export interface AnalyzeJson {
 
 export function toAnalyzeJson(report: NcReport, engine: string, timing: Timing, inputs: InputsInfo, extraWarnings: string[] = []): AnalyzeJson {
   return {
-    schema: report.schema,
-    N: report.N,
-    D: report.D,
-    K: report.K,
-    rank: report.rank,
-    conventions: report.conventions,
-    metrics: report.metrics,
-    perClass: report.perClass,
+    ...report,
     warnings: [...extraWarnings, ...report.warnings],
     engine,
     timing,

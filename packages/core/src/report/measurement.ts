@@ -32,17 +32,6 @@ export interface NcMeasurement {
 
 /** Wraps a report as a measurement line. */
 export function toMeasurement(report: NcReport, at: Omit<NcMeasurement, 'schema' | 'time' | 'N' | 'D' | 'K' | 'rank' | 'conventions' | 'metrics' | 'perClass' | 'warnings'> & { time?: string }): NcMeasurement {
-  return {
-    schema: 'ncscope.measurement/1',
-    ...at,
-    time: at.time ?? new Date().toISOString(),
-    N: report.N,
-    D: report.D,
-    K: report.K,
-    rank: report.rank,
-    conventions: report.conventions,
-    metrics: report.metrics,
-    perClass: report.perClass,
-    warnings: report.warnings,
-  };
+  const { schema: _reportSchema, ...body } = report;
+  return { schema: 'ncscope.measurement/1', ...at, time: at.time ?? new Date().toISOString(), ...body };
 }

@@ -1,6 +1,7 @@
 import { buildContext, type ContextOptions } from '../context.js';
 import { jsEngine, type ProductEngine } from '../engine/product-engine.js';
 import { NcInputError } from '../errors.js';
+import { readStatsJson } from './json-file.js';
 import { addOuters } from '../linalg/outer.js';
 import { reportFromContext, type NcReport } from '../report/report.js';
 import type { Batch } from '../types.js';
@@ -372,23 +373,8 @@ export function serializeScatter(s: ScatterStatistics): string {
 
 /** Parses {@link serializeScatter}'s output; BAD_STATS_FILE names what is missing or malformed. */
 export function parseScatter(text: string, source = 'scatter statistics'): ScatterStatistics {
-  let j: any;
-  try {
-    j = JSON.parse(text);
-  } catch (e) {
-    throw new NcInputError('BAD_STATS_FILE', `${source}: not valid JSON (${(e as Error).message})`, { source });
-  }
-  const bad = (what: string) => new NcInputError('BAD_STATS_FILE', `${source}: ${what}`, { source });
-  if (j?.format !== 'ncscope.scatter' || j.version !== 1) throw bad('not an ncscope.scatter version 1 file');
-  const { K, D } = j;
-  if (!Number.isInteger(K) || !Number.isInteger(D) || K < 1 || D < 1) throw bad('K and D must be positive integers');
-  const arr = (key: string, len: number): Float64Array => {
-    const a = j[key];
-    if (!Array.isArray(a) || a.length !== len || !a.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      throw bad(`"${key}" must be an array of ${len} finite numbers`);
-    }
-    return Float64Array.from(a);
-  };
+  const { json: j, K, D, bad, array } = readStatsJson(text, source, 'ncscope.scatter', 1);
+  const arr = (key: string, len: number) => array(j, key, len);
   const counts = arr('counts', K);
   if (!counts.every((n) => Number.isInteger(n) && n >= 0)) throw bad('"counts" must be non-negative integers');
   return { K, D, counts, means: arr('means', K * D), withinSS: arr('withinSS', K), withinScatter: arr('withinScatter', D * D) };

@@ -1,4 +1,4 @@
-import { NcInputError } from '../errors.js';
+import { readStatsJson } from './json-file.js';
 import type { MeansStatistics } from './means.js';
 import type { SpreadStatistics } from './spread.js';
 
@@ -50,24 +50,8 @@ export function serializeStatistics(stats: StatisticsFile): string {
 
 /** Parses a statistics file; a named BAD_STATS_FILE error says what is missing or malformed. */
 export function parseStatistics(text: string, source = 'statistics'): StatisticsFile {
-  let j: any;
-  try {
-    j = JSON.parse(text);
-  } catch (e) {
-    throw new NcInputError('BAD_STATS_FILE', `${source}: not valid JSON (${(e as Error).message})`, { source });
-  }
-  const bad = (what: string) => new NcInputError('BAD_STATS_FILE', `${source}: ${what}`, { source });
-  if (j?.format !== 'ncscope.statistics' || j.version !== 1) throw bad('not an ncscope.statistics version 1 file');
-  const { K, D } = j;
   // K = 0 or D = 0: an empty shard (an accumulator that saw no rows), which serializeStatistics writes too.
-  if (!Number.isInteger(K) || !Number.isInteger(D) || K < 0 || D < 0) throw bad('K and D must be non-negative integers');
-  const arr = (obj: any, key: string, len: number): Float64Array => {
-    const a = obj?.[key];
-    if (!Array.isArray(a) || a.length !== len || !a.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      throw bad(`"${key}" must be an array of ${len} finite numbers`);
-    }
-    return Float64Array.from(a);
-  };
+  const { json: j, K, D, bad, array: arr } = readStatsJson(text, source, 'ncscope.statistics', 0);
   /** Sample counts: arrays of non-negative integers (a negative or fractional count means a corrupt file). */
   const countArr = (obj: any, key: string, len: number): Float64Array => {
     const a = arr(obj, key, len);
