@@ -111,5 +111,19 @@ for (const backend of BACKENDS) {
       for (let i = 0; i < device.spread.nccConfusion.length; i++) expect(device.spread.nccConfusion[i]).toBe(js.spread.nccConfusion[i]);
       for (let i = 0; i < device.means.counts.length; i++) expect(device.means.counts[i]).toBe(js.means.counts[i]);
     });
+    it('a class missing from the probe (K = 4, labels 0..2): device and JS paths agree, the class is excluded', async () => {
+      const keep = Array.from(data.probe.labels.entries()).filter(([, y]) => y !== 3).map(([i]) => i);
+      const idx = tf.tensor1d(keep, 'int32');
+      const xs = tf.gather(data.probe.xs, idx);
+      const ys = tf.gather(data.probe.ints, idx);
+      const [device] = await measureNc(model, { xs, ys }, { batchSize: 64 });
+      const [js] = await measureNc(model, { xs, ys }, { engine: jsEngine });
+      tf.dispose([idx, xs, ys]);
+      expect(device.report.K).toBe(3);
+      expect(device.report.warnings.join(' ')).toMatch(/no samples: 3/);
+      expectClose(device.report.metrics, js.report.metrics, ALL);
+      expect(Array.from(device.spread.nccConfusion)).toEqual(Array.from(js.spread.nccConfusion));
+      expect(Array.from(device.spread.classifierConfusion!)).toEqual(Array.from(js.spread.classifierConfusion!));
+    });
   });
 }
