@@ -194,4 +194,34 @@ describe('callback options (cpu)', () => {
     expect(cb.measuredEpochs).toEqual([0, 1]);
     model.dispose();
   });
+
+  it('conventions reach the core report; the callback works under fitDataset with a dataset probe', async () => {
+    const model = sequentialMlp(5, 12, 6, 3);
+    const [plain] = await measureNc(model, { xs: train.xs, ys: train.ints });
+    const [papyan] = await measureNc(model, { xs: train.xs, ys: train.ints }, { conventions: { preset: 'papyan' } });
+    expect(papyan.report.conventions.preset).toBe('papyan');
+    expect(papyan.report.metrics.nc1).toBeCloseTo(3 * plain.report.metrics.nc1!, 10); // Papyan's notebook: no /K
+    const dataset = {
+      async iterator() {
+        let i = 0;
+        return {
+          async next() {
+            if (i >= 4) return { done: true, value: undefined };
+            const start = 15 * i++;
+            return { done: false, value: { xs: tf.slice(train.xs, start, 15), ys: tf.slice(train.oneHot, start, 15) } };
+          },
+        };
+      },
+    };
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const cb = ncCallback({ probe: dataset, every: 2, featureLayer: ['hidden1', 'features'] });
+    await model.fitDataset(dataset as never, { epochs: 1, batchesPerEpoch: 4, callbacks: [cb], verbose: 0 }); // warm-up (Adam's slots)
+    const before = tf.memory().numTensors;
+    const history = await model.fitDataset(dataset as never, { epochs: 4, batchesPerEpoch: 4, callbacks: [cb], verbose: 0 });
+    expect(cb.measuredEpochs).toEqual([0, 1, 3]);
+    expect(history.history.nc1).toHaveLength(3);
+    expect(cb.last!.map((m) => m.report.N)).toEqual([60, 60]);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
 });
