@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
-import { NcInputError } from '@ncscope/core';
+import { halfToFloat, NcInputError } from '@ncscope/core';
 import { DataType, dataTypeName, toInt, type TensorProto } from '../proto/onnx.js';
 
 /** A constant tensor as ncscope holds it: float values widened to float64, row-major, with its dims. */
@@ -59,15 +59,6 @@ function rawBytes(t: TensorProto, ctx: TensorDataContext): Uint8Array | undefine
   }
   if (t.rawData && t.rawData.length > 0) return Uint8Array.prototype.slice.call(t.rawData);
   return undefined;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 /**

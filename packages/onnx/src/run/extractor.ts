@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { NcInputError } from '@ncscope/core';
+import { halfToFloat, NcInputError } from '@ncscope/core';
 import type { OnnxModel } from '../model/onnx-model.js';
 import { dataTypeName, DataType } from '../proto/onnx.js';
 import type { Dim } from '../model/graph-index.js';
@@ -46,15 +46,6 @@ const ORT_TYPES: Partial<Record<number, ort.Tensor.Type>> = {
   [DataType.UINT8]: 'uint8', [DataType.INT8]: 'int8', [DataType.INT16]: 'int16', [DataType.UINT16]: 'uint16',
   [DataType.UINT32]: 'uint32', [DataType.BOOL]: 'bool', [DataType.FLOAT16]: 'float16',
 };
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 /** Converts one batch of input to the element type the model wants; returns the same array when it already fits. */
 function toModelType(data: InputData, type: ort.Tensor.Type, source: string): ort.Tensor.DataType {
