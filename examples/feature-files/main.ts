@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { main } from 'ncscope';
-import { mulberry32 } from '@ncscope/core';
+import { encodeNpy, mulberry32 } from '@ncscope/core';
 
 const N = 20_000;
 const D = 256;
@@ -25,20 +25,6 @@ function rng(seed: number) {
   const uniform = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
-}
-
-/** A NumPy .npy (format 1.0) file: magic, header dict padded to 64 bytes, raw little-endian data. */
-function npy(data: Float32Array | BigInt64Array, shape: number[]): Uint8Array {
-  const descr = data instanceof Float32Array ? '<f4' : '<i8';
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  header += ' '.repeat(64 - ((10 + header.length + 1) % 64 || 64)) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-  return out;
 }
 
 function generate() {
@@ -110,10 +96,10 @@ const files = {
   weights: join(OUT, 'weights.npy'),
   bias: join(OUT, 'bias.npy'),
 };
-writeFileSync(files.features, npy(features, [N, D]));
-writeFileSync(files.labels, npy(labels, [N]));
-writeFileSync(files.weights, npy(W, [K, D]));
-writeFileSync(files.bias, npy(b, [K]));
+writeFileSync(files.features, encodeNpy(features, [N, D]));
+writeFileSync(files.labels, encodeNpy(labels, [N]));
+writeFileSync(files.weights, encodeNpy(W, [K, D]));
+writeFileSync(files.bias, encodeNpy(b, [K]));
 const rel = (p: string) => relative(process.cwd(), p);
 console.log(`wrote ${rel(OUT)}/{features,labels,weights,bias}.npy — N = ${N}, D = ${D}, K = ${K}, float32 (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
 const args = ['analyze', '--features', rel(files.features), '--labels', rel(files.labels), '--weights', rel(files.weights), '--bias', rel(files.bias), ...process.argv.slice(2)];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScatterAccumulator, leastSquaresClassifier, parseNpy, parseNpyHeader } from '../../core/src/index.js';
 import { directLeastSquares, relErr } from '../../core/test/heads-reference.js';
-import { encodeNpy } from '../src/io/npy-write.js';
+import { encodeNpy } from '@ncscope/core';
 import { GOLDEN, runCli, tempDir } from './helpers/run.js';
 import { npyBytes } from './helpers/writers.js';
 

@@ -30,26 +30,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DataType, encodeModel, modelProto, nodeProto, tensorProto, valueInfoProto, type NodeProto, type TensorProto } from '../src/index.js';
-import { mulberry32 as rng } from '@ncscope/core';
+import { encodeNpy, mulberry32 as rng } from '@ncscope/core';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures');
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-}
-
-/** Minimal .npy writer (format 1.0, little-endian, C order). */
-function npy(data: Float32Array | Int32Array | BigInt64Array, shape: number[]): Uint8Array {
-  const descr = data instanceof Float32Array ? '<f4' : data instanceof Int32Array ? '<i4' : '<i8';
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const pad = 64 - ((10 + header.length + 1) % 64);
-  header += ' '.repeat(pad === 64 ? 0 : pad) + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
-  return out;
 }
 
 function write(name: string, bytes: Uint8Array): void {
@@ -199,9 +185,9 @@ async function main(): Promise<void> {
     const g = hidden('batch');
     write('mlp-no-classifier.onnx', encodeModel(modelProto({ ...g, output: [valueInfoProto(feat, DataType.FLOAT, ['batch', D])] })));
   }
-  write('mlp-inputs.npy', npy(probe.x, [120, Din]));
-  write('mlp-labels.npy', npy(BigInt64Array.from(probe.y, (v) => BigInt(v)), [120]));
-  write('mlp-features.npy', npy(feats, [120, D]));
+  write('mlp-inputs.npy', encodeNpy(probe.x, [120, Din]));
+  write('mlp-labels.npy', encodeNpy(BigInt64Array.from(probe.y, (v) => BigInt(v)), [120]));
+  write('mlp-features.npy', encodeNpy(feats, [120, D]));
 
   // ---- CNN (tfjs is NHWC; ONNX is NCHW)
   const C1 = 4, C2 = 8, Kc = 3;
@@ -271,10 +257,10 @@ async function main(): Promise<void> {
       ),
     ),
   );
-  write('cnn-inputs.npy', npy(cprobe.x, [90, 1, 8, 8]));
-  write('cnn-labels.npy', npy(cprobe.y, [90]));
-  write('cnn-features.npy', npy(cFeats, [90, Dc]));
-  write('cnn-conv1-avg.npy', npy(conv1Avg, [90, C1]));
+  write('cnn-inputs.npy', encodeNpy(cprobe.x, [90, 1, 8, 8]));
+  write('cnn-labels.npy', encodeNpy(cprobe.y, [90]));
+  write('cnn-features.npy', encodeNpy(cFeats, [90, Dc]));
+  write('cnn-conv1-avg.npy', encodeNpy(conv1Avg, [90, C1]));
 
   const reference = {
     note: 'Classifier weights as tfjs holds them after training (W is K × D in ONNX feature order, b has K entries). Written by scripts/make-fixtures.ts.',

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { ScatterAccumulator, centralPath, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
+import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
 import { resolve } from 'node:path';
 import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
-import { encodeNpy, writeFilesAtomic } from '../io/npy-write.js';
+import { writeFilesAtomic } from '../output/atomic-write.js';
 import { ReadClock } from '../io/read-clock.js';
 
 /** Options of `ncscope head` as commander parses them. */

@@ -157,3 +157,29 @@ function transpose<T extends Float32Array | Float64Array | Int32Array>(a: T, row
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
   return out;
 }
+
+/**
+ * Encodes a C-order little-endian `.npy` file, format version 1.0
+ * (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): magic "\x93NUMPY", version 1.0,
+ * uint16 header length, then the header dict padded with spaces and a newline so the data starts at a multiple
+ * of 64 bytes. `np.load` and `torch.from_numpy(np.load(...))` read it directly; {@link parseNpy} reads it back.
+ */
+export function encodeNpy(data: Float32Array | Float64Array | Int32Array | BigInt64Array, shape: readonly number[]): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) throw new RangeError(`encodeNpy: shape (${shape.join(', ')}) has ${count} elements, data has ${data.length}`);
+  const descr = data instanceof Float32Array ? '<f4' : data instanceof Float64Array ? '<f8' : data instanceof Int32Array ? '<i4' : '<i8';
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const bytes = new Uint8Array(10 + header.length + data.byteLength);
+  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(bytes.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) bytes[10 + i] = header.charCodeAt(i);
+  const view = new DataView(bytes.buffer, 10 + header.length);
+  if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  else if (data instanceof Float64Array) for (let i = 0; i < data.length; i++) view.setFloat64(i * 8, data[i], true);
+  else if (data instanceof Int32Array) for (let i = 0; i < data.length; i++) view.setInt32(i * 4, data[i], true);
+  else for (let i = 0; i < data.length; i++) view.setBigInt64(i * 8, data[i], true);
+  return bytes;
+}
