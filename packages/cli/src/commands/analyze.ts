@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { describeFsError } from '../io/byte-store.js';
-import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
+import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs, type InputPaths } from '../io/inputs.js';
 import { openInput } from '../io/open.js';
 import type { Tensor } from '../io/tensor.js';
 import { ReadClock } from '../io/read-clock.js';
@@ -30,15 +30,7 @@ import { formatReportTable } from '../output/table.js';
 export const DEFAULT_BATCH_SIZE = 8192;
 
 /** Options of `ncscope analyze` as commander parses them. */
-export interface AnalyzeCommandOptions {
-  features?: string;
-  labels?: string;
-  weights?: string;
-  bias?: string;
-  featuresKey?: string;
-  labelsKey?: string;
-  weightsKey?: string;
-  biasKey?: string;
+export interface AnalyzeCommandOptions extends Partial<InputPaths> {
   stats?: string;
   preset: PresetName;
   globalMean?: GlobalMeanConvention;

@@ -25,16 +25,7 @@ export interface Timing {
  * The `ncscope analyze --json` object: the core report's fields (schema `ncscope.report/1`: N, D, K, rank,
  * conventions, metrics, perClass, warnings) plus `engine`, `timing` and `inputs`. Exactly these keys.
  */
-export interface AnalyzeJson {
-  schema: NcReport['schema'];
-  N: number;
-  D: number;
-  K: number;
-  rank: number;
-  conventions: NcReport['conventions'];
-  metrics: NcReport['metrics'];
-  perClass: NcReport['perClass'];
-  warnings: string[];
+export interface AnalyzeJson extends NcReport {
   engine: string;
   timing: Timing;
   inputs: InputsInfo;
