@@ -166,7 +166,7 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   }
   let report: NcReport;
   try {
-    report = computeReport(stats.means, stats.spread, { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses });
+    report = await computeReport(stats.means, stats.spread, { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses });
   } catch (e) {
     if (e instanceof NcInputError) throw new NcInputError(e.code, `${options.stats}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, { ...e.where, source: options.stats });
     throw e;

@@ -3,6 +3,7 @@ import {
   MeansAccumulator,
   NcInputError,
   SpreadAccumulator,
+  addSpreadStatistics,
   serializeStatistics,
   type MeansStatistics,
   type SpreadStatistics,
@@ -141,7 +142,7 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
     if (inputs.K !== undefined && inputs.K !== means.K) throw new CliError(`${inputs.weights!.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}`);
     const classifier = await readClassifier(inputs, clock);
     engine = (await selectEngine(o.engine, productWork(inputs.N, inputs.D, means.K, classifier !== undefined))).engine;
-    const acc = new SpreadAccumulator(means, { classifier, engine });
+    const acc = await SpreadAccumulator.create(means, { classifier, engine });
     let rows = 0;
     try {
       for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
@@ -193,37 +194,22 @@ export async function statsMerge(files: string[], output: string): Promise<strin
   return `${output}: merged ${files.length} ${merged.spread ? 'spread' : 'means'} file${files.length > 1 ? 's' : ''}, ${N} samples, K = ${merged.means.K}, D = ${merged.means.D}\n`;
 }
 
-/** Adds spread shards that share means and classifier (the same rule as core's SpreadAccumulator.merge). */
+/** Adds spread shards that share means, classifier, space and per-class conventions (core's merge rule). */
 function mergeSpread(shards: { path: string; spread: SpreadStatistics; means: MeansStatistics }[]): SpreadStatistics {
   const first = shards[0];
-  const { K, D } = first.spread;
-  const add = (a: Float64Array, b: ArrayLike<number>) => {
-    for (let i = 0; i < a.length; i++) a[i] += b[i];
-  };
-  const counts = Float64Array.from(first.spread.counts);
-  const withinSS = Float64Array.from(first.spread.withinSS);
-  const projectedScatter = Float64Array.from(first.spread.projectedScatter);
-  const nccConfusion = Float64Array.from(first.spread.nccConfusion);
-  const classifierConfusion = first.spread.classifierConfusion ? Float64Array.from(first.spread.classifierConfusion) : undefined;
-  let mismatch = first.spread.nccClassifierMismatch;
-  let mismatchNoBias = first.spread.nccClassifierMismatchNoBias;
+  let out = first.spread;
   for (const s of shards.slice(1)) {
-    const t = s.spread;
-    if (t.meansFingerprint !== first.spread.meansFingerprint || t.K !== K || t.D !== D) {
-      throw new CliError(`${s.path}: computed against different class means than ${first.path}; run every spread shard against the same merged means`);
+    try {
+      out = addSpreadStatistics(out, s.spread);
+    } catch (e) {
+      if (!(e instanceof NcInputError)) throw e;
+      const why = /different class means/.test(e.message)
+        ? `computed against different class means than ${first.path}; run every spread shard against the same merged means`
+        : /classifier/.test(e.message)
+          ? `computed with a different classifier (or none) than ${first.path}`
+          : `${e.message.replace(/^cannot merge /, 'cannot be merged with ' + first.path + ': ')}`;
+      throw new CliError(`${s.path}: ${why}`);
     }
-    if (t.classifierFingerprint !== first.spread.classifierFingerprint) {
-      throw new CliError(`${s.path}: computed with a different classifier (or none) than ${first.path}`);
-    }
-    add(counts, t.counts);
-    add(withinSS, t.withinSS);
-    add(projectedScatter, t.projectedScatter);
-    add(nccConfusion, t.nccConfusion);
-    if (classifierConfusion && t.classifierConfusion) add(classifierConfusion, t.classifierConfusion);
-    if (mismatch !== undefined) mismatch += t.nccClassifierMismatch ?? 0;
-    if (mismatchNoBias !== undefined) mismatchNoBias += t.nccClassifierMismatchNoBias ?? 0;
   }
-  const out: SpreadStatistics = { ...first.spread, counts, withinSS, projectedScatter, nccConfusion };
-  if (!classifierConfusion) return out;
-  return { ...out, classifierConfusion, nccClassifierMismatch: mismatch, nccClassifierMismatchNoBias: mismatchNoBias };
+  return out;
 }
