@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests run against the TypeScript sources through the "@ncscope/source" export condition,
@@ -6,16 +7,19 @@ import { defineConfig } from 'vitest/config';
 // `resolve.conditions`, workspace packages were loaded from their built dist/.
 const resolve = { conditions: ['@ncscope/source'] };
 const ssr = { resolve: { conditions: ['@ncscope/source'], externalConditions: ['@ncscope/source'] } };
+// Property tests (fast-check) are reproducible: one seed per run, fixed unless NCSCOPE_FC_SEED=random (see test/setup).
+const setupFiles = [fileURLToPath(new URL('./test/setup/fast-check.ts', import.meta.url))];
 export default defineConfig({
   resolve,
   ssr,
   test: {
+    globalSetup: ['./test/setup/fast-check-seed.ts'],
     projects: [
-      { resolve, ssr, test: { name: 'core', root: 'packages/core', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
-      { resolve, ssr, test: { name: 'cli', root: 'packages/cli', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
-      { resolve, ssr, test: { name: 'onnx', root: 'packages/onnx', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
-      { resolve, ssr, test: { name: 'tfjs', root: 'packages/tfjs', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 120_000 } },
-      { resolve, ssr, test: { name: 'integration', root: 'test', include: ['**/*.test.ts'], testTimeout: 120_000 } },
+      { resolve, ssr, test: { setupFiles, name: 'core', root: 'packages/core', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+      { resolve, ssr, test: { setupFiles, name: 'cli', root: 'packages/cli', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
+      { resolve, ssr, test: { setupFiles, name: 'onnx', root: 'packages/onnx', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
+      { resolve, ssr, test: { setupFiles, name: 'tfjs', root: 'packages/tfjs', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 120_000 } },
+      { resolve, ssr, test: { setupFiles, name: 'integration', root: 'test', include: ['**/*.test.ts'], testTimeout: 120_000 } },
     ],
   },
 });

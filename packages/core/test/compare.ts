@@ -1,18 +1,8 @@
 /** Compares a core report with the independent reference, metric by metric and class by class. */
 import { expect } from 'vitest';
 import type { NcReport } from '@ncscope/core';
-import { expectRel, expectRelArray } from './helpers.js';
+import { absoluteFloors, expectRel, expectRelArray, floorOf, type AbsoluteFloors } from './helpers.js';
 import type { RefResult } from './reference.js';
-
-/**
- * Scale-free geometry metrics (cosines, equinorm, normalised Frobenius distances, fractions) are O(1) quantities
- * computed from centred means; their true value may be exactly 0 (e.g. equinorm of two balanced classes) while
- * the centring leaves rounding noise of order ε·‖offset‖/‖μ̃‖ in either computation. Below this scale their error
- * is therefore measured absolutely (rtol · 1e-6, i.e. 1e-12 at rtol 1e-6). Scale-dependent quantities (NC1,
- * NC1 quotient, CDNV, variances) are always compared relatively, however small.
- */
-const BOUNDED_FLOOR = 1e-6;
-const SCALE_FREE = new Set(['nc1', 'nc1Quotient', 'cdnv']);
 
 export interface CompareOptions {
   rtol: number;
@@ -22,9 +12,18 @@ export interface CompareOptions {
   where: string;
   /** Key prefix in the tolerance table (e.g. 'f64' or 'f32'). */
   tag: string;
+  /** The data both computations read (features, row-major, and D): sets the absolute floors. */
+  data: { features: ArrayLike<number>; D: number };
 }
 
-export function compareWithReference(report: NcReport, ref: RefResult, { rtol, where, tag, perClassNc1 }: CompareOptions): void {
+/**
+ * Every comparison is |got − reference| ≤ rtol·|reference| + floor, the floor scaled to the data
+ * ({@link absoluteFloors}): geometry metrics may be exactly 0 (equinorm of two balanced classes) while rounding
+ * leaves ~1e-12 in either computation.
+ */
+
+export function compareWithReference(report: NcReport, ref: RefResult, { rtol, where, tag, perClassNc1, data }: CompareOptions): void {
+  const floors: AbsoluteFloors = absoluteFloors(data.features, data.D, ref.perClass.meanNorms);
   expect(report.N, `${where}: N`).toBe(ref.N);
   expect(report.D, `${where}: D`).toBe(ref.D);
   expect(report.K, `${where}: K`).toBe(ref.K);
@@ -38,25 +37,25 @@ export function compareWithReference(report: NcReport, ref: RefResult, { rtol, w
   const got = Object.keys(report.metrics).sort();
   expect(got, `${where}: metric keys`).toEqual(Object.keys(ref.metrics).sort());
   for (const [key, value] of Object.entries(ref.metrics)) {
-    expectRel(`${tag} ${key}`, report.metrics[key as keyof NcReport['metrics']], value, rtol, SCALE_FREE.has(key) ? 0 : BOUNDED_FLOOR, where);
+    expectRel(`${tag} ${key}`, report.metrics[key as keyof NcReport['metrics']], value, rtol, floorOf(key, floors), where);
   }
 
   const scaleOf = (a: number[]) => Math.max(...a.map(Math.abs));
-  expectRelArray(`${tag} perClass.meanNorms`, pc.meanNorms, ref.perClass.meanNorms, rtol, 0, where);
-  expectRelArray(`${tag} perClass.variances`, pc.variances, ref.perClass.variances, rtol, 0, where);
-  expectRelArray(`${tag} perClass.nccRecall`, pc.nccRecall, ref.perClass.nccRecall, rtol, BOUNDED_FLOOR, where);
+  expectRelArray(`${tag} perClass.meanNorms`, pc.meanNorms, ref.perClass.meanNorms, rtol, floors.norm, where);
+  expectRelArray(`${tag} perClass.variances`, pc.variances, ref.perClass.variances, rtol, floors.variance, where);
+  expectRelArray(`${tag} perClass.nccRecall`, pc.nccRecall, ref.perClass.nccRecall, rtol, floors.geometry, where);
   if (perClassNc1) {
     expect(pc.nc1PerClass, `${where}: nc1PerClass`).toBeDefined();
-    expectRelArray(`${tag} perClass.nc1PerClass`, pc.nc1PerClass, ref.perClass.nc1PerClass, rtol, 0, where);
+    expectRelArray(`${tag} perClass.nc1PerClass`, pc.nc1PerClass, ref.perClass.nc1PerClass, rtol, floors.ratio, where);
   }
-  expectRelArray(`${tag} perClass.cosineMeans`, pc.cosineMeans!.flat(), ref.perClass.cosineMeans.flat(), rtol, BOUNDED_FLOOR, where);
+  expectRelArray(`${tag} perClass.cosineMeans`, pc.cosineMeans!.flat(), ref.perClass.cosineMeans.flat(), rtol, floors.geometry, where);
   // Principal coordinates: signs of the two directions are arbitrary; compare magnitudes, relative to the largest.
   const projAbs = pc.meansProjection2d.map(([a, b]) => [Math.abs(a), Math.abs(b)]).flat();
   const refProj = ref.perClass.meansProjection2dAbs.flat();
-  expectRelArray(`${tag} perClass.meansProjection2d`, projAbs, refProj, 1e-6, scaleOf(refProj), where);
+  expectRelArray(`${tag} perClass.meansProjection2d`, projAbs, refProj, 0, 1e-6 * scaleOf(refProj) + floors.norm, where);
   if (ref.perClass.weightNorms) {
-    expectRelArray(`${tag} perClass.weightNorms`, pc.weightNorms, ref.perClass.weightNorms, rtol, 0, where);
-    expectRelArray(`${tag} perClass.cosineWeights`, pc.cosineWeights!.flat(), ref.perClass.cosineWeights!.flat(), rtol, BOUNDED_FLOOR, where);
+    expectRelArray(`${tag} perClass.weightNorms`, pc.weightNorms, ref.perClass.weightNorms, rtol, floors.geometry * Math.max(...ref.perClass.weightNorms), where);
+    expectRelArray(`${tag} perClass.cosineWeights`, pc.cosineWeights!.flat(), ref.perClass.cosineWeights!.flat(), rtol, floors.geometry, where);
   } else {
     expect(pc.weightNorms, `${where}: weightNorms without a classifier`).toBeUndefined();
   }

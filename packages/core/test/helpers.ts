@@ -143,27 +143,80 @@ export function randomBatchSizes(n: number, u: () => number): number[] {
 const worst = new Map<string, { err: number; where: string }>();
 
 /**
- * Expects |actual − expected| ≤ rtol · max(|expected|, floor) and records the relative error under `key`.
- * `floor` is an absolute scale below which the error is measured absolutely (for metrics that are bounded by a
- * constant, such as cosine-based ones, whose exact value may be 0 while rounding leaves 1e-16).
+ * Expects |actual − expected| ≤ rtol · |expected| + atol and records the relative error under `key`.
+ * `atol` is an absolute floor for values whose exact answer may be 0 while rounding leaves a tiny residue
+ * (a purely relative test against an exact 0 fails on 5e-12); take it from {@link absoluteFloors}, scaled to the
+ * data, never a bare constant.
  */
-export function expectRel(key: string, actual: number | undefined, expected: number, rtol: number, floor = 0, where = ''): void {
+export function expectRel(key: string, actual: number | undefined, expected: number, rtol: number, atol = 0, where = ''): void {
   expect(actual, `${key} ${where}: missing`).toBeTypeOf('number');
   const a = actual as number;
-  const scale = Math.max(Math.abs(expected), floor);
-  const err = a === expected ? 0 : scale === 0 ? Infinity : Math.abs(a - expected) / scale;
+  const diff = Math.abs(a - expected);
+  // Recorded error: relative to the reference, or to the floor's equivalent scale (atol/rtol) when that is larger.
+  const scale = Math.max(Math.abs(expected), rtol > 0 ? atol / rtol : 0);
+  const err = a === expected ? 0 : scale === 0 ? Infinity : diff / scale;
   const w = worst.get(key);
   if (!w || err > w.err) worst.set(key, { err, where });
-  if (!(err <= rtol)) {
-    expect.fail(`${key} ${where}: got ${a}, reference ${expected} (relative error ${err.toExponential(2)} > ${rtol})`);
+  if (!(a === expected || diff <= rtol * Math.abs(expected) + atol)) {
+    expect.fail(`${key} ${where}: got ${a}, reference ${expected} (difference ${diff.toExponential(2)} > ${rtol}·|reference| + ${atol.toExponential(2)})`);
   }
 }
 
 /** Element-wise {@link expectRel} over arrays (key gets the element-wise maximum). */
-export function expectRelArray(key: string, actual: ArrayLike<number> | undefined, expected: ArrayLike<number>, rtol: number, floor = 0, where = ''): void {
+export function expectRelArray(key: string, actual: ArrayLike<number> | undefined, expected: ArrayLike<number>, rtol: number, atol = 0, where = ''): void {
   expect(actual, `${key} ${where}: missing`).toBeDefined();
   expect(actual!.length, `${key} ${where}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expectRel(key, actual![i], expected[i], rtol, floor, `${where} [${i}]`);
+  for (let i = 0; i < expected.length; i++) expectRel(key, actual![i], expected[i], rtol, atol, `${where} [${i}]`);
+}
+
+/**
+ * Absolute error floors for comparing two float64 computations of the metrics of one data set, scaled to that
+ * data (N rows of norm ≤ s). A class mean summed over n ≤ N rows carries a rounding error of at most
+ * δ = N·ε·s; every metric inherits it in a known way:
+ * - `geometry`: scale-free O(1) quantities of the centred means (cosines, equinorm, equiangularity, max-angle,
+ *   ETF errors, NC3, fractions) move by the relative perturbation δ/m of the centred means (m = the smallest
+ *   ‖μ̃_k‖) — first order, so the worst case is used;
+ * - `norm`: lengths in feature units (‖μ̃_k‖, projections, sums): δ;
+ * - `variance`: within-class mean squares — the first-order term cancels at the mean, leaving the square of the
+ *   mean's rounding, taken as a random walk of N steps of ε·s: N·(ε·s)² (the resolution of the data itself);
+ * - `ratio`: variances over squared mean distances (NC1, NC1 quotient, CDNV): N·(ε·s/m)².
+ * Each carries a factor 64 of headroom (the metrics chain a few roundings). A variance computed as
+ * E‖h‖² − ‖μ‖² errs by ε·s², a factor 1/(N·ε) above the variance floor, so the floors keep the far-from-origin
+ * cases meaningful. `meanNorms` are the data's centred class-mean norms (the reference's, or a report's).
+ */
+export interface AbsoluteFloors {
+  geometry: number;
+  norm: number;
+  variance: number;
+  ratio: number;
+}
+
+const EPS64 = 2 ** -52;
+
+export function absoluteFloors(features: ArrayLike<number>, D: number, meanNorms: ArrayLike<number>): AbsoluteFloors {
+  const N = Math.max(1, Math.floor(features.length / D));
+  let s = 0;
+  for (let i = 0; i < N; i++) {
+    let r = 0;
+    for (let t = 0; t < D; t++) r += features[i * D + t] ** 2;
+    s = Math.max(s, Math.sqrt(r));
+  }
+  const positive = Array.from(meanNorms).filter((x) => x > 0);
+  const m = positive.length ? Math.min(...positive) : Math.max(s, 1);
+  const c = 64;
+  const delta = N * EPS64 * s;
+  const resolution = N * (EPS64 * s) ** 2;
+  return {
+    geometry: c * Math.max(EPS64, delta / m),
+    norm: c * Math.max(EPS64 * s, delta),
+    variance: c * resolution,
+    ratio: c * resolution / (m * m),
+  };
+}
+
+/** Which floor a metric key takes (see {@link absoluteFloors}). */
+export function floorOf(key: string, floors: AbsoluteFloors): number {
+  return key === 'nc1' || key === 'nc1Quotient' || key === 'cdnv' ? floors.ratio : floors.geometry;
 }
 
 /** Prints the worst relative errors recorded so far (when NCSCOPE_TOLERANCES=1) and clears the record. */

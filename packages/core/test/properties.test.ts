@@ -14,7 +14,7 @@ import {
   SpreadAccumulator,
   type NcReport,
 } from '@ncscope/core';
-import { batchesOf, gaussian, makeCase, rng, shuffle, type Dataset } from './helpers.js';
+import { absoluteFloors, batchesOf, floorOf, gaussian, makeCase, rng, shuffle, type AbsoluteFloors, type Dataset } from './helpers.js';
 
 /** |a − b| ≤ rtol·|b| + atol: relative, with an absolute allowance for O(1) quantities whose value may be 0. */
 function close(a: number | undefined, b: number | undefined, rtol: number, atol: number, what: string): void {
@@ -24,9 +24,21 @@ function close(a: number | undefined, b: number | undefined, rtol: number, atol:
   if (!(err <= rtol * Math.abs(b!) + atol)) expect.fail(`${what}: ${a} vs ${b} (difference ${err.toExponential(2)} > ${rtol}·|b| + ${atol})`);
 }
 
-/** Absolute allowance for bounded, scale-free metrics (cosines, equinorm, ETF errors, fractions). */
-const ATOL = 1e-12;
-const SCALED = new Set(['nc1', 'nc1Quotient', 'cdnv']);
+/**
+ * Absolute floors for comparing the reports of two data sets (a transformed copy and the original), scaled to the
+ * data (helpers.ts, absoluteFloors): the larger of the two sets' floors, with the norms of the second report's
+ * units (a scaled copy has scaled norms and variances).
+ */
+function floorsOf(a: { ds: Dataset; report: NcReport }, b: { ds: Dataset; report: NcReport }): AbsoluteFloors {
+  const fa = absoluteFloors(a.ds.features, a.ds.D, a.report.perClass!.meanNorms);
+  const fb = absoluteFloors(b.ds.features, b.ds.D, b.report.perClass!.meanNorms);
+  return {
+    geometry: Math.max(fa.geometry, fb.geometry),
+    ratio: Math.max(fa.ratio, fb.ratio),
+    norm: fb.norm,
+    variance: fb.variance,
+  };
+}
 
 interface Mapping {
   /** New position of class k: perm[k] (class relabelling). */
@@ -36,8 +48,8 @@ interface Mapping {
   weightScale?: number;
 }
 
-/** Expects report `b` to be report `a` seen through a class relabelling and/or a scaling. */
-function expectSameReport(a: NcReport, b: NcReport, rtol: number, where: string, map: Mapping = {}): void {
+/** Expects report `b` to be report `a` seen through a class relabelling and/or a scaling, to rtol above the floors. */
+function expectSameReport(a: NcReport, b: NcReport, rtol: number, floors: AbsoluteFloors, where: string, map: Mapping = {}): void {
   const K = a.K;
   const perm = map.perm ?? Array.from({ length: K }, (_, k) => k);
   const ms = map.meanScale ?? 1;
@@ -45,22 +57,22 @@ function expectSameReport(a: NcReport, b: NcReport, rtol: number, where: string,
   expect([b.N, b.D, b.K, b.rank], `${where}: N, D, K, rank`).toEqual([a.N, a.D, a.K, a.rank]);
   expect(Object.keys(b.metrics).sort(), `${where}: metric keys`).toEqual(Object.keys(a.metrics).sort());
   for (const [key, value] of Object.entries(a.metrics)) {
-    close(b.metrics[key as keyof NcReport['metrics']], value, rtol, SCALED.has(key) ? 0 : ATOL, `${where}: ${key}`);
+    close(b.metrics[key as keyof NcReport['metrics']], value, rtol, floorOf(key, floors), `${where}: ${key}`);
   }
   const pa = a.perClass!;
   const pb = b.perClass!;
   for (let k = 0; k < K; k++) {
     const j = perm[k];
     expect(pb.counts[j], `${where}: counts[${k}]`).toBe(pa.counts[k]);
-    close(pb.meanNorms[j], pa.meanNorms[k] * ms, rtol, 0, `${where}: meanNorms[${k}]`);
-    if (pa.variances) close(pb.variances![j], pa.variances[k] * ms * ms, rtol, 0, `${where}: variances[${k}]`);
-    if (pa.nccRecall) close(pb.nccRecall![j], pa.nccRecall[k], rtol, ATOL, `${where}: nccRecall[${k}]`);
-    if (pa.weightNorms) close(pb.weightNorms![j], pa.weightNorms[k] * ws, rtol, 0, `${where}: weightNorms[${k}]`);
+    close(pb.meanNorms[j], pa.meanNorms[k] * ms, rtol, floors.norm, `${where}: meanNorms[${k}]`);
+    if (pa.variances) close(pb.variances![j], pa.variances[k] * ms * ms, rtol, floors.variance, `${where}: variances[${k}]`);
+    if (pa.nccRecall) close(pb.nccRecall![j], pa.nccRecall[k], rtol, floors.geometry, `${where}: nccRecall[${k}]`);
+    if (pa.weightNorms) close(pb.weightNorms![j], pa.weightNorms[k] * ws, rtol, floors.geometry * Math.abs(pa.weightNorms[k] * ws), `${where}: weightNorms[${k}]`);
     // NC1_c is scale-free: Σ_c scales by c², Σ_B⁺ by 1/c².
-    if (pa.nc1PerClass) close(pb.nc1PerClass![j], pa.nc1PerClass[k], rtol, 0, `${where}: nc1PerClass[${k}]`);
+    if (pa.nc1PerClass) close(pb.nc1PerClass![j], pa.nc1PerClass[k], rtol, floors.ratio, `${where}: nc1PerClass[${k}]`);
     for (let l = 0; l < K; l++) {
-      close(pb.cosineMeans![j][perm[l]], pa.cosineMeans![k][l], rtol, ATOL, `${where}: cosineMeans[${k}][${l}]`);
-      if (pa.cosineWeights) close(pb.cosineWeights![j][perm[l]], pa.cosineWeights[k][l], rtol, ATOL, `${where}: cosineWeights[${k}][${l}]`);
+      close(pb.cosineMeans![j][perm[l]], pa.cosineMeans![k][l], rtol, floors.geometry, `${where}: cosineMeans[${k}][${l}]`);
+      if (pa.cosineWeights) close(pb.cosineWeights![j][perm[l]], pa.cosineWeights[k][l], rtol, floors.geometry, `${where}: cosineWeights[${k}][${l}]`);
     }
   }
 }
@@ -118,7 +130,8 @@ describe('invariance to the coordinate system of the features', () => {
       const { N, D, K } = ds;
       const Q = randomOrthogonal(D, rng(seed + 1));
       const rotated: Dataset = { ...ds, features: rotateRows(ds.features, N, D, Q), W: rotateRows(ds.W!, K, D, Q) };
-      expectSameReport(await reportOf(ds), await reportOf(rotated), 1e-8, `rotation seed ${seed}`);
+      const [a, b] = [await reportOf(ds), await reportOf(rotated)];
+      expectSameReport(a, b, 1e-8, floorsOf({ ds, report: a }, { ds: rotated, report: b }), `rotation seed ${seed}`);
     }), RUNS);
   });
 
@@ -129,8 +142,10 @@ describe('invariance to the coordinate system of the features', () => {
       const shift = Array.from({ length: D }, () => size * g());
       const features = Float64Array.from(ds.features, (x, i) => x + shift[i % D]);
       const b = Float64Array.from(ds.b!, (bk, k) => bk - shift.reduce((s, x, t) => s + ds.W![k * D + t] * x, 0));
+      const moved: Dataset = { ...ds, features, b };
       for (const preset of ['ncscope', 'zhu'] as const) {
-        expectSameReport(await reportOf(ds, { preset }), await reportOf({ ...ds, features, b }, { preset }), 1e-6, `translation ${size} seed ${seed} ${preset}`);
+        const [ra, rb] = [await reportOf(ds, { preset }), await reportOf(moved, { preset })];
+        expectSameReport(ra, rb, 1e-6, floorsOf({ ds, report: ra }, { ds: moved, report: rb }), `translation ${size} seed ${seed} ${preset}`);
       }
     }), RUNS);
   });
@@ -144,7 +159,8 @@ describe('invariance to the coordinate system of the features', () => {
         b: Float64Array.from(ds.b!, (x) => c * cw * x),
         W: Float64Array.from(ds.W!, (x) => cw * x),
       };
-      expectSameReport(await reportOf(ds), await reportOf(scaled), 1e-9, `scaling ${c}, ${cw} seed ${seed}`, { meanScale: c, weightScale: cw });
+      const [a, b] = [await reportOf(ds), await reportOf(scaled)];
+      expectSameReport(a, b, 1e-9, floorsOf({ ds, report: a }, { ds: scaled, report: b }), `scaling ${c}, ${cw} seed ${seed}`, { meanScale: c, weightScale: cw });
     }), RUNS);
   });
 });
@@ -162,7 +178,8 @@ describe('invariance to class relabelling', () => {
       }
       const relabelled: Dataset = { ...ds, labels: Int32Array.from(ds.labels, (y) => perm[y]), W, b };
       for (const preset of ['ncscope', 'zhou'] as const) {
-        expectSameReport(await reportOf(ds, { preset }), await reportOf(relabelled, { preset }), 1e-9, `relabelling ${perm} seed ${seed} ${preset}`, { perm });
+        const [a, b] = [await reportOf(ds, { preset }), await reportOf(relabelled, { preset })];
+        expectSameReport(a, b, 1e-9, floorsOf({ ds, report: a }, { ds: relabelled, report: b }), `relabelling ${perm} seed ${seed} ${preset}`, { perm });
       }
     }), RUNS);
   });
@@ -177,7 +194,7 @@ describe('invariance to batching, chunking, sharding and merge order', () => {
       for (const size of [1, 7, data.N]) {
         for (const chunkRows of [1, 3, undefined]) {
           const { report } = await analyze(batchesOf(data, size), { classifier, chunkRows });
-          expectSameReport(base, report, 1e-10, `batch ${size} chunk ${chunkRows ?? 'default'} ${f32 ? 'f32' : 'f64'} seed ${seed}`);
+          expectSameReport(base, report, 1e-10, floorsOf({ ds: data, report: base }, { ds: data, report }), `batch ${size} chunk ${chunkRows ?? 'default'} ${f32 ? 'f32' : 'f64'} seed ${seed}`);
         }
       }
     }), { numRuns: 25 });
@@ -207,7 +224,8 @@ describe('invariance to batching, chunking, sharding and merge order', () => {
       merged.withK(K);
       const single = new MeansAccumulator({ K }).add({ features: ds.features, labels: ds.labels }).statistics;
       expect(merged.statistics.counts).toEqual(single.counts);
-      for (let i = 0; i < single.sums.length; i++) close(merged.statistics.sums[i], single.sums[i], 1e-12, 1e-12 * ds.N, `sums[${i}]`);
+      const sumFloor = absoluteFloors(ds.features, ds.D, []).norm; // a sum of N rows of norm ≤ s: error ≤ N·ε·s
+      for (let i = 0; i < single.sums.length; i++) close(merged.statistics.sums[i], single.sums[i], 1e-12, sumFloor, `sums[${i}]`);
 
       // Phase 2: each shard against the merged means, merged in random order.
       const M = merged.statistics;
@@ -221,7 +239,8 @@ describe('invariance to batching, chunking, sharding and merge order', () => {
 
       const report = await computeReport(M, spread.statistics, { classifier });
       const onePass = (await analyze([{ features: ds.features, labels: ds.labels }], { classifier })).report;
-      expectSameReport(onePass, report, 1e-10, `${nShards} shards ${viaFiles ? 'via files' : 'in memory'} seed ${seed}`);
+      const floors = floorsOf({ ds, report: onePass }, { ds, report });
+      expectSameReport(onePass, report, 1e-10, floors, `${nShards} shards ${viaFiles ? 'via files' : 'in memory'} seed ${seed}`);
 
       // The merged statistics file reproduces the merged report exactly.
       const file = serializeStatistics({ means: M, spread: spread.statistics });
@@ -230,7 +249,7 @@ describe('invariance to batching, chunking, sharding and merge order', () => {
       expect(Array.from(parsed.spread!.scatter)).toEqual(Array.from(spread.statistics.scatter));
       expect(Array.from(parsed.spread!.perClassNc1!.sums)).toEqual(Array.from(spread.statistics.perClassNc1!.sums));
       expect(await computeReport(parsed.means, parsed.spread, { classifier })).toEqual(report);
-      expectSameReport(onePass, await computeReport(parsed.means, parsed.spread, { classifier }), 1e-10, `merged file seed ${seed}`);
+      expectSameReport(onePass, await computeReport(parsed.means, parsed.spread, { classifier }), 1e-10, floors, `merged file seed ${seed}`);
     }), RUNS);
   });
 

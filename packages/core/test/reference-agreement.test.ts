@@ -3,7 +3,8 @@
  * synthetic data sets chosen to stress the implementation: balanced and imbalanced classes, D < K − 1
  * (rank-deficient Σ_B), D ≫ K, K = 2, features far from the origin, near-collapsed features with tiny spread,
  * classes with no samples — with and without a classifier, for every preset and both global-mean conventions.
- * float64 input must agree to 1e-6 relative, float32 input to 1e-5.
+ * float64 input must agree to 1e-6 relative, float32 input to 1e-5, each above an absolute floor scaled to the data
+ * (helpers.ts, absoluteFloors): a metric whose exact value is 0 cannot be compared relatively.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -66,17 +67,17 @@ async function checkAllConventions(ds: Dataset, name: string, rtol: number, tag:
       expect(report.conventions.nc4Bias).toBe(conv.nc4Bias);
       expect(report.conventions.centreWeights).toBe(conv.centreWeights);
       expect(report.conventions.nc1Normalization).toBe(conv.nc1DivideByK ? 'K' : 'none');
-      compareWithReference(report, ref(conv, true), { rtol, where: `${where}, analyze with classifier`, tag, perClassNc1: true });
+      compareWithReference(report, ref(conv, true), { rtol, where: `${where}, analyze with classifier`, tag, perClassNc1: true, data: ds });
       // The spread pass of `withW` accumulated per-class NC1 for the default (class-uniform) global mean only.
       const samePerClass = conv.globalMean === 'class';
       const again = await computeReport(withW.means, withW.spread, { classifier, preset, globalMean });
-      compareWithReference(again, ref(conv, true), { rtol, where: `${where}, computeReport with classifier`, tag, perClassNc1: samePerClass });
+      compareWithReference(again, ref(conv, true), { rtol, where: `${where}, computeReport with classifier`, tag, perClassNc1: samePerClass, data: ds });
       if (!samePerClass) expect(again.perClass!.nc1PerClass).toBeUndefined();
       const plain = await computeReport(withoutW.means, withoutW.spread, { preset, globalMean });
-      compareWithReference(plain, ref(conv, false), { rtol, where: `${where}, computeReport without classifier`, tag, perClassNc1: samePerClass });
+      compareWithReference(plain, ref(conv, false), { rtol, where: `${where}, computeReport without classifier`, tag, perClassNc1: samePerClass, data: ds });
       if (globalMean === undefined) {
         const { report: r0 } = await analyze(batches, { K: ds.K, preset });
-        compareWithReference(r0, ref(conv, false), { rtol, where: `${where}, analyze without classifier`, tag, perClassNc1: true });
+        compareWithReference(r0, ref(conv, false), { rtol, where: `${where}, analyze without classifier`, tag, perClassNc1: true, data: ds });
       }
     }
   }
@@ -93,7 +94,7 @@ async function checkAllConventions(ds: Dataset, name: string, rtol: number, tag:
     ];
     for (const { label, ...v } of variants) {
       const { report } = await analyze(batches, { classifier, K: ds.K, preset, ...v });
-      compareWithReference(report, ref(conv, true), { rtol, where: `${name}, preset ${preset}, ${label}`, tag, perClassNc1: true });
+      compareWithReference(report, ref(conv, true), { rtol, where: `${name}, preset ${preset}, ${label}`, tag, perClassNc1: true, data: ds });
     }
   }
 }
@@ -143,12 +144,27 @@ describe('float64 input matches the reference to 1e-6 relative', { timeout: 60_0
           for (const preset of ['ncscope', 'zhou'] as const) {
             const { report } = await analyze(batches, { classifier: { weights: ds.W!, bias: ds.b! }, preset });
             const ref = referenceMetrics({ features: ds.features, labels: ds.labels, D, K, W: ds.W, b: ds.b }, REF_PRESETS[preset]);
-            compareWithReference(report, ref, { rtol: 1e-6, where: `random K=${K} D=${D} seed=${seed} ${preset}`, tag: 'f64' });
+            compareWithReference(report, ref, { rtol: 1e-6, where: `random K=${K} D=${D} seed=${seed} ${preset}`, tag: 'f64', data: ds });
           }
         },
       ),
       { numRuns: 30 },
     );
+  });
+
+  it('rank Σ_B never exceeds D: K = 3, D = 2 far from the origin under a sample-weighted μ_G (found by the property above: NC1 was −7e11)', async () => {
+    // The K × K Gram of the centred means has a third eigenvalue of rounding noise that sat just above the relative
+    // cutoff; dividing by it gave NC1 ≈ −7·10¹¹. Σ_B = M̃ᵀM̃/K has rank ≤ D, so at most D eigenvalues are kept.
+    const seed = 2;
+    const ds = makeCase(seed, { N: 6, D: 2, K: 3, sizes: 'imbalanced', offset: -300 });
+    const batches = batchesOf(ds, randomBatchSizes(ds.N, rng(seed ^ 0x5bd1)));
+    for (const preset of ['ncscope', 'zhu', 'zhou'] as const) {
+      const { report } = await analyze(batches, { classifier: { weights: ds.W!, bias: ds.b! }, preset });
+      expect(report.rank, preset).toBeLessThanOrEqual(2);
+      expect(report.metrics.nc1!, preset).toBeGreaterThan(0);
+      const ref = referenceMetrics({ features: ds.features, labels: ds.labels, D: 2, K: 3, W: ds.W, b: ds.b }, REF_PRESETS[preset]);
+      compareWithReference(report, ref, { rtol: 1e-6, where: `K=3 D=2 offset −300 ${preset}`, tag: 'f64', data: ds });
+    }
   });
 
   afterAll(() => reportTolerances('float64 input vs reference'));
