@@ -6,6 +6,7 @@ import { registerStats } from './commands/stats.js';
 import { registerReport } from './commands/report.js';
 import { registerOnnx } from './commands/onnx.js';
 import { CliError } from './errors.js';
+import { checkDeclaredFiles } from './output/file-options.js';
 
 export { CliError };
 
@@ -17,7 +18,9 @@ export function buildProgram(): Command {
   const program = new Command('ncscope')
     .description('Measure Neural Collapse (NC1–NC4) of classifier features, ONNX checkpoints and training runs.')
     .configureOutput({ outputError: (text, write) => write(`ncscope: ${text.trimEnd().replace(/\n+/g, ' ')}\n`) })
-    .exitOverride();
+    .exitOverride()
+    // Outputs never replace inputs (or each other): checked for every command before its action reads anything.
+    .hook('preAction', checkDeclaredFiles);
   registerAnalyze(program);
   registerHead(program);
   registerStats(program);

@@ -106,13 +106,27 @@ describe('--save-stats and --stats', () => {
     }
   });
 
-  it('a failed write leaves nothing behind and prints nothing on stdout', async () => {
-    const target = join(tmp.dir, 'no-such-dir', 'stats.json');
-    const r = await runCli(['analyze', ...goldenArgs('balanced'), '--engine', 'js', '--save-stats', target]);
+  it('creates missing parent folders for the outputs', async () => {
+    const stats = join(tmp.dir, 'new', 'deeper', 'stats.json');
+    const html = join(tmp.dir, 'other', 'page.html');
+    const r = await runCli(['analyze', ...goldenArgs('balanced'), '--engine', 'js', '--save-stats', stats, '--html', html]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(parseStatistics(readFileSync(stats, 'utf8')).means.K).toBe(5);
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/i);
+  });
+
+  it('a failed write leaves nothing behind (no output, no folder it created) and prints nothing on stdout', async () => {
+    // A name so long that the temporary file beside it cannot be created (ENAMETOOLONG) once the work is done.
+    const dir = join(tmp.dir, 'fresh', 'sub');
+    const target = join(dir, 's'.repeat(245) + '.json');
+    const html = join(tmp.dir, 'page-with-stats.html');
+    const r = await runCli(['analyze', ...goldenArgs('balanced'), '--engine', 'js', '--html', html, '--save-stats', target]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`ncscope: error: ${target}: cannot write (directory does not exist)\n`);
-    expect(existsSync(target)).toBe(false);
+    expect(r.stderr).toMatch(new RegExp(`^ncscope: error: .*s{245}\\.json: cannot write \\(.*\\)\\n$`));
+    expect(existsSync(html)).toBe(false);
+    expect(existsSync(join(tmp.dir, 'fresh'))).toBe(false);
   });
 });
 

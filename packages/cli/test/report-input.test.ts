@@ -190,14 +190,19 @@ describe('writeHtmlReport and ncscope report', () => {
     expect(readdirSync(dir)).toEqual(['report.html']);
   });
 
-  it('reports an unwritable output path as a one-line error', async () => {
+  it('creates missing parent folders; reports an unwritable output path as a one-line error', async () => {
     const small = join(dir, 'small.jsonl');
     writeFileSync(small, good);
-    const r = await cli('report', small, '-o', join(dir, 'no-such-dir', 'report.html'));
+    const nested = await cli('report', small, '-o', join(dir, 'new', 'folder', 'report.html'));
+    expect(nested.err).toBe('');
+    expect(nested.code).toBe(0);
+    expect(readFileSync(join(dir, 'new', 'folder', 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+    rmSync(join(dir, 'new'), { recursive: true });
+    const r = await cli('report', small, '-o', join(dir, 'small.jsonl', 'report.html'));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^ncscope: error: .*no-such-dir\/report\.html: cannot write \(directory does not exist\)\n$/);
-    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+    expect(r.err).toMatch(/^ncscope: error: .*small\.jsonl\/report\.html: --output: .*small\.jsonl is a file, not a folder\n$/);
     expect(readdirSync(dir)).toEqual(['small.jsonl']);
+    expect(readFileSync(small, 'utf8')).toBe(good);
   });
 
   it('--step picks the snapshot measurement; a step no run has is refused with the steps present', async () => {

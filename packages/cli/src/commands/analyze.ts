@@ -21,7 +21,8 @@ import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs, typ
 import { openInput } from '../io/open.js';
 import type { Tensor } from '../io/tensor.js';
 import { ReadClock } from '../io/read-clock.js';
-import { writeFileAtomic } from '../output/atomic-write.js';
+import { writeFilesAtomic } from '../output/atomic-write.js';
+import { inputFile, outputFile } from '../output/file-options.js';
 import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
 import { createProgress } from '../output/progress.js';
 import { formatReportTable } from '../output/table.js';
@@ -47,23 +48,23 @@ export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('Neural Collapse report (NC1–NC4) for features already on disk (.npy, .npz, .safetensors)')
-    .option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)')
-    .option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors; may be the features file)')
-    .option('--weights <file>', 'classifier weights W, K × D (PyTorch nn.Linear layout) — enables NC2 (W), NC3, NC4')
-    .option('--bias <file>', 'classifier bias b, K entries (needs --weights)')
+    .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)')))
+    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors; may be the features file)')))
+    .addOption(inputFile(new Option('--weights <file>', 'classifier weights W, K × D (PyTorch nn.Linear layout) — enables NC2 (W), NC3, NC4')))
+    .addOption(inputFile(new Option('--bias <file>', 'classifier bias b, K entries (needs --weights)')))
     .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .option('--weights-key <name>', 'array to read as weights in an .npz/.safetensors file')
     .option('--bias-key <name>', 'array to read as bias in an .npz/.safetensors file')
-    .option('--stats <file>', 'report from a statistics file (ncscope stats / --save-stats) instead of features')
+    .addOption(inputFile(new Option('--stats <file>', 'report from a statistics file (ncscope stats / --save-stats) instead of features')))
     .addOption(new Option('--preset <name>', 'conventions of a reference codebase').choices(['ncscope', 'papyan', 'rhubarbwu', 'zhu', 'zhou']).default('ncscope'))
     .addOption(new Option('--global-mean <mode>', 'global mean μ_G: class-uniform mean of class means, or mean of all samples (default: from the preset)').choices(['class', 'sample']))
     .option('--json', 'print one JSON object on stdout instead of the table')
     .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
     .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
     .addOption(new Option('--empty-classes <mode>', 'classes below K with no samples: exclude them, or refuse').choices(['exclude', 'error']).default('exclude'))
-    .option('--save-stats <file>', 'also write the two-phase statistics (JSON, ncscope.statistics/1) to this file')
-    .option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)')
+    .addOption(outputFile(new Option('--save-stats <file>', 'also write the two-phase statistics (JSON, ncscope.statistics/1) to this file')))
+    .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)')))
     .action(async (options: AnalyzeCommandOptions) => {
       const out = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
       process.stdout.write(out);
@@ -129,8 +130,10 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
       progress.stop();
     }
     const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
-    if (options.saveStats !== undefined) await writeFileAtomic(options.saveStats, serializeStatistics({ means: result.means, spread: result.spread }));
-    if (options.html !== undefined) await writeHtml(result.report, options.html, options.features, timing);
+    const outputs: { path: string; bytes: string }[] = [];
+    if (options.saveStats !== undefined) outputs.push({ path: options.saveStats, bytes: serializeStatistics({ means: result.means, spread: result.spread }) });
+    if (options.html !== undefined) outputs.push({ path: options.html, bytes: await htmlPage(result.report, options.features, timing) });
+    await writeFilesAtomic(outputs);
     const info: InputsInfo = {
       features: options.features,
       featuresKey: inputs.features.key,
@@ -172,7 +175,7 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
     throw e;
   }
   const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
-  if (options.html !== undefined) await writeHtml(report, options.html, options.stats!, timing);
+  if (options.html !== undefined) await writeFilesAtomic([{ path: options.html, bytes: await htmlPage(report, options.stats!, timing) }]);
   const notes = stats.spread ? [] : [`${options.stats} holds only the means phase: NC1, CDNV and NC4 need the spread phase (ncscope stats spread)`];
   return render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true);
 }
@@ -261,10 +264,11 @@ export function locateError(e: unknown, inputs: AnalyzeInputs, batchSize: number
 }
 
 /** `--html FILE`: the report as a one-measurement page of `ncscope report` (vega is loaded only when asked for). */
-async function writeHtml(report: NcReport, file: string, source: string, timing: { readSeconds: number; computeSeconds: number }): Promise<void> {
-  const { runsFromMeasurements, writeHtmlReport } = await import('../html/index.js');
+async function htmlPage(report: NcReport, source: string, timing: { readSeconds: number; computeSeconds: number }): Promise<string> {
+  const { runsFromMeasurements, renderHtmlReport } = await import('../html/index.js');
   const measurement = toMeasurement(report, { step: 0, seconds: timing.readSeconds + timing.computeSeconds });
-  await writeHtmlReport(runsFromMeasurements([measurement], basename(source)), file, { title: `Neural Collapse of ${basename(source)}`, command: 'ncscope analyze' });
+  const { html } = await renderHtmlReport(runsFromMeasurements([measurement], basename(source)), { title: `Neural Collapse of ${basename(source)}`, command: 'ncscope analyze' });
+  return html;
 }
 
 function render(report: NcReport, selected: SelectedEngine, timing: { readSeconds: number; computeSeconds: number }, info: InputsInfo, notes: string[], json: boolean): string {

@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { inputFile, outputFile } from '../output/file-options.js';
 import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
-import { resolve } from 'node:path';
 import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
@@ -26,15 +26,15 @@ export function registerHead(program: Command): void {
   program
     .command('head')
     .description('Least-squares classifier of features on disk: writes W (K × D, PyTorch nn.Linear.weight layout) and b (K) as float32 .npy')
-    .option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)')
-    .option('--labels <file>', 'class labels, N integers in 0..K−1')
+    .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)').makeOptionMandatory()))
+    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1').makeOptionMandatory()))
     .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .option('--lambda <value>', 'ridge λ on W and b (the fit minimises (1/2N)Σ‖Wh+b−e_y‖² + (λ/2)(‖W‖²+‖b‖²))', parseLambda, 1e-3)
     .option('--classes <K>', 'number of classes (default: largest label + 1)', (v) => parseInteger(v, '--classes'))
     .option('--label-smoothing <eps>', 'fit smoothed targets (1−ε)e_y + ε/K instead of one-hot', parseSmoothing)
-    .option('--out-weights <file>', 'where to write W, K × D float32 .npy')
-    .option('--out-bias <file>', 'where to write b, K float32 .npy')
+    .addOption(outputFile(new Option('--out-weights <file>', 'where to write W, K × D float32 .npy').makeOptionMandatory()))
+    .addOption(outputFile(new Option('--out-bias <file>', 'where to write b, K float32 .npy')))
     .option('--batch-size <rows>', 'rows read from disk per batch', (v) => parseInteger(v, '--batch-size'), 8192)
     .option('--json', 'print a JSON summary on stdout instead of text')
     .action(async (options: HeadCommandOptions) => {
@@ -50,11 +50,6 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
   if (options.features === undefined) throw new CliError('--features <file> is required');
   if (options.labels === undefined) throw new CliError('--labels <file> is required');
   if (options.outWeights === undefined) throw new CliError('--out-weights <file> is required (and --out-bias <file> for the bias)');
-  const outs = [options.outWeights, options.outBias].filter((p): p is string => p !== undefined).map((p) => resolve(p));
-  for (const p of outs) {
-    if ([options.features, options.labels].some((i) => resolve(i) === p)) throw new CliError(`${p}: output would overwrite an input file`);
-  }
-  if (outs.length === 2 && outs[0] === outs[1]) throw new CliError(`${options.outWeights}: --out-weights and --out-bias name the same file`);
   const started = performance.now();
   const inputs = await openAnalyzeInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
   const clock = new ReadClock();

@@ -1,10 +1,12 @@
-import { Option, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { NcInputError, toMeasurement, type GlobalMeanConvention, type LabelArray, type NcReport, type PresetName } from '@ncscope/core';
 import { OnnxModel, analyzeModel, probeShapes, type InputArray, type ModelInspection, type ModelProgress, type PoolMode } from '@ncscope/onnx';
+import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { openInput, type OpenedInput } from '../io/open.js';
-import { writeFileAtomic } from '../output/atomic-write.js';
+import { writeFilesAtomic } from '../output/atomic-write.js';
+import { inputFile, outputFile } from '../output/file-options.js';
 import { formatNumber, formatReportTable } from '../output/table.js';
 import { parsePositiveInteger, type EngineChoice } from './analyze.js';
 
@@ -29,6 +31,7 @@ export interface OnnxCommandOptions {
   cacheMb: number;
   json?: boolean;
   jsonl?: string;
+  html?: string;
 }
 
 /** One entry of `ncscope onnx --json`: a (checkpoint, tensor) pair. Metric keys are those of `ncscope analyze --json`. */
@@ -60,9 +63,9 @@ export function registerOnnx(program: Command): void {
   const onnx = program
     .command('onnx')
     .description('Neural Collapse of ONNX checkpoints on a probe set: one report per checkpoint and a trend table')
-    .argument('<models...>', 'ONNX files (checkpoints of one network, in training order)')
-    .option('--inputs <file>', 'model inputs, N × … (any shape the model accepts; .npy, .npz or .safetensors)')
-    .option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors)')
+    .addArgument(inputFile(new Argument('<models...>', 'ONNX files (checkpoints of one network, in training order)')))
+    .addOption(inputFile(new Option('--inputs <file>', 'model inputs, N × … (any shape the model accepts; .npy, .npz or .safetensors) (required)')))
+    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors) (required)')))
     .option('--inputs-key <name>', 'array to read as inputs in an .npz/.safetensors file')
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .option('--tensor <name>', 'feature tensor (repeat for layer-wise NC); default: the input of the final linear classifier', collect, [])
@@ -76,14 +79,15 @@ export function registerOnnx(program: Command): void {
     .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
     .option('--cache-mb <MiB>', 'keep features in memory for pass 2 up to this size; above it (or with 0), pass 2 runs the model again', parseCacheMb, 1024)
     .option('--json', 'print one JSON object ({ "checkpoints": [...] }) instead of the tables')
-    .option('--jsonl <file>', 'also write one ncscope.measurement/1 line per checkpoint and tensor (for ncscope report)')
+    .addOption(outputFile(new Option('--jsonl <file>', 'also write one ncscope.measurement/1 line per checkpoint and tensor (for ncscope report)')))
+    .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page: the NC trends across the checkpoints (one curve per tensor) and a per-class snapshot of the last')))
     .action(async (models: string[], options: OnnxCommandOptions) => {
       process.stdout.write(await runOnnx(models, options));
     });
   onnx
     .command('inspect')
     .description('list the inputs, outputs and candidate feature tensors of an ONNX model, and the default tensor and classifier')
-    .argument('<model>', 'ONNX file')
+    .addArgument(inputFile(new Argument('<model>', 'ONNX file')))
     .option('--json', 'print the inspection as JSON')
     .option('--no-probe', 'do not run one all-zero sample to learn undeclared shapes')
     .action(async (model: string, _options: unknown, command: Command) => {
@@ -197,10 +201,19 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
     await data.close();
   }
 
-  if (options.jsonl !== undefined) {
-    const lines = entries.map((e) => JSON.stringify(toMeasurement(e.report, { step: e.step, checkpoint: e.model, layer: e.tensor, seconds: e.seconds })));
-    await writeFileAtomic(options.jsonl, lines.join('\n') + '\n');
+  const measurements = entries.map((e) => toMeasurement(e.report, { step: e.step, checkpoint: e.model, layer: e.tensor, seconds: e.seconds }));
+  const outputs: { path: string; bytes: string }[] = [];
+  if (options.jsonl !== undefined) outputs.push({ path: options.jsonl, bytes: measurements.map((m) => JSON.stringify(m)).join('\n') + '\n' });
+  if (options.html !== undefined) {
+    const { runsFromMeasurements, renderHtmlReport } = await import('../html/index.js');
+    const name = models.length === 1 ? basename(models[0]) : `${basename(models[0])} … ${basename(models[models.length - 1])}`;
+    const { html } = await renderHtmlReport(runsFromMeasurements(measurements, name), {
+      title: `Neural Collapse across ${models.length} checkpoint${models.length > 1 ? 's' : ''} (${name})`,
+      command: 'ncscope onnx',
+    });
+    outputs.push({ path: options.html, bytes: html });
   }
+  await writeFilesAtomic(outputs);
   if (options.json) {
     const checkpoints: OnnxCheckpointJson[] = entries.map((e) => ({
       model: e.model,

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
+import { inputFile, outputFile } from '../output/file-options.js';
 import { readRuns, writeHtmlReport } from '../html/index.js';
 
 interface ReportFlags {
@@ -22,8 +23,8 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('HTML report with plots of NC runs (JSONL logs from the tfjs callback or `ncscope onnx --jsonl`)')
-    .argument('<logs...>', 'measurement logs (JSONL, one ncscope.measurement/1 object per line)')
-    .requiredOption('-o, --output <file>', 'HTML file to write (written whole or not at all)')
+    .addArgument(inputFile(new Argument('<logs...>', 'measurement logs (JSONL, one ncscope.measurement/1 object per line)')))
+    .addOption(outputFile(new Option('-o, --output <file>', 'HTML file to write (written whole or not at all)').makeOptionMandatory()))
     .option('--title <text>', 'page title', undefined)
     .option('--step <n>', 'show the per-class snapshot at this step (default: each run\'s last measurement)', parseStep)
     .action(async (logs: string[], flags: ReportFlags) => {

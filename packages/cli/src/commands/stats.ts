@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import {
   MeansAccumulator,
   NcInputError,
@@ -13,6 +13,7 @@ import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
+import { inputFile, outputFile } from '../output/file-options.js';
 import { createProgress } from '../output/progress.js';
 import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
 
@@ -32,12 +33,12 @@ export function registerStats(program: Command): void {
   const stats = program.command('stats').description('two-phase statistics of sharded data: means, merge, spread (then analyze --stats)');
   const inputOptions = (c: Command) =>
     c
-      .requiredOption('--features <file>', 'features of this shard, N × D (.npy, .npz, .safetensors)')
-      .requiredOption('--labels <file>', 'labels of this shard, N integers')
+      .addOption(inputFile(new Option('--features <file>', 'features of this shard, N × D (.npy, .npz, .safetensors)').makeOptionMandatory()))
+      .addOption(inputFile(new Option('--labels <file>', 'labels of this shard, N integers').makeOptionMandatory()))
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
       .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
-      .requiredOption('-o, --output <file>', 'statistics file to write (JSON, ncscope.statistics/1)');
+      .addOption(outputFile(new Option('-o, --output <file>', 'statistics file to write (JSON, ncscope.statistics/1)').makeOptionMandatory()));
 
   inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
     .option('--classes <K>', 'number of classes (fix it so every shard has the same K)', (v) => parsePositiveIntegerFlag(v, '--classes'))
@@ -48,16 +49,16 @@ export function registerStats(program: Command): void {
   stats
     .command('merge')
     .description('add statistics shards: all means-only, or all spread files computed against the same means')
-    .argument('<files...>', 'statistics files to merge')
-    .requiredOption('-o, --output <file>', 'merged statistics file to write')
+    .addArgument(inputFile(new Argument('<files...>', 'statistics files to merge')))
+    .addOption(outputFile(new Option('-o, --output <file>', 'merged statistics file to write').makeOptionMandatory()))
     .action(async (files: string[], o: { output: string }) => {
       process.stdout.write(await statsMerge(files, o.output));
     });
 
   inputOptions(stats.command('spread').description('phase 2 of a shard against the merged means: within-class and NCC/classifier sums'))
-    .requiredOption('--means <file>', 'merged means statistics (from stats means + stats merge)')
-    .option('--weights <file>', 'classifier weights W, K × D')
-    .option('--bias <file>', 'classifier bias b, K entries')
+    .addOption(inputFile(new Option('--means <file>', 'merged means statistics (from stats means + stats merge)').makeOptionMandatory()))
+    .addOption(inputFile(new Option('--weights <file>', 'classifier weights W, K × D')))
+    .addOption(inputFile(new Option('--bias <file>', 'classifier bias b, K entries')))
     .option('--weights-key <name>', 'array to read as weights in an .npz/.safetensors file')
     .option('--bias-key <name>', 'array to read as bias in an .npz/.safetensors file')
     .addOption(new Option('--engine <name>', 'product engine').choices(['auto', 'js', 'onnxruntime']).default('auto'))
