@@ -40,23 +40,23 @@ function cases(): [string, () => string[], RegExp][] {
       const bad = Int32Array.from(l.data);
       bad[250] = 7;
       return ['--features', features, '--labels', tmp.write('l7.npy', npyBytes(bad, { descr: '<i4', shape: [N] })), '--weights', golden('weights'), '--batch-size', '64'];
-    }, /l7\.npy: row 250: label 7 is not an integer in 0\.\.4$/],
+    }, /l7\.npy: row 250: label 7 is not a class index in 0\.\.4 \(K = 5 from the classifier .*weights\.npy \(5 rows\)\)$/],
     ['negative label', () => {
       const bad = Int32Array.from(l.data);
       bad[599] = -1;
       return ['--features', features, '--labels', tmp.write('lneg.npy', npyBytes(bad, { descr: '<i2', shape: [N] }))];
-    }, /lneg\.npy: row 599: label -1 is not a non-negative integer$/],
+    }, /lneg\.npy: row 599: label -1 is not a class index \(a non-negative integer\)$/],
     ['non-integer float label', () => {
       const bad = Float64Array.from(l.data);
       bad[5] = 1.5;
       return ['--features', features, '--labels', tmp.write('lfrac.npy', npyBytes(bad, { descr: '<f8', shape: [N] }))];
-    }, /lfrac\.npy: row 5: label 1\.5 is not a non-negative integer$/],
+    }, /lfrac\.npy: row 5: label 1\.5 is not a class index \(a non-negative integer\)$/],
     ['a stray huge label without a classifier', () => {
       const bad = Float64Array.from(l.data);
       bad[17] = 4e9;
       return ['--features', features, '--labels', tmp.write('lhuge.npy', npyBytes(Array.from(bad, BigInt), { descr: '<i8', shape: [N] }))];
-    }, /lhuge\.npy: row 17: label 4000000000 implies 4000000001 classes for 600 samples; check the labels, or pass --weights to fix K$/],
-    ['a single class', () => ['--features', features, '--labels', tmp.write('zeros.npy', npyBytes(new Int32Array(N), { descr: '<i4', shape: [N] }))], /zeros\.npy: neural collapse needs at least 2 classes/],
+    }, /lhuge\.npy: row 17: label 4000000000 implies 4000000001 classes for 600 samples; check the labels, or state K with --classes$/],
+    ['a single class', () => ['--features', features, '--labels', tmp.write('zeros.npy', npyBytes(new Int32Array(N), { descr: '<i4', shape: [N] }))], /zeros\.npy: every label is 0; neural collapse \(and a classifier\) needs at least 2 classes with samples$/],
     ['truncated features', () => {
       const bytes = npyBytes(f.data, { descr: '<f4', shape: [N, D] });
       return ['--features', tmp.write('cut.npy', bytes.slice(0, bytes.length - 100)), '--labels', labels];

@@ -88,7 +88,7 @@ describe('ncscope head', () => {
     const badLambda = await runCli(['head', '--features', features, '--labels', labels, '--lambda', '-1', '--out-weights', W]);
     expect(badLambda.stderr).toMatch(/--lambda: expected a number ≥ 0, got '-1'/);
     const fewClasses = await runCli(['head', '--features', features, '--labels', labels, '--classes', '2', '--out-weights', W]);
-    expect(fewClasses.stderr).toMatch(/--classes 2: the labels go up to 2/);
+    expect(fewClasses.stderr).toMatch(/y\.npy: row 2: label 2 is not a class index in 0\.\.1 \(K = 2 from --classes 2\)/);
     const overwrite = await runCli(['head', '--features', features, '--labels', labels, '--out-weights', features]);
     expect(overwrite.stderr).toMatch(/--out-weights would overwrite the input --features/);
     // The bias cannot be written (its temporary name is too long): both files or neither.

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, parseNpy } from '@ncscope/core';
 import { OnnxModel, FeatureExtractor, arrayInput } from '@ncscope/onnx';
 import { runCli, tempDir } from './helpers/run.js';
+import { npyBytes } from './helpers/writers.js';
 
 /** The ONNX fixtures of @ncscope/onnx (written by packages/onnx/scripts/make-fixtures.ts). */
 const FX = fileURLToPath(new URL('../../onnx/test/fixtures/', import.meta.url));
@@ -101,10 +102,12 @@ describe('ncscope onnx', () => {
   it('errors: one line on stderr, nothing on stdout, exit 2', async () => {
     const corrupt = tmp.write('corrupt.onnx', new Uint8Array([8, 1, 0xff, 0xff, 0xff]));
     const short = tmp.write('short.npy', readFileSync(fx('cnn-labels.npy')));
+    // 120 labels in 0..2 for the 3-class CNN, so the input shape is what fails.
+    const labels3 = tmp.write('labels3.npy', npyBytes(Array.from({ length: 120 }, (_, i) => i % 3), { descr: '<i8', shape: [120] }));
     const cases: [string[], RegExp][] = [
       [['onnx', corrupt, ...data], /corrupt\.onnx: not (a readable ONNX model|an ONNX model)/],
       [['onnx', fx('mlp-softmax.onnx'), ...data, '--tensor', 'nope'], /no tensor named "nope".*ncscope onnx inspect/],
-      [['onnx', fx('cnn-flatten.onnx'), ...data], /mlp-inputs\.npy: input shape \[120, 10\] does not fit model input "input" \[batch, 1, 8, 8\]/],
+      [['onnx', fx('cnn-flatten.onnx'), '--inputs', fx('mlp-inputs.npy'), '--labels', labels3], /mlp-inputs\.npy: input shape \[120, 10\] does not fit model input "input" \[batch, 1, 8, 8\]/],
       [['onnx', fx('mlp-softmax.onnx'), '--inputs', fx('mlp-inputs.npy'), '--labels', short], /short\.npy: has 90 labels but .*mlp-inputs\.npy has 120 samples/],
       [['onnx', fx('mlp-no-classifier.onnx'), ...data], /no linear classifier .*--tensor NAME/],
       [['onnx', fx('mlp-softmax.onnx'), '--labels', fx('mlp-labels.npy')], /--inputs <file> is required/],

@@ -18,10 +18,11 @@ import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { describeFsError } from '../io/byte-store.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs, type InputPaths } from '../io/inputs.js';
+import { decideClassCount, scanLabels } from '../io/labels.js';
 import { openInput } from '../io/open.js';
-import type { Tensor } from '../io/tensor.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
+import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
 import { createProgress } from '../output/progress.js';
@@ -38,7 +39,9 @@ export interface AnalyzeCommandOptions extends Partial<InputPaths> {
   json?: boolean;
   batchSize: number;
   engine: EngineChoice;
-  emptyClasses: 'exclude' | 'error';
+  classes?: number;
+  /** As given; undefined: the K rule's default (io/labels.ts). */
+  emptyClasses?: 'exclude' | 'error';
   saveStats?: string;
   html?: string;
 }
@@ -60,22 +63,16 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--preset <name>', 'conventions of a reference codebase').choices(['ncscope', 'papyan', 'rhubarbwu', 'zhu', 'zhou']).default('ncscope'))
     .addOption(new Option('--global-mean <mode>', 'global mean μ_G: class-uniform mean of class means, or mean of all samples (default: from the preset)').choices(['class', 'sample']))
     .option('--json', 'print one JSON object on stdout instead of the table')
-    .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
+    .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
     .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
-    .addOption(new Option('--empty-classes <mode>', 'classes below K with no samples: exclude them, or refuse').choices(['exclude', 'error']).default('exclude'))
+    .addOption(classesOption('the rows of --weights, else the largest label + 1'))
+    .addOption(emptyClassesOption())
     .addOption(outputFile(new Option('--save-stats <file>', 'also write the two-phase statistics (JSON, ncscope.statistics/1) to this file')))
     .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)')))
     .action(async (options: AnalyzeCommandOptions) => {
       const out = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
       process.stdout.write(out);
     });
-}
-
-/** Commander argument parser for positive integers (CliError otherwise). */
-export function parsePositiveInteger(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`--batch-size: expected a positive integer, got '${value}'`);
-  return n;
 }
 
 /** Reads features and labels from disk in two passes and returns the text to print (table or JSON). */
@@ -101,27 +98,25 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
   try {
     const classifier = await readClassifier(inputs, clock);
     if (classifier) assertFiniteClassifier(classifier, inputs);
-    let K = inputs.K;
-    if (K === undefined) {
-      // Without a classifier K is the largest label + 1: scan the labels (O(N), cheap) to size the work and to
-      // refuse a stray huge label before it allocates K × D sums.
-      const { max, row } = await clock.time(() => maxLabel(inputs.labels.tensor));
-      K = max + 1;
-      if (K > inputs.N && K > MAX_K_WITHOUT_WEIGHTS) {
-        throw new CliError(`${inputs.labels.tensor.where}: row ${row}: label ${max} implies ${K} classes for ${inputs.N} samples; check the labels, or pass --weights to fix K`);
-      }
-    }
+    // The labels first (a small O(N) read): the K rule and the label rule (io/labels.ts) before any feature is read.
+    const scan = await clock.time(() => scanLabels(inputs.labels.tensor));
+    const classes = decideClassCount(scan, {
+      classes: options.classes,
+      statedBy: inputs.K !== undefined ? { K: inputs.K, what: `the classifier ${inputs.weights!.tensor.where} (${inputs.K} rows)` } : undefined,
+      emptyClasses: options.emptyClasses,
+    });
+    const K = classes.K;
     selected = await selectEngine(options.engine, productWork(inputs.N, inputs.D, K, classifier !== undefined));
     const source = batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock);
     let result;
     try {
       result = await analyze(source, {
-        K: inputs.K,
+        K,
         classifier,
         engine: selected.engine,
         preset: options.preset,
         globalMean: options.globalMean,
-        emptyClasses: options.emptyClasses,
+        emptyClasses: classes.emptyClasses,
         onProgress: (phase, rows) => progress.update(phase, rows),
       });
     } catch (e) {
@@ -164,12 +159,13 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   let classifier: Classifier | undefined;
   if (options.weights !== undefined) classifier = await clock.time(() => readClassifierFiles(options, stats.means.D));
   else if (options.bias !== undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
+  if (options.classes !== undefined && options.classes !== stats.means.K) throw new CliError(`--classes ${options.classes}: ${options.stats} has K = ${stats.means.K} classes`);
   if (classifier && classifier.weights.length / stats.means.D !== stats.means.K) {
     throw new CliError(`${options.weights}: the classifier has ${classifier.weights.length / stats.means.D} rows but ${options.stats} has K = ${stats.means.K} classes`);
   }
   let report: NcReport;
   try {
-    report = await computeReport(stats.means, stats.spread, { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses });
+    report = await computeReport(stats.means, stats.spread, { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses ?? 'exclude' });
   } catch (e) {
     if (e instanceof NcInputError) throw new NcInputError(e.code, `${options.stats}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, { ...e.where, source: options.stats });
     throw e;
@@ -318,25 +314,6 @@ export const AUTO_ONNX_MIN_WORK = 5e8;
 /** Multiply-adds of the spread phase: features against the K means, and against the K classifier rows. */
 export function productWork(N: number, D: number, K: number, withClassifier: boolean): number {
   return N * D * K * (withClassifier ? 2 : 1);
-}
-
-/** Without --weights, more classes than samples and than this is taken as a corrupt label, not a class count. */
-export const MAX_K_WITHOUT_WEIGHTS = 1024;
-
-/** Largest label and its row (read in blocks of 2^20 rows); sizes the work and K before the passes. */
-export async function maxLabel(labels: Tensor): Promise<{ max: number; row: number }> {
-  let max = 0;
-  let row = 0;
-  for (let start = 0; start < labels.rows; start += 1 << 20) {
-    const block = await labels.readRows(start, Math.min(1 << 20, labels.rows - start));
-    for (let i = 0; i < block.length; i++) {
-      if (block[i] > max) {
-        max = block[i];
-        row = start + i;
-      }
-    }
-  }
-  return { max, row };
 }
 
 /** Releases an engine's native resources; never throws. */

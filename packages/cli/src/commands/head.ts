@@ -1,8 +1,11 @@
 import { Option, type Command } from 'commander';
 import { inputFile, outputFile } from '../output/file-options.js';
+import { DEFAULT_BATCH_SIZE } from './analyze.js';
+import { batchSizeOption, classesOption } from './options.js';
 import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
 import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
+import { decideClassCount, scanLabels } from '../io/labels.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
 import { ReadClock } from '../io/read-clock.js';
 
@@ -31,11 +34,11 @@ export function registerHead(program: Command): void {
     .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .option('--lambda <value>', 'ridge λ on W and b (the fit minimises (1/2N)Σ‖Wh+b−e_y‖² + (λ/2)(‖W‖²+‖b‖²))', parseLambda, 1e-3)
-    .option('--classes <K>', 'number of classes (default: largest label + 1)', (v) => parseInteger(v, '--classes'))
+    .addOption(classesOption('the largest label + 1'))
     .option('--label-smoothing <eps>', 'fit smoothed targets (1−ε)e_y + ε/K instead of one-hot', parseSmoothing)
     .addOption(outputFile(new Option('--out-weights <file>', 'where to write W, K × D float32 .npy').makeOptionMandatory()))
     .addOption(outputFile(new Option('--out-bias <file>', 'where to write b, K float32 .npy')))
-    .option('--batch-size <rows>', 'rows read from disk per batch', (v) => parseInteger(v, '--batch-size'), 8192)
+    .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
     .option('--json', 'print a JSON summary on stdout instead of text')
     .action(async (options: HeadCommandOptions) => {
       process.stdout.write(await runHead(options));
@@ -47,23 +50,20 @@ export function registerHead(program: Command): void {
  * classifier by Cholesky, and writes W and b atomically (both files appear, or neither). Returns the stdout text.
  */
 export async function runHead(options: HeadCommandOptions): Promise<string> {
-  if (options.features === undefined) throw new CliError('--features <file> is required');
-  if (options.labels === undefined) throw new CliError('--labels <file> is required');
-  if (options.outWeights === undefined) throw new CliError('--out-weights <file> is required (and --out-bias <file> for the bias)');
+  if (options.features === undefined || options.labels === undefined || options.outWeights === undefined) throw new CliError('head: --features, --labels and --out-weights are required');
   const started = performance.now();
   const inputs = await openAnalyzeInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
   const clock = new ReadClock();
   let acc: ScatterAccumulator;
   try {
-    acc = new ScatterAccumulator({ D: inputs.D });
+    // The label and K rules of io/labels.ts, before any feature is read: a head needs two classes with samples
+    // (a one-row head is refused by analyze), and a gap between labels needs --classes to say K.
+    const scan = await scanLabels(inputs.labels.tensor);
+    const { K } = decideClassCount(scan, { classes: options.classes, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
+    acc = new ScatterAccumulator({ D: inputs.D, K });
     for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
   } finally {
     await inputs.close();
-  }
-  const K0 = acc.statistics.K;
-  if (options.classes !== undefined) {
-    if (options.classes < K0) throw new CliError(`--classes ${options.classes}: the labels go up to ${K0 - 1}`);
-    acc.withK(options.classes);
   }
   const stats = acc.statistics;
   const { K, D } = stats;
@@ -105,10 +105,4 @@ function parseSmoothing(value: string): number {
   const x = Number(value);
   if (value.trim() === '' || !(x >= 0 && x <= 1)) throw new CliError(`--label-smoothing: expected a number in [0, 1], got '${value}'`);
   return x;
-}
-
-function parseInteger(value: string, flag: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`${flag}: expected a positive integer, got '${value}'`);
-  return n;
 }

@@ -4,11 +4,13 @@ import { NcInputError, toMeasurement, type GlobalMeanConvention, type LabelArray
 import { OnnxModel, analyzeModel, probeShapes, type InputArray, type ModelInspection, type ModelProgress, type PoolMode } from '@ncscope/onnx';
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
+import { checkLabelShape, decideClassCount, scanLabelArray, toLabelArray, type LabelScan } from '../io/labels.js';
 import { openInput, type OpenedInput } from '../io/open.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { formatNumber, formatReportTable } from '../output/table.js';
-import { parsePositiveInteger, type EngineChoice } from './analyze.js';
+import type { EngineChoice } from './analyze.js';
+import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
 
 /** Rows per onnxruntime run when the model's batch dimension is dynamic. */
 export const DEFAULT_ONNX_BATCH_SIZE = 256;
@@ -26,7 +28,9 @@ export interface OnnxCommandOptions {
   pool: PoolMode;
   preset: PresetName;
   globalMean?: GlobalMeanConvention;
-  emptyClasses: 'exclude' | 'error';
+  classes?: number;
+  /** As given; undefined: the K rule's default (io/labels.ts). */
+  emptyClasses?: 'exclude' | 'error';
   engine: EngineChoice;
   cacheMb: number;
   json?: boolean;
@@ -70,12 +74,13 @@ export function registerOnnx(program: Command): void {
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .option('--tensor <name>', 'feature tensor (repeat for layer-wise NC); default: the input of the final linear classifier', collect, [])
     .option('--input-name <name>', 'graph input fed from --inputs (needed when the model has several)')
-    .option('--batch-size <rows>', 'rows per onnxruntime run when the batch dimension is dynamic', parsePositiveInteger, DEFAULT_ONNX_BATCH_SIZE)
+    .addOption(batchSizeOption(DEFAULT_ONNX_BATCH_SIZE, 'rows per onnxruntime run when the batch dimension is dynamic'))
     .option('--ep <name>', 'onnxruntime execution provider(s), e.g. cuda (repeat or comma-separate; default cpu)', collectList, [])
     .addOption(new Option('--pool <mode>', 'feature maps N×C×H×W: flatten to C·H·W, or average over H×W').choices(['flatten', 'avg']).default('flatten'))
     .addOption(new Option('--preset <name>', 'conventions of a reference codebase').choices(['ncscope', 'papyan', 'rhubarbwu', 'zhu', 'zhou']).default('ncscope'))
     .addOption(new Option('--global-mean <mode>', 'global mean μ_G (default: from the preset)').choices(['class', 'sample']))
-    .addOption(new Option('--empty-classes <mode>', 'classes below K with no samples: exclude them, or refuse').choices(['exclude', 'error']).default('exclude'))
+    .addOption(classesOption("the rows of the graph's final classifier, else the largest label + 1"))
+    .addOption(emptyClassesOption())
     .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
     .option('--cache-mb <MiB>', 'keep features in memory for pass 2 up to this size; above it (or with 0), pass 2 runs the model again', parseCacheMb, 1024)
     .option('--json', 'print one JSON object ({ "checkpoints": [...] }) instead of the tables')
@@ -97,8 +102,8 @@ export function registerOnnx(program: Command): void {
     });
 }
 
-/** Opens --inputs as rows read on demand, and reads all labels (N integers) into memory. */
-async function openData(options: OnnxCommandOptions): Promise<{ input: InputArray; labels: LabelArray; inputs: OpenedInput; close(): Promise<void> }> {
+/** Opens --inputs as rows read on demand, and reads all labels (N class indices, the CLI's label rule) into memory. */
+async function openData(options: OnnxCommandOptions): Promise<{ input: InputArray; labels: LabelArray; scan: LabelScan; inputs: OpenedInput; close(): Promise<void> }> {
   if (options.inputs === undefined) throw new CliError('onnx: --inputs <file> is required (the probe samples, N × … as the model takes them)');
   if (options.labels === undefined) throw new CliError(`${options.inputs}: --labels <file> is required with --inputs`);
   const inputs = await openInput(options.inputs, 'features', options.inputsKey);
@@ -108,14 +113,12 @@ async function openData(options: OnnxCommandOptions): Promise<{ input: InputArra
     const x = inputs.tensor;
     const l = labelsFile.tensor;
     if (x.shape.length < 1 || x.rows === 0) throw new CliError(`${x.where}: no samples (shape ${x.shapeText})`);
-    if (!(l.shape.length === 1 || (l.shape.length === 2 && l.shape[1] === 1))) throw new CliError(`${l.where}: labels must be 1-D class indices, got shape ${l.shapeText}`);
-    if (l.rows !== x.rows) throw new CliError(`${l.where}: has ${l.rows} labels but ${x.where} has ${x.rows} samples; they must match row for row`);
-    if (l.isFloat) throw new CliError(`${l.where}: labels must be integers, got ${l.typeName}`);
-    const raw = await l.readAll();
-    const labels: LabelArray = raw instanceof Float32Array ? Float64Array.from(raw) : raw;
+    checkLabelShape(l, x.rows, x.where, 'samples');
+    const labels = toLabelArray(await l.readAll());
+    const scan = scanLabelArray(labels, l.where);
     await labelsFile.close();
     const input: InputArray = { shape: x.shape, source: x.where, read: (start, count) => x.readRows(start, count) };
-    return { input, labels, inputs, close: () => inputs.close() };
+    return { input, labels, scan, inputs, close: () => inputs.close() };
   } catch (e) {
     await inputs.close();
     await labelsFile?.close();
@@ -159,6 +162,13 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
     for (let step = 0; step < models.length; step++) {
       const path = models[step];
       const model = OnnxModel.open(path);
+      // The K rule (io/labels.ts): --classes, else the graph's classifier, else the largest label + 1.
+      const graphClassifier = model.findClassifier().classifier;
+      const classes = decideClassCount(data.scan, {
+        classes: options.classes,
+        statedBy: graphClassifier ? { K: graphClassifier.K, what: `the classifier of ${path} (${graphClassifier.K} rows of ${graphClassifier.weightsFrom})` } : undefined,
+        emptyClasses: options.emptyClasses,
+      });
       const progress = createBatchProgress(showProgress, `${model.name} (${step + 1}/${models.length})`);
       let result;
       try {
@@ -171,7 +181,8 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
           executionProviders: options.ep.length > 0 ? options.ep : undefined,
           preset: options.preset,
           globalMean: options.globalMean,
-          emptyClasses: options.emptyClasses,
+          K: classes.K,
+          emptyClasses: classes.emptyClasses,
           engine: options.engine,
           cacheLimitBytes: options.cacheMb * 2 ** 20,
           onProgress: (p) => progress.update(p),

@@ -10,12 +10,14 @@ import {
   type StatisticsFile,
 } from '@ncscope/core';
 import { CliError } from '../errors.js';
+import { decideClassCount, scanLabels } from '../io/labels.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { createProgress } from '../output/progress.js';
-import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
+import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
@@ -37,12 +39,13 @@ export function registerStats(program: Command): void {
       .addOption(inputFile(new Option('--labels <file>', 'labels of this shard, N integers').makeOptionMandatory()))
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
-      .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
+      .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
       .addOption(outputFile(new Option('-o, --output <file>', 'statistics file to write (JSON, ncscope.statistics/1)').makeOptionMandatory()));
 
   inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
-    .option('--classes <K>', 'number of classes (fix it so every shard has the same K)', (v) => parsePositiveIntegerFlag(v, '--classes'))
-    .action(async (o: { features: string; labels: string; featuresKey?: string; labelsKey?: string; batchSize: number; output: string; classes?: number }) => {
+    .addOption(classesOption('the largest label + 1 in this shard', 'number of classes (give it so every shard has the same K)'))
+    .addOption(emptyClassesOption())
+    .action(async (o: ShardOptions & { classes?: number; emptyClasses?: 'exclude' | 'error' }) => {
       process.stdout.write(await statsMeans(o));
     });
 
@@ -65,12 +68,6 @@ export function registerStats(program: Command): void {
     .action(async (o: SpreadOptions) => {
       process.stdout.write(await statsSpread(o));
     });
-}
-
-function parsePositiveIntegerFlag(value: string, flag: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`${flag}: expected a positive integer, got '${value}'`);
-  return n;
 }
 
 interface ShardOptions {
@@ -105,12 +102,16 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
 }
 
 /** `stats means`: phase 1 over one shard. Returns the summary line. */
-export async function statsMeans(o: ShardOptions & { classes?: number }): Promise<string> {
+export async function statsMeans(o: ShardOptions & { classes?: number; emptyClasses?: 'exclude' | 'error' }): Promise<string> {
   const inputs = await openShard(o);
   const clock = new ReadClock();
   const progress = createProgress(process.stderr.isTTY === true, inputs.N);
   try {
-    const acc = new MeansAccumulator({ K: o.classes });
+    // The K rule (io/labels.ts) for a shard: --classes states K (classes absent from this shard are fine); without
+    // it, a gap between this shard's labels is refused unless --empty-classes exclude.
+    const scan = await scanLabels(inputs.labels.tensor);
+    const { K } = decideClassCount(scan, { classes: o.classes, emptyClasses: o.emptyClasses, needTwoClasses: false });
+    const acc = new MeansAccumulator({ K });
     let rows = 0;
     try {
       for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
@@ -141,6 +142,8 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   try {
     if (inputs.D !== means.D) throw new CliError(`${inputs.features.tensor.where}: features have D = ${inputs.D} but ${o.means} has D = ${means.D}`);
     if (inputs.K !== undefined && inputs.K !== means.K) throw new CliError(`${inputs.weights!.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}`);
+    // Labels of this shard against the merged K (the label rule of io/labels.ts), before any feature is read.
+    decideClassCount(await scanLabels(inputs.labels.tensor), { statedBy: { K: means.K, what: `${o.means} (K = ${means.K})` }, emptyClasses: 'exclude', needTwoClasses: false });
     const classifier = await readClassifier(inputs, clock);
     engine = (await selectEngine(o.engine, productWork(inputs.N, inputs.D, means.K, classifier !== undefined))).engine;
     const acc = await SpreadAccumulator.create(means, { classifier, engine });

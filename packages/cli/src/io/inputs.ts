@@ -1,5 +1,6 @@
-import type { Batch, Classifier, FloatArray, LabelArray } from '@ncscope/core';
+import type { Batch, Classifier, FloatArray } from '@ncscope/core';
 import { CliError } from '../errors.js';
+import { checkLabelShape, toLabelArray } from './labels.js';
 import { openInput, type InputRole, type OpenedInput } from './open.js';
 import type { ReadClock } from './read-clock.js';
 import type { DecodedArray, Tensor } from './tensor.js';
@@ -61,11 +62,7 @@ export async function openAnalyzeInputs(paths: InputPaths): Promise<AnalyzeInput
     if (N === 0) throw new CliError(`${f.where}: has no rows (shape ${f.shapeText})`);
     if (D === 0) throw new CliError(`${f.where}: rows are empty (shape ${f.shapeText})`);
     if (f.shape.length > 2) notes.push(`features of shape ${f.shapeText} were flattened to ${N} × ${D}`);
-    if (!(l.shape.length === 1 || (l.shape.length === 2 && l.shape[1] === 1))) {
-      const hint = l.shape.length === 2 ? ' (one-hot or scores? save the class indices, e.g. y.argmax(1))' : '';
-      throw new CliError(`${l.where}: labels must be 1-D class indices, got shape ${l.shapeText}${hint}`);
-    }
-    if (l.rows !== N) throw new CliError(`${l.where}: has ${l.rows} labels but ${f.where} has ${N} feature rows`);
+    checkLabelShape(l, N, f.where);
     let K: number | undefined;
     let weights: OpenedInput | undefined;
     let bias: OpenedInput | undefined;
@@ -107,11 +104,6 @@ export function toFloat(a: DecodedArray): FloatArray {
   return a instanceof Int32Array ? Float64Array.from(a) : a;
 }
 
-/** Labels as core accepts them: integer arrays as they are, float32 widened to float64 (core checks integrality). */
-export function toLabels(a: DecodedArray): LabelArray {
-  return a instanceof Float32Array ? Float64Array.from(a) : a;
-}
-
 /**
  * The re-readable batch source core's `analyze` needs for its two passes: each call returns a fresh async
  * iterable over batches of `batchSize` rows, reading features and labels side by side from disk, one batch ahead.
@@ -121,7 +113,7 @@ export function batchSource(features: Tensor, labels: Tensor, batchSize: number,
   const N = features.rows;
   const read = (start: number): Promise<Batch> => {
     const rows = Math.min(batchSize, N - start);
-    const p = Promise.all([features.readRows(start, rows), labels.readRows(start, rows)]).then(([f, l]) => ({ features: toFloat(f), labels: toLabels(l) }));
+    const p = Promise.all([features.readRows(start, rows), labels.readRows(start, rows)]).then(([f, l]) => ({ features: toFloat(f), labels: toLabelArray(l) }));
     p.catch(() => undefined); // a prefetch the consumer never awaits (it stopped on an error) must not become an unhandled rejection
     return p;
   };
