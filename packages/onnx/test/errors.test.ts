@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,25 @@ describe('named errors', () => {
     }
     const missing = await caught(() => OnnxModel.open(join(tmp.dir, 'nope.onnx')));
     expect([missing.code, missing.message]).toEqual(['BAD_MODEL', expect.stringContaining('ENOENT')]);
+  });
+
+  it('a FIFO, /dev/zero or a folder as the model: BAD_MODEL naming what it is, without reading it', async () => {
+    const fifo = join(tmp.dir, 'pipe.onnx');
+    execFileSync('mkfifo', [fifo]);
+    for (const [path, what] of [[fifo, 'a named pipe (FIFO)'], ['/dev/zero', 'a character device'], [tmp.dir, 'a folder']] as const) {
+      const e = await caught(() => OnnxModel.open(path));
+      expect([e.code, e.message]).toEqual(['BAD_MODEL', expect.stringContaining(`${path}: cannot read the model file (${what}`)]);
+    }
+  });
+
+  it('an initializer whose dims claim more than its data holds: BAD_MODEL before anything of that size is allocated', async () => {
+    const model = decodeModel(readFileSync(fixture('mlp-softmax.onnx')));
+    const w = model.graph!.initializer.find((t) => t.name === 'head.weight')!;
+    w.dims = [4, 2 ** 40]; // 8 TiB of float64 if believed
+    const path = join(tmp.dir, 'lying-dims.onnx');
+    writeFileSync(path, encodeModel(model));
+    const e = await caught(() => OnnxModel.open(path).classifier());
+    expect([e.code, e.message]).toEqual(['BAD_MODEL', expect.stringMatching(/tensor "head\.weight": dims \[4, 1099511627776\] of float32? need \d+ bytes, data has 256 bytes/)]);
   });
 
   it('unknown tensor name: UNKNOWN_TENSOR with similar names and the inspect hint', async () => {
@@ -180,6 +200,15 @@ describe('external data (models over 2 GB keep their weights in files next to th
       expect([e.code, e.message]).toEqual(['BAD_MODEL', expect.stringContaining('cannot read external data file "missing.bin"')]);
       const escape = externalize(sub.dir, 'mlp-softmax.onnx', '../weights.bin');
       expect((await caught(() => OnnxModel.open(escape).classifier())).message).toContain("leaves the model's directory");
+      // An external length that disagrees with the dims, or a range past the end of the file: refused, never read whole.
+      const lying = decodeModel(readFileSync(externalize(sub.dir, 'mlp-softmax.onnx')));
+      const head = lying.graph!.initializer.find((t) => t.name === 'head.weight')!;
+      head.externalData = head.externalData.map((e) => (e.key === 'length' ? { key: 'length', value: String(2 ** 40) } : e));
+      writeFileSync(join(sub.dir, 'lying-length.onnx'), encodeModel(lying));
+      expect((await caught(() => OnnxModel.open(join(sub.dir, 'lying-length.onnx')).classifier())).message).toMatch(/tensor "head\.weight": its dims need 256 bytes, its external data "weights\.bin" declares 1099511627776/);
+      head.externalData = head.externalData.map((e) => (e.key === 'length' ? { key: 'length', value: '256' } : e.key === 'offset' ? { key: 'offset', value: String(2 ** 40) } : e));
+      writeFileSync(join(sub.dir, 'lying-offset.onnx'), encodeModel(lying));
+      expect((await caught(() => OnnxModel.open(join(sub.dir, 'lying-offset.onnx')).classifier())).message).toMatch(/cannot read external data file "weights\.bin" of tensor "head\.weight" \(truncated: needs bytes 1099511627776\.\.\d+, the file has \d+\)/);
       const fromBytes = OnnxModel.open(readFileSync(externalize(sub.dir, 'mlp-softmax.onnx')), { name: 'bytes.onnx' });
       expect((await caught(() => fromBytes.classifier())).message).toContain('open the model from its path');
       expect((await caught(() => FeatureExtractor.create(fromBytes))).code).toBe('BAD_MODEL');

@@ -13,10 +13,9 @@ import {
   type PresetName,
   type ProductEngine,
 } from '@ncscope/core';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
-import { describeFsError } from '../io/byte-store.js';
+import { FileStore } from '../io/byte-store.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs, type InputPaths } from '../io/inputs.js';
 import { decideClassCount, scanLabels } from '../io/labels.js';
 import { openInput } from '../io/open.js';
@@ -178,12 +177,7 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
 
 /** Reads and parses an ncscope.statistics/1 file; errors name the file. */
 export async function readStatisticsFile(path: string) {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new CliError(`${path}: ${describeFsError(e)}`);
-  }
+  const text = await FileStore.readText(path);
   try {
     JSON.parse(text);
   } catch {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { CliError } from '../errors.js';
+import { FileStore } from '../io/byte-store.js';
 import { basename, extname } from 'node:path';
 import { NcInputError, toMeasurement, type NcMeasurement, type NcReport } from '@ncscope/core';
 
@@ -49,10 +50,10 @@ export function parseMeasurements(text: string, file: string): NcMeasurement[] {
 export async function readMeasurements(path: string): Promise<NcMeasurement[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await FileStore.readText(path); // regular files only: a FIFO or a device is refused, not read forever
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new NcInputError('BAD_MEASUREMENT_FILE', `${path}: cannot read (${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message})`, { source: path });
+    const why = e instanceof CliError ? e.message.slice(path.length + 2) : (e as Error).message;
+    throw new NcInputError('BAD_MEASUREMENT_FILE', `${path}: cannot read (${why})`, { source: path });
   }
   return parseMeasurements(text, path);
 }

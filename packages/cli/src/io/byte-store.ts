@@ -1,9 +1,10 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { describeNonRegularFile, OPEN_READ_NONBLOCKING } from '@ncscope/onnx';
 import { CliError } from '../errors.js';
 
 /**
  * Random-access bytes: a file on disk read through a file descriptor, a window into one (a stored zip member),
- * or an in-memory buffer (an inflated zip member). Every read returns a fresh, 8-byte aligned Uint8Array
+ * or a deflated zip member inflated as a stream (npz.ts, InflatingStore). Every read returns a fresh, 8-byte aligned Uint8Array
  * (offset 0 of its own ArrayBuffer), so typed-array views of it need no copy.
  */
 export interface ByteStore {
@@ -22,20 +23,34 @@ export class FileStore implements ByteStore {
     readonly size: number,
   ) {}
 
-  /** Opens `path`; a missing, unreadable or non-regular file is a CliError naming it. */
+  /**
+   * Opens `path`; a missing or unreadable file is a CliError naming it, and so is anything but a regular file —
+   * a folder, a FIFO (opened without blocking, so a pipe with no writer cannot hang the command), /dev/zero or
+   * another device. Reads are then bounded by the size the file had when opened.
+   */
   static async open(path: string): Promise<FileStore> {
     let handle: FileHandle;
     try {
-      handle = await open(path, 'r');
+      handle = await open(path, OPEN_READ_NONBLOCKING);
     } catch (e) {
       throw new CliError(`${path}: ${describeFsError(e)}`);
     }
     const st = await handle.stat();
     if (!st.isFile()) {
       await handle.close();
-      throw new CliError(`${path}: not a regular file`);
+      throw new CliError(`${path}: ${describeNonRegularFile(st)}`);
     }
     return new FileStore(path, handle, st.size);
+  }
+
+  /** The whole file as UTF-8 text (statistics and measurement files), refused like {@link FileStore.open}. */
+  static async readText(path: string): Promise<string> {
+    const store = await FileStore.open(path);
+    try {
+      return new TextDecoder().decode(await store.read(0, store.size));
+    } finally {
+      await store.close();
+    }
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
@@ -77,27 +92,6 @@ export class WindowStore implements ByteStore {
   async close(): Promise<void> {
     // The parent is closed by whoever opened it.
   }
-}
-
-/** Bytes already in memory. */
-export class MemoryStore implements ByteStore {
-  constructor(
-    readonly name: string,
-    private readonly bytes: Uint8Array,
-  ) {}
-
-  get size(): number {
-    return this.bytes.byteLength;
-  }
-
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    if (offset < 0 || offset + length > this.size) {
-      throw new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but it has ${this.size}`);
-    }
-    return this.bytes.slice(offset, offset + length);
-  }
-
-  async close(): Promise<void> {}
 }
 
 /** Short text for an fs error: "no such file", "permission denied", … */

@@ -1,6 +1,6 @@
-import { inflateSync } from 'fflate';
+import { Inflate } from 'fflate';
 import { CliError } from '../errors.js';
-import { MemoryStore, WindowStore, type ByteStore } from './byte-store.js';
+import { WindowStore, type ByteStore } from './byte-store.js';
 import { openNpy } from './npy.js';
 import type { Tensor } from './tensor.js';
 
@@ -95,7 +95,10 @@ function u64(v: DataView, at: number, bad: (what: string) => Error): number {
   return Number(n);
 }
 
-/** Bytes of one member: a window into the archive when stored, inflated into memory (fflate) when deflated. */
+/**
+ * Bytes of one member: a window into the archive when stored, a streaming inflater (fflate's `Inflate`) when
+ * deflated — never the whole member in memory, whatever size its header declares.
+ */
 export async function openZipMember(archive: ByteStore, entry: ZipEntry): Promise<ByteStore> {
   const where = `${archive.name}: member '${entry.name}'`;
   if (entry.encrypted) throw new CliError(`${where}: encrypted zip members are not supported`);
@@ -108,17 +111,111 @@ export async function openZipMember(archive: ByteStore, entry: ZipEntry): Promis
   }
   if (entry.method === 0) return new WindowStore(where, archive, start, entry.compressedSize);
   if (entry.method !== 8) throw new CliError(`${where}: zip compression method ${entry.method} is not supported (stored or deflated only)`);
-  const compressed = await archive.read(start, entry.compressedSize);
-  let bytes: Uint8Array;
-  try {
-    bytes = inflateSync(compressed, { out: new Uint8Array(entry.uncompressedSize) });
-  } catch (e) {
-    throw new CliError(`${where}: corrupt deflate data (${(e as Error).message})`);
+  return new InflatingStore(where, archive, start, entry.compressedSize, entry.uncompressedSize);
+}
+
+/** Compressed bytes read from the archive per step: ≤ 16 KiB in, at most ~16 MiB out (deflate expands ≤ 1032×). */
+const COMPRESSED_CHUNK = 1 << 14;
+
+/**
+ * A deflated member read as a stream. The readers read forward (a header, then rows batch by batch), so a read
+ * at or after the current position inflates only up to its end; a read behind it (the second pass) starts the
+ * inflater again from the member's first byte. Memory: one compressed chunk, what it inflates to, and the bytes
+ * asked for. `size` is the uncompressed size the directory declares; a member that inflates to fewer bytes is
+ * reported as corrupt when a read reaches past its real end.
+ */
+export class InflatingStore implements ByteStore {
+  private inflater!: Inflate;
+  /** Inflated chunks not consumed yet, and the uncompressed offset of the first unconsumed byte. */
+  private pending: Uint8Array[] = [];
+  private position = 0;
+  private compressedRead = 0;
+  private ended = false;
+  /** Reads run one at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly name: string,
+    private readonly archive: ByteStore,
+    private readonly start: number,
+    private readonly compressedSize: number,
+    readonly size: number,
+  ) {
+    this.restart();
   }
-  if (bytes.byteLength !== entry.uncompressedSize) {
-    throw new CliError(`${where}: corrupt deflate data (inflated to ${bytes.byteLength} bytes, the directory says ${entry.uncompressedSize})`);
+
+  private restart(): void {
+    this.pending = [];
+    this.position = 0;
+    this.compressedRead = 0;
+    this.ended = false;
+    this.inflater = new Inflate((chunk, final) => {
+      if (chunk.byteLength > 0) this.pending.push(chunk);
+      if (final) this.ended = true;
+    });
   }
-  return new MemoryStore(where, bytes);
+
+  read(offset: number, length: number): Promise<Uint8Array> {
+    const run = this.queue.then(() => this.readNow(offset, length));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readNow(offset: number, length: number): Promise<Uint8Array> {
+    if (offset < 0 || offset + length > this.size) {
+      throw new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but the member has ${this.size}`);
+    }
+    if (offset < this.position) this.restart();
+    await this.skip(offset - this.position);
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const chunk = await this.next();
+      const take = Math.min(chunk.byteLength, length - done);
+      out.set(chunk.subarray(0, take), done);
+      this.consume(take);
+      done += take;
+    }
+    return out;
+  }
+
+  private async skip(bytes: number): Promise<void> {
+    while (bytes > 0) {
+      const chunk = await this.next();
+      const take = Math.min(chunk.byteLength, bytes);
+      this.consume(take);
+      bytes -= take;
+    }
+  }
+
+  private consume(bytes: number): void {
+    const head = this.pending[0];
+    if (bytes === head.byteLength) this.pending.shift();
+    else this.pending[0] = head.subarray(bytes);
+    this.position += bytes;
+  }
+
+  /** The next inflated bytes, inflating another compressed chunk when none are pending. */
+  private async next(): Promise<Uint8Array> {
+    while (this.pending.length === 0) {
+      if (this.ended || this.compressedRead >= this.compressedSize) {
+        throw new CliError(`${this.name}: corrupt deflate data (inflated to ${this.position} bytes, the directory says ${this.size})`);
+      }
+      const n = Math.min(COMPRESSED_CHUNK, this.compressedSize - this.compressedRead);
+      const compressed = await this.archive.read(this.start + this.compressedRead, n);
+      this.compressedRead += n;
+      try {
+        this.inflater.push(compressed, this.compressedRead >= this.compressedSize);
+      } catch (e) {
+        throw new CliError(`${this.name}: corrupt deflate data (${(e as Error).message})`);
+      }
+    }
+    return this.pending[0];
+  }
+
+  async close(): Promise<void> {
+    this.pending = [];
+  }
 }
 
 /** The arrays of an `.npz`: member names without the `.npy` suffix, in archive order. */

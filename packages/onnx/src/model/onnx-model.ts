@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { NcInputError } from '@ncscope/core';
 import { dataTypeName, decodeModel, defaultOpset, encodeModel, isFloatType, onnxType, type ModelProto, type ValueInfoProto } from '../proto/onnx.js';
+import { FileReadError, readRegularFileSync } from './read-file.js';
 import { findClassifier, requireClassifier, type LinearClassifier } from './classifier.js';
 import { GraphIndex, type Dim } from './graph-index.js';
 import { isExternal } from './tensor-data.js';
@@ -70,9 +70,10 @@ export class OnnxModel {
     if (typeof model === 'string') {
       let bytes: Uint8Array;
       try {
-        bytes = readFileSync(model);
+        bytes = readRegularFileSync(model); // a FIFO or /dev/zero is refused, not read forever
       } catch (e) {
-        throw new NcInputError('BAD_MODEL', `${model}: cannot read the model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { source: model });
+        const why = e instanceof FileReadError ? (e.code ?? e.reason) : (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        throw new NcInputError('BAD_MODEL', `${model}: cannot read the model file (${why})`, { source: model });
       }
       return new OnnxModel(decodeModel(bytes, model), bytes, model, options.baseDir ?? dirname(resolve(model)));
     }
