@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { NcInputError } from '@ncscope/core';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerHead } from './commands/head.js';
@@ -10,6 +11,9 @@ import { checkDeclaredFiles } from './output/file-options.js';
 
 export { CliError };
 
+/** The version of this package (package.json sits one level above both src/ and dist/). */
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
 /**
  * Builds the `ncscope` program. Each command lives in ./commands/<name>.ts and registers itself here.
  * Commander's own messages (unknown option, missing argument) print as `ncscope: error: …` on one line.
@@ -17,6 +21,14 @@ export { CliError };
 export function buildProgram(): Command {
   const program = new Command('ncscope')
     .description('Measure Neural Collapse (NC1–NC4) of classifier features, ONNX checkpoints and training runs.')
+    .version(VERSION, '-V, --version', 'print the version of ncscope')
+    // Every command's help marks its mandatory options (subcommands inherit this setting).
+    .configureHelp({
+      optionDescription(this: Help, option: Option): string {
+        const text = Help.prototype.optionDescription.call(this, option);
+        return option.mandatory ? `${text} (required)` : text;
+      },
+    })
     .configureOutput({ outputError: (text, write) => write(`ncscope: ${text.trimEnd().replace(/\n+/g, ' ')}\n`) })
     .exitOverride()
     // Outputs never replace inputs (or each other): checked for every command before its action reads anything.

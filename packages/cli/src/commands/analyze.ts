@@ -50,8 +50,8 @@ export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('Neural Collapse report (NC1–NC4) for features already on disk (.npy, .npz, .safetensors)')
-    .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)')))
-    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors; may be the features file)')))
+    .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors) (required unless --stats)')))
+    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors; may be the features file) (required with --features)')))
     .addOption(inputFile(new Option('--weights <file>', 'classifier weights W, K × D (PyTorch nn.Linear layout) — enables NC2 (W), NC3, NC4')))
     .addOption(inputFile(new Option('--bias <file>', 'classifier bias b, K entries (needs --weights)')))
     .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')

@@ -35,7 +35,7 @@ export function registerHead(program: Command): void {
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .option('--lambda <value>', 'ridge λ on W and b (the fit minimises (1/2N)Σ‖Wh+b−e_y‖² + (λ/2)(‖W‖²+‖b‖²))', parseLambda, 1e-3)
     .addOption(classesOption('the largest label + 1'))
-    .option('--label-smoothing <eps>', 'fit smoothed targets (1−ε)e_y + ε/K instead of one-hot', parseSmoothing)
+    .addOption(new Option('--label-smoothing <eps>', 'fit smoothed targets (1−ε)e_y + ε/K instead of one-hot').argParser(parseSmoothing).default(0, '0, one-hot targets'))
     .addOption(outputFile(new Option('--out-weights <file>', 'where to write W, K × D float32 .npy').makeOptionMandatory()))
     .addOption(outputFile(new Option('--out-bias <file>', 'where to write b, K float32 .npy')))
     .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
@@ -68,7 +68,7 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
   const stats = acc.statistics;
   const { K, D } = stats;
   const N = stats.counts.reduce((a, b) => a + b, 0);
-  const targets = options.labelSmoothing !== undefined ? labelSmoothingTargets(K, options.labelSmoothing) : undefined;
+  const targets = options.labelSmoothing ? labelSmoothingTargets(K, options.labelSmoothing) : undefined;
   const ls = leastSquaresClassifier(stats, { lambda: options.lambda, targets });
   const split = centralPath(stats, ls, { lambda: options.lambda, targets });
   const files = [{ path: options.outWeights, bytes: encodeNpy(Float32Array.from(ls.weights), [K, D]) }];

@@ -25,7 +25,7 @@ export function registerReport(program: Command): void {
     .description('HTML report with plots of NC runs (JSONL logs from the tfjs callback or `ncscope onnx --jsonl`)')
     .addArgument(inputFile(new Argument('<logs...>', 'measurement logs (JSONL, one ncscope.measurement/1 object per line)')))
     .addOption(outputFile(new Option('-o, --output <file>', 'HTML file to write (written whole or not at all)').makeOptionMandatory()))
-    .option('--title <text>', 'page title', undefined)
+    .option('--title <text>', 'page title (default: "Neural Collapse report")')
     .option('--step <n>', 'show the per-class snapshot at this step (default: each run\'s last measurement)', parseStep)
     .action(async (logs: string[], flags: ReportFlags) => {
       const runs = await readRuns(logs);
