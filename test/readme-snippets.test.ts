@@ -9,19 +9,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readmeSnippets } from './helpers/readme.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const readmes = [
-  join(root, 'README.md'),
-  ...['packages', 'examples'].flatMap((dir) =>
-    existsSync(join(root, dir)) ? readdirSync(join(root, dir)).map((d) => join(root, dir, d, 'README.md')) : [],
-  ),
-].filter(existsSync);
-
-const marker = /<!-- snippet: ([^ ]+) -->\s*```(?:ts|typescript)\n([\s\S]*?)```[ \t]*\n(?:\s*Output:\s*\n\s*```[a-z]*\n([\s\S]*?)```)?/g;
-const snippets = readmes.flatMap((readme) =>
-  [...readFileSync(readme, 'utf8').matchAll(marker)].map((m) => ({ readme, file: resolve(dirname(readme), m[1]), block: m[2], output: m[3] as string | undefined })),
-);
+const snippets = readmeSnippets(root);
 
 describe('README snippets', () => {
   it('finds the snippets; every package quick start shows its output', () => {

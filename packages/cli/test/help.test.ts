@@ -3,12 +3,13 @@
  * readably, the top-level help naming every command (`onnx inspect` too), and every `ncscope …` command line in
  * the READMEs using only flags that command has.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Command, Option } from 'commander';
 import { buildProgram, VERSION } from '../src/main.js';
+import { readmeFiles } from '../../../test/helpers/readme.js';
 import { runCli } from './helpers/run.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -63,8 +64,7 @@ describe('help', () => {
   });
 });
 
-/** README files of the repository (root, packages, examples). */
-const readmes = [join(ROOT, 'README.md'), ...['packages', 'examples'].flatMap((d) => readdirSync(join(ROOT, d)).map((p) => join(ROOT, d, p, 'README.md')))].filter(existsSync);
+const readmes = readmeFiles(ROOT);
 
 /** `ncscope <command> …` lines in fenced code blocks (continuations joined), with the README and line. */
 function commandLines(file: string): { text: string; where: string }[] {

@@ -4,7 +4,7 @@ import { NcInputError, toMeasurement, type GlobalMeanConvention, type LabelArray
 import { OnnxModel, analyzeModel, probeShapes, type InputArray, type ModelInspection, type ModelProgress, type PoolMode } from '@ncscope/onnx';
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
-import { checkLabelShape, decideClassCount, scanLabelArray, toLabelArray, type LabelScan } from '../io/labels.js';
+import { checkLabelShape, decideClassCount, scanLabelArray, type LabelScan } from '../io/labels.js';
 import { openInput, type OpenedInput } from '../io/open.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
 import { inputFile, outputFile } from '../output/file-options.js';
@@ -114,7 +114,7 @@ async function openData(options: OnnxCommandOptions): Promise<{ input: InputArra
     const l = labelsFile.tensor;
     if (x.shape.length < 1 || x.rows === 0) throw new CliError(`${x.where}: no samples (shape ${x.shapeText})`);
     checkLabelShape(l, x.rows, x.where, 'samples');
-    const labels = toLabelArray(await l.readAll());
+    const labels = await l.readAll(); // any numeric dtype: integer-valued floats are class indices too
     const scan = scanLabelArray(labels, l.where);
     await labelsFile.close();
     const input: InputArray = { shape: x.shape, source: x.where, read: (start, count) => x.readRows(start, count) };

@@ -1,6 +1,5 @@
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { inputFile, outputFile } from '../output/file-options.js';
-import { readRuns, writeHtmlReport } from '../html/index.js';
 
 interface ReportFlags {
   output: string;
@@ -28,6 +27,9 @@ export function registerReport(program: Command): void {
     .option('--title <text>', 'page title (default: "Neural Collapse report")')
     .option('--step <n>', 'show the per-class snapshot at this step (default: each run\'s last measurement)', parseStep)
     .action(async (logs: string[], flags: ReportFlags) => {
+      // vega and vega-lite load only when a page is drawn (they are large, and vega-canvas awaits at top level,
+      // which would stop require('ncscope') on Node's require(esm)).
+      const { readRuns, writeHtmlReport } = await import('../html/index.js');
       const runs = await readRuns(logs);
       const written = await writeHtmlReport(runs, flags.output, {
         title: flags.title,

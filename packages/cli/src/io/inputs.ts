@@ -1,6 +1,6 @@
 import type { Batch, Classifier, FloatArray } from '@ncscope/core';
 import { CliError } from '../errors.js';
-import { checkLabelShape, toLabelArray } from './labels.js';
+import { checkLabelShape } from './labels.js';
 import { openInput, type InputRole, type OpenedInput } from './open.js';
 import type { ReadClock } from './read-clock.js';
 import type { DecodedArray, Tensor } from './tensor.js';
@@ -113,7 +113,7 @@ export function batchSource(features: Tensor, labels: Tensor, batchSize: number,
   const N = features.rows;
   const read = (start: number): Promise<Batch> => {
     const rows = Math.min(batchSize, N - start);
-    const p = Promise.all([features.readRows(start, rows), labels.readRows(start, rows)]).then(([f, l]) => ({ features: toFloat(f), labels: toLabelArray(l) }));
+    const p = Promise.all([features.readRows(start, rows), labels.readRows(start, rows)]).then(([f, l]) => ({ features: toFloat(f), labels: l }));
     p.catch(() => undefined); // a prefetch the consumer never awaits (it stopped on an error) must not become an unhandled rejection
     return p;
   };

@@ -1,4 +1,4 @@
-import { NcInputError, type LabelArray } from '@ncscope/core';
+import { NcInputError } from '@ncscope/core';
 import { CliError } from '../errors.js';
 import type { Tensor } from './tensor.js';
 
@@ -68,11 +68,6 @@ export async function scanLabels(labels: Tensor): Promise<LabelScan> {
     scanLabelArray(await labels.readRows(start, Math.min(1 << 20, labels.rows - start)), labels.where, start, scan);
   }
   return scan;
-}
-
-/** Labels as core accepts them: integer arrays as they are, float32 widened to float64 (values already checked). */
-export function toLabelArray(a: Float32Array | Float64Array | Int32Array): LabelArray {
-  return a instanceof Float32Array ? Float64Array.from(a) : a;
 }
 
 /** Without --weights/--classes, more classes than samples and than this is taken as a corrupt label, not a class count. */
