@@ -108,6 +108,15 @@ describe('npm pack of every workspace package', () => {
   });
 });
 
+describe('npm publish --dry-run', () => {
+  it('succeeds for every package, with nothing in a package.json for npm to correct', () => {
+    const r = run(NPM, ['publish', '--workspaces', '--dry-run', '--ignore-scripts'], ROOT);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/auto-corrected|errors corrected|invalid/);
+    for (const p of packed) expect(r.stdout + r.stderr, p.name).toContain(`+ ${p.name}@${p.version}`);
+  });
+});
+
 describe('a fresh project outside the repository, installing the tarballs with @tensorflow/tfjs', () => {
   const skipIfOffline = (ctx: { skip: (note?: string) => void }) => {
     if (offline) ctx.skip(`skipped: ${offline}`);
