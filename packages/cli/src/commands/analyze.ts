@@ -66,7 +66,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
     .addOption(classesOption('the rows of --weights, else the largest label + 1'))
     .addOption(emptyClassesOption())
-    .addOption(outputFile(new Option('--save-stats <file>', 'also write the two-phase statistics (JSON, ncscope.statistics/1) to this file')))
+    .addOption(outputFile(new Option('--save-stats <file>', 'also write the two-phase statistics (ncscope.statistics JSON) to this file')))
     .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)')))
     .action(async (options: AnalyzeCommandOptions) => {
       const out = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
@@ -175,7 +175,7 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   return render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true);
 }
 
-/** Reads and parses an ncscope.statistics/1 file; errors name the file. */
+/** Reads and parses an ncscope.statistics file (version 1 or 2); errors name the file. */
 export async function readStatisticsFile(path: string) {
   const text = await FileStore.readText(path);
   try {

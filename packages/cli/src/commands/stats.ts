@@ -28,7 +28,7 @@ import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, productWork, readStatis
  *   ncscope stats merge  spread-a.json spread-b.json -o stats.json
  *   ncscope analyze --stats stats.json [--weights W --bias b]
  *
- * Every file is `ncscope.statistics/1` JSON (core's serializeStatistics); means shards merge by addition, spread
+ * Every file is `ncscope.statistics` JSON, version 2 (core's serializeStatistics; version-1 files still read); means shards merge by addition, spread
  * shards only when computed against the same merged means (and classifier). Results equal one pass, to rounding.
  */
 export function registerStats(program: Command): void {
@@ -40,7 +40,7 @@ export function registerStats(program: Command): void {
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
       .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
-      .addOption(outputFile(new Option('-o, --output <file>', 'statistics file to write (JSON, ncscope.statistics/1)').makeOptionMandatory()));
+      .addOption(outputFile(new Option('-o, --output <file>', 'statistics file to write (ncscope.statistics JSON)').makeOptionMandatory()));
 
   inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
     .addOption(classesOption('the largest label + 1 in this shard', 'number of classes (give it so every shard has the same K)'))
