@@ -1,8 +1,9 @@
 /**
  * The job-engine workflow with real concurrency: 8 separate `ncscope` processes compute the means shards of one
- * file at once (as the tasks of a Kubernetes Indexed Job or a Slurm array would), one merges them, 8 more compute
- * the spread shards against the merged means, one merges those, and `analyze --stats` reports. The report equals
- * the single-process `ncscope analyze` of the whole file to 1e-12 relative.
+ * file at once (as the tasks of a Kubernetes Indexed Job or a Slurm array would), `stats merge` adds them, 8 more
+ * processes compute the spread shards against the merged means, `stats merge` adds those, and `analyze --stats`
+ * reports (the merges and the report run in-process: one step each). The report equals the single-process
+ * `ncscope analyze` of the whole file to 1e-12 relative.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,16 +52,16 @@ describe('8 concurrent processes, one file: means shards → merge → spread sh
     };
     const tasks = Array.from({ length: n }, (_, i) => i);
     const means = await Promise.all(tasks.map((i) => cli.run(['stats', 'means', '--features', f, '--labels', y, '--shard', `${i}/${n}`, '--batch-size', '97', '-o', out(`means-${i}.json`)])));
-    expect(means.map(ok)).toEqual(tasks.map((i) => `${out(`means-${i}.json`)}: means of shard ${i}/8 (rows ${i * 500 + Math.min(i, 3)}..${(i + 1) * 500 + Math.min(i + 1, 3) - 1}) of features.npy (4003 rows), K = 7, D = 24\n`));
+    expect(means.map(ok)).toEqual(tasks.map((i) => `${out(`means-${i}.json`)}: means of shard ${i}/8 (rows ${i * 500 + Math.min(i, 3)}..${(i + 1) * 500 + Math.min(i + 1, 3) - 1}) of ${f} (4003 rows), K = 7, D = 24\n`));
     // Merge in a shuffled order (seeded): the sums do not depend on it beyond rounding.
     const order = [5, 2, 7, 0, 3, 6, 1, 4];
-    ok(await cli.run(['stats', 'merge', ...order.map((i) => out(`means-${i}.json`)), '-o', out('means.json')]));
+    ok(await runCli(['stats', 'merge', ...order.map((i) => out(`means-${i}.json`)), '-o', out('means.json')]));
     const spread = await Promise.all(
       tasks.map((i) => cli.run(['stats', 'spread', '--means', out('means.json'), '--features', f, '--labels', y, '--weights', W, '--bias', b, '--engine', 'js', '--shard', `${i}/${n}`, '-o', out(`spread-${i}.json`)])),
     );
     spread.forEach(ok);
-    ok(await cli.run(['stats', 'merge', ...[...order].reverse().map((i) => out(`spread-${i}.json`)), '-o', out('stats.json')]));
-    const sharded = JSON.parse(ok(await cli.run(['analyze', '--stats', out('stats.json'), '--weights', W, '--bias', b, '--json'])));
+    ok(await runCli(['stats', 'merge', ...[...order].reverse().map((i) => out(`spread-${i}.json`)), '-o', out('stats.json')]));
+    const sharded = JSON.parse(ok(await runCli(['analyze', '--stats', out('stats.json'), '--weights', W, '--bias', b, '--json'])));
 
     const single = JSON.parse(ok(await runCli(['analyze', '--features', f, '--labels', y, '--weights', W, '--bias', b, '--engine', 'js', '--json', '--save-stats', out('single.json')])));
     expect(Object.keys(sharded.metrics).sort()).toEqual(Object.keys(single.metrics).sort());
@@ -76,7 +77,7 @@ describe('8 concurrent processes, one file: means shards → merge → spread sh
     merged.spread!.withinSS.forEach((s, i) => expect(close(s, reference.spread!.withinSS[i], 1e-12)).toBe(true));
     for (const phase of ['means', 'spread'] as const) {
       const [coverage] = merged.shards![phase]!;
-      expect(coverage.input).toMatchObject({ name: 'features.npy', rows: N });
+      expect(coverage.input).toMatchObject({ name: f, rows: N });
       expect(coverage.parts.map((p) => [p.index, p.count])).toEqual(tasks.map((i) => [i, n]));
     }
   }, 120_000);

@@ -43,9 +43,9 @@ describe('--shard i/n', () => {
   it('reads only shard i’s rows (a balanced split, first N mod n shards one row longer) and records them', async () => {
     const line = await ok(['stats', 'means', '--features', f, '--labels', y, '--shard', ' 3/8 ', '-o', out('m3.json')]);
     // 203 = 8 · 25 + 3: shards 0..2 have 26 rows, the rest 25; shard 3 is rows 78..102.
-    expect(line).toBe(`${out('m3.json')}: means of shard 3/8 (rows 78..102) of f.npy (203 rows), K = 4, D = 5\n`);
+    expect(line).toBe(`${out('m3.json')}: means of shard 3/8 (rows 78..102) of ${f} (203 rows), K = 4, D = 5\n`);
     const file = parseStatistics(readFileSync(out('m3.json'), 'utf8'));
-    expect(file.shards).toEqual({ means: [{ input: { name: 'f.npy', rows: N, fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) }, parts: [{ index: 3, count: 8, start: 78, end: 103 }] }] });
+    expect(file.shards).toEqual({ means: [{ input: { name: f, rows: N, fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) }, parts: [{ index: 3, count: 8, start: 78, end: 103 }] }] });
     const counts = new Float64Array(K);
     for (let i = 78; i < 103; i++) counts[labels[i]]++;
     expect(Array.from(file.means.counts)).toEqual(Array.from(counts));
@@ -72,7 +72,7 @@ describe('--shard i/n', () => {
     await ok(['stats', 'means', '--features', npz, '--labels', npz, '--features-key', 'embeddings', '--shard', '3/8', '-o', out('npz3.json')]);
     const fromNpz = parseStatistics(readFileSync(out('npz3.json'), 'utf8'));
     const fromNpy = parseStatistics(readFileSync(await means(3, 8), 'utf8'));
-    expect(fromNpz.shards!.means![0].input.name).toBe('run.npz:embeddings');
+    expect(fromNpz.shards!.means![0].input.name).toBe(`${npz}:embeddings`);
     expect(fromNpz.shards!.means![0].input.fingerprint).not.toBe(fromNpy.shards!.means![0].input.fingerprint);
     expect(fromNpz.means).toEqual(fromNpy.means);
   });
@@ -99,7 +99,7 @@ describe('--shard i/n', () => {
     const files: string[] = [];
     for (let i = 0; i < 5; i++) {
       const line = await ok(['stats', 'means', '--features', tiny.f, '--labels', tiny.y, '--shard', `${i}/5`, '-o', out(`t${i}.json`)]);
-      if (i >= 3) expect(line).toMatch(/means of shard \d\/5 \(no rows\) of tiny-f\.npy \(3 rows\), K = 2, D = 5/);
+      if (i >= 3) expect(line).toMatch(/means of shard \d\/5 \(no rows\) of .*tiny-f\.npy \(3 rows\), K = 2, D = 5/);
       files.push(out(`t${i}.json`));
     }
     expect(await ok(['stats', 'merge', ...files, '-o', out('tiny.json')])).toBe(`${out('tiny.json')}: merged 5 means files, 3 samples, K = 2, D = 5\n`);
@@ -118,28 +118,28 @@ describe('stats merge of shard records', () => {
     const a = await means(3, 8);
     const rerun = await means(3, 8, 'm3-8-rerun.json');
     const others = await Promise.all([0, 1, 2, 4, 5, 6, 7].map((i) => means(i, 8)));
-    expect(await fails(['stats', 'merge', a, ...others, a, '-o', out('x.json')], out('x.json'))).toBe(`ncscope: error: ${a}: shard 3/8 (rows 78..102) of f.npy is twice in ${a}; merging it twice would count its rows twice\n`);
-    expect(await fails(['stats', 'merge', a, rerun, '-o', out('x.json')], out('x.json'))).toBe(`ncscope: error: ${rerun}: shard 3/8 (rows 78..102) of f.npy is in both ${a} and ${rerun}; merging it twice would count its rows twice\n`);
+    expect(await fails(['stats', 'merge', a, ...others, a, '-o', out('x.json')], out('x.json'))).toBe(`ncscope: error: ${a}: shard 3/8 (rows 78..102) of ${f} is twice in ${a}; merging it twice would count its rows twice\n`);
+    expect(await fails(['stats', 'merge', a, rerun, '-o', out('x.json')], out('x.json'))).toBe(`ncscope: error: ${rerun}: shard 3/8 (rows 78..102) of ${f} is in both ${a} and ${rerun}; merging it twice would count its rows twice\n`);
     const quarter = await means(1, 4);
     expect(await fails(['stats', 'merge', quarter, a, '-o', out('x.json')], out('x.json'))).toBe(
-      `ncscope: error: ${a}: shard 3/8 (rows 78..102) of f.npy overlaps shard 1/4 (rows 51..101) in ${quarter} (rows 78..101 in both); each row must be summed once — merge shards of one split (the same n)\n`,
+      `ncscope: error: ${a}: shard 3/8 (rows 78..102) of ${f} overlaps shard 1/4 (rows 51..101) in ${quarter} (rows 78..101 in both); each row must be summed once — merge shards of one split (the same n)\n`,
     );
     // A merged file still knows its shards: adding one of them again is refused too.
     await ok(['stats', 'merge', a, ...others, '-o', out('all8.json')]);
-    expect(await fails(['stats', 'merge', out('all8.json'), others[2], '-o', out('x.json')], out('x.json'))).toMatch(/shard 2\/8 \(rows 52\.\.77\) of f\.npy is in both .*all8\.json and .*m2-8\.json/);
+    expect(await fails(['stats', 'merge', out('all8.json'), others[2], '-o', out('x.json')], out('x.json'))).toMatch(/shard 2\/8 \(rows 52\.\.77\) of .*f\.npy is in both .*all8\.json and .*m2-8\.json/);
   });
 
   it('names missing shards and writes nothing; --allow-partial writes a partial merge that later merges with the rest', async () => {
     const parts = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => means(i, 8)));
     const some = [parts[0], parts[1], parts[3], parts[4], parts[6]];
     expect(await fails(['stats', 'merge', ...some, '-o', out('x.json')], out('x.json'))).toBe(
-      'ncscope: error: f.npy: missing shards 2/8, 5/8, 7/8 (rows 52..77, 128..152, 178..202 of 203); nothing written — merge every shard, or pass --allow-partial to write a partial merge (it records which rows it holds)\n',
+      `ncscope: error: ${f}: missing shards 2/8, 5/8, 7/8 (rows 52..77, 128..152, 178..202 of 203); nothing written — merge every shard, or pass --allow-partial to write a partial merge (it records which rows it holds)\n`,
     );
     expect(await ok(['stats', 'merge', ...some, '--allow-partial', '-o', out('partial.json')])).toBe(
-      `${out('partial.json')}: merged 5 means files, 127 samples, K = 4, D = 5; partial: f.npy: missing shards 2/8, 5/8, 7/8 (rows 52..77, 128..152, 178..202 of 203)\n`,
+      `${out('partial.json')}: merged 5 means files, 127 samples, K = 4, D = 5; partial: ${f}: missing shards 2/8, 5/8, 7/8 (rows 52..77, 128..152, 178..202 of 203)\n`,
     );
     const report = JSON.parse(await ok(['analyze', '--stats', out('partial.json'), '--json']));
-    expect(report.warnings).toContain(`${out('partial.json')} is a partial merge (stats merge --allow-partial): f.npy: missing shards 2/8, 5/8, 7/8 (rows 52..77, 128..152, 178..202 of 203)`);
+    expect(report.warnings).toContain(`${out('partial.json')} is a partial merge (stats merge --allow-partial): ${f}: missing shards 2/8, 5/8, 7/8 (rows 52..77, 128..152, 178..202 of 203)`);
     // The rest merged onto the partial file gives exactly the one-level merge.
     await ok(['stats', 'merge', out('partial.json'), parts[2], parts[5], parts[7], '-o', out('tree.json')]);
     await ok(['stats', 'merge', ...parts, '-o', out('flat.json')]);
@@ -151,31 +151,54 @@ describe('stats merge of shard records', () => {
     expect(JSON.parse(await ok(['analyze', '--stats', out('flat.json'), '--json'])).warnings.join('\n')).not.toMatch(/partial/);
   });
 
-  it('refuses shards of a changed input (same name, other contents), different K, and files with and without records', async () => {
+  it('refuses shards of a changed input (same path, other contents), different K, and files with and without records', async () => {
     const m0 = await means(0, 2);
+    // The file is rewritten between two tasks of one split: the second task's fingerprint differs.
+    const g = tmp.write('g.npy', encodeNpy(features, [N, D]));
+    await ok(['stats', 'means', '--features', g, '--labels', y, '--shard', '0/2', '-o', out('g0.json')]);
+    tmp.write('g.npy', encodeNpy(Float32Array.from(features, (v) => v + 1), [N, D]));
+    await ok(['stats', 'means', '--features', g, '--labels', y, '--shard', '1/2', '-o', out('g1.json')]);
+    expect(await fails(['stats', 'merge', out('g0.json'), out('g1.json'), '-o', out('x.json')], out('x.json'))).toMatch(
+      new RegExp(`^ncscope: error: ${out('g1.json')}: was computed from a different ${g} than ${out('g0.json')} \\(203 rows, fingerprint [0-9a-f]{32} vs 203 rows, fingerprint [0-9a-f]{32}\\): the file changed between tasks, or the tasks read different copies; rerun the shards of one version\\n$`),
+    );
+    // An identical copy at another path is the same input (same fingerprint): tasks may read different copies.
     mkdirSync(out('v2'), { recursive: true });
-    const f2 = tmp.write('v2/f.npy', encodeNpy(Float32Array.from(features, (v) => v + 1), [N, D]));
-    await ok(['stats', 'means', '--features', f2, '--labels', y, '--shard', '1/2', '-o', out('v2-m1.json')]);
-    expect(await fails(['stats', 'merge', m0, out('v2-m1.json'), '-o', out('x.json')], out('x.json'))).toMatch(
-      new RegExp(`^ncscope: error: ${out('v2-m1.json')}: was computed from a different f\\.npy than ${m0} \\(203 rows, fingerprint [0-9a-f]{32} vs 203 rows, fingerprint [0-9a-f]{32}\\): the file changed between tasks, or the tasks read different copies; rerun the shards of one version\\n$`),
+    const copy = tmp.write('v2/f.npy', encodeNpy(features, [N, D]));
+    await ok(['stats', 'means', '--features', copy, '--labels', y, '--shard', '1/2', '-o', out('copy-m1.json')]);
+    await ok(['stats', 'merge', m0, out('copy-m1.json'), '-o', out('copies.json')]);
+    // Another file is another input: each is incomplete, and the merge names what each lacks.
+    const other = tmp.write('v2/other.npy', encodeNpy(Float32Array.from(features, (v) => v + 1), [N, D]));
+    await ok(['stats', 'means', '--features', other, '--labels', y, '--shard', '1/2', '-o', out('other-m1.json')]);
+    expect(await fails(['stats', 'merge', m0, out('other-m1.json'), '-o', out('x.json')], out('x.json'))).toBe(
+      `ncscope: error: ${f}: missing shard 1/2 (rows 102..202 of 203); ${other}: missing shard 0/2 (rows 0..101 of 203); nothing written — merge every shard, or pass --allow-partial to write a partial merge (it records which rows it holds)\n`,
     );
     const k9 = await means(1, 2, 'k9-1.json', ['--classes', '9']);
     expect(await fails(['stats', 'merge', m0, k9, '-o', out('x.json')], out('x.json'))).toBe(`ncscope: error: ${k9}: has K = 9 classes but ${m0} has K = 4; shards must agree on K (give every stats means task the same --classes K)\n`);
     await ok(['stats', 'means', '--features', f, '--labels', y, '-o', out('whole.json')]);
     expect(await fails(['stats', 'merge', m0, out('whole.json'), '-o', out('x.json')], out('x.json'))).toBe(
-      `ncscope: error: ${out('whole.json')}: records no shard (it was made without --shard) while ${m0} holds shard 0/2 (rows 0..101) of f.npy; merge the shards of one --shard split together\n`,
+      `ncscope: error: ${out('whole.json')}: records no shard (it was made without --shard) while ${m0} holds shard 0/2 (rows 0..101) of ${f}; merge the shards of one --shard split together\n`,
     );
   });
 });
 
 describe('spread shards', () => {
+  it('against means of the whole file made in one process (no record), the spread shards must cover every row', async () => {
+    await ok(['stats', 'means', '--features', f, '--labels', y, '-o', out('means-whole.json')]);
+    const s = await Promise.all([0, 1, 2].map((i) => spread(out('means-whole.json'), i, 3, `sw${i}.json`)));
+    expect(await fails(['stats', 'merge', s[0], s[2], '-o', out('x.json')], out('x.json'))).toMatch(/^ncscope: error: .*f\.npy: missing shard 1\/3 \(rows 68\.\.135 of 203\)/);
+    await ok(['stats', 'merge', ...s, '-o', out('sw.json')]);
+    const merged = parseStatistics(readFileSync(out('sw.json'), 'utf8'));
+    expect(merged.shards).toEqual({ spread: [expect.objectContaining({ parts: [0, 1, 2].map((i) => expect.objectContaining({ index: i, count: 3 })) })] });
+    expect(JSON.parse(await ok(['analyze', '--stats', out('sw.json'), '--json'])).metrics.nc1).toBeGreaterThan(0);
+  });
+
   it('must read rows the means summed, from the same file; their merge must cover the means’ rows', async () => {
     const m = await Promise.all([0, 1, 2].map((i) => means(i, 3)));
     await ok(['stats', 'merge', ...m, '-o', out('means3.json')]);
     // Spread with another split (4 shards) against means of a 3-way split: fine, the rows are what matters.
     const s = await Promise.all([0, 1, 2, 3].map((i) => spread(out('means3.json'), i, 4)));
     expect(await fails(['stats', 'merge', s[0], s[1], s[3], '-o', out('x.json')], out('x.json'))).toBe(
-      'ncscope: error: f.npy: missing shard 2/4 (rows 102..152 of 203); nothing written — merge every shard, or pass --allow-partial to write a partial merge (it records which rows it holds)\n',
+      `ncscope: error: ${f}: missing shard 2/4 (rows 102..152 of 203); nothing written — merge every shard, or pass --allow-partial to write a partial merge (it records which rows it holds)\n`,
     );
     await ok(['stats', 'merge', ...s, '-o', out('stats4.json')]);
     const merged = parseStatistics(readFileSync(out('stats4.json'), 'utf8'));
@@ -184,11 +207,12 @@ describe('spread shards', () => {
     // Against partial means (shards 0 and 1 of 3), a shard in rows the means never summed is refused before reading.
     await ok(['stats', 'merge', m[0], m[1], '--allow-partial', '-o', out('means01.json')]);
     const r = await fails(['stats', 'spread', '--means', out('means01.json'), '--features', f, '--labels', y, '--shard', '3/4', '-o', out('x.json')], out('x.json'));
-    expect(r).toBe(`ncscope: error: ${out('means01.json')}: holds the means of other rows of f.npy, not of shard 3/4 (rows 153..202); run the spread phase against means of the same data\n`);
+    expect(r).toBe(`ncscope: error: ${out('means01.json')}: holds the means of other rows of ${f}, not of shard 3/4 (rows 153..202); run the spread phase against means of the same data\n`);
     // A features file that changed since the means phase.
-    mkdirSync(out('v3'), { recursive: true });
-    tmp.write('v3/f.npy', encodeNpy(Float32Array.from(features, (v) => v * 2), [N, D]));
-    const changed = await fails(['stats', 'spread', '--means', out('means3.json'), '--features', out('v3/f.npy'), '--labels', y, '--shard', '0/4', '-o', out('x.json')], out('x.json'));
-    expect(changed).toMatch(/^ncscope: error: f\.npy: differs from the f\.npy whose means .*means3\.json holds \(fingerprint [0-9a-f]{32} vs [0-9a-f]{32}\): the file changed since the means phase, or this task reads another copy\n$/);
+    const h = tmp.write('h.npy', encodeNpy(features, [N, D]));
+    await ok(['stats', 'means', '--features', h, '--labels', y, '--shard', '0/1', '-o', out('means-h.json')]);
+    tmp.write('h.npy', encodeNpy(Float32Array.from(features, (v) => v * 2), [N, D]));
+    const changed = await fails(['stats', 'spread', '--means', out('means-h.json'), '--features', h, '--labels', y, '--shard', '0/4', '-o', out('x.json')], out('x.json'));
+    expect(changed).toMatch(/^ncscope: error: .*h\.npy: differs from the .*h\.npy whose means .*means-h\.json holds \(fingerprint [0-9a-f]{32} vs [0-9a-f]{32}\): the file changed since the means phase, or this task reads another copy\n$/);
   });
 });

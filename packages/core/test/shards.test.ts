@@ -120,6 +120,11 @@ describe('mergeShardCoverage', () => {
     const other = { name: 'feats-2.npy', rows: 7, fingerprint: 'cccc' };
     const both = mergeShardCoverage([{ source: 'a', coverage: cover(feats, [0, 1]) }, { source: 'b', coverage: cover(other, [1, 2]) }, { source: 'c', coverage: cover(other, [0, 2]) }]);
     expect(both.map((c) => [c.input.name, c.parts.map((p) => p.index)])).toEqual([['feats.npy', [0]], ['feats-2.npy', [0, 1]]]);
+    // The same contents under another name (a copy at another path) are the same input.
+    const copy = { ...feats, name: '/mnt/copy/feats.npy' };
+    const united = mergeShardCoverage([{ source: 'a', coverage: cover(feats, [0, 2]) }, { source: 'b', coverage: cover(copy, [1, 2]) }]);
+    expect(united).toEqual([{ input: feats, parts: [part(0, 2), part(1, 2)] }]);
+    expect(shardCoverageGaps(united)).toEqual([]);
   });
 });
 

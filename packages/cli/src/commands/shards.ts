@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import {
   NcInputError,
   coversRows,
@@ -57,11 +56,16 @@ export interface TaskRows {
   coverage?: InputCoverage;
 }
 
+/**
+ * The rows a task reads, and with --shard its record: the input named by the features path as given (tasks of one
+ * job run the same command, so they agree on it; a file that changed under the same path is caught by name),
+ * identified by {@link inputFingerprint} (the same contents under another path are the same input).
+ */
 export async function taskRows(shard: ShardSpec | undefined, featuresPath: string, inputs: AnalyzeInputs): Promise<TaskRows> {
   if (!shard) return { start: 0, end: inputs.N };
   const { start, end } = shardRows(shard.index, shard.count, inputs.N);
   const key = inputs.features.key;
-  const input = { name: `${basename(featuresPath)}${key !== undefined ? `:${key}` : ''}`, rows: inputs.N, fingerprint: await inputFingerprint(inputs.features, inputs.labels) };
+  const input = { name: `${featuresPath}${key !== undefined ? `:${key}` : ''}`, rows: inputs.N, fingerprint: await inputFingerprint(inputs.features, inputs.labels) };
   const part: ShardPart = { index: shard.index, count: shard.count, start, end };
   return { start, end, coverage: { input, parts: [part] } };
 }

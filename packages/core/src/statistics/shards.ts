@@ -9,7 +9,7 @@ import { NcInputError } from '../errors.js';
 
 /** The input a shard read: a name for messages, its row count N, and a content fingerprint. */
 export interface ShardInput {
-  /** Short name for messages (the features file's name, with the array key for .npz/.safetensors). */
+  /** Name for messages: the CLI uses the features path as given (and `:key` for .npz/.safetensors arrays). */
   readonly name: string;
   /** N: rows of the whole input. */
   readonly rows: number;
@@ -79,7 +79,9 @@ interface SourcedPart {
  *   (e.g. shard 1/4 and shard 3/8 of one input);
  * - two inputs with the same name and different fingerprints or row counts (`STATS_MISMATCH`: the file changed
  *   between tasks, or tasks read different copies).
- * Inputs with different names are kept side by side (a data set stored in several files, each sharded).
+ * Inputs are identified by fingerprint: the same contents under two names are one input (tasks may read copies);
+ * inputs with other contents are kept side by side (a data set stored in several files, each sharded), and each
+ * must then be complete for {@link shardCoverageGaps}.
  */
 export function mergeShardCoverage(files: readonly { source: string; coverage: readonly InputCoverage[] }[]): InputCoverage[] {
   const byFingerprint = new Map<string, { input: ShardInput; source: string; parts: SourcedPart[] }>();
