@@ -118,7 +118,7 @@ describe('stats merge of shard records', () => {
     const a = await means(3, 8);
     const rerun = await means(3, 8, 'm3-8-rerun.json');
     const others = await Promise.all([0, 1, 2, 4, 5, 6, 7].map((i) => means(i, 8)));
-    expect(await fails(['stats', 'merge', a, ...others, a, '-o', out('x.json')], out('x.json'))).toBe(`ncscope: error: ${a}: shard 3/8 (rows 78..102) of ${f} is twice in ${a}; merging it twice would count its rows twice\n`);
+    expect(await fails(['stats', 'merge', a, ...others, a, '-o', out('x.json')], out('x.json'))).toBe(`ncscope: error: ${a}: given twice; its shard 3/8 (rows 78..102) of ${f} would be counted twice\n`);
     expect(await fails(['stats', 'merge', a, rerun, '-o', out('x.json')], out('x.json'))).toBe(`ncscope: error: ${rerun}: shard 3/8 (rows 78..102) of ${f} is in both ${a} and ${rerun}; merging it twice would count its rows twice\n`);
     const quarter = await means(1, 4);
     expect(await fails(['stats', 'merge', quarter, a, '-o', out('x.json')], out('x.json'))).toBe(

@@ -21,7 +21,7 @@ console.log(`samples: ${total.statistics.counts.reduce((a, b) => a + b, 0)} of $
 
 console.log(describeCoverageGaps(shardCoverageGaps(mergeShardCoverage([tasks[0], tasks[2]]))));
 try {
-  mergeShardCoverage([tasks[0], tasks[1], tasks[1]]); // a task's file given twice
+  mergeShardCoverage([tasks[0], tasks[1], { ...tasks[1], source: 'means-1-retry.json' }]); // a task that ran twice
 } catch (e) {
   console.log(`${(e as NcInputError).code}: ${(e as Error).message}`);
 }

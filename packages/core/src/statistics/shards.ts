@@ -121,8 +121,10 @@ function checkDisjoint(input: ShardInput, parts: SourcedPart[]): void {
     const key = `${p.part.index}/${p.part.count}`;
     const first = seen.get(key);
     if (first && first.part.start === p.part.start && first.part.end === p.part.end) {
-      const where = first.source === p.source ? `twice in ${p.source}` : `in both ${first.source} and ${p.source}`;
-      throw new NcInputError('SHARD_OVERLAP', `${p.source}: ${describePart(p.part)} of ${input.name} is ${where}; merging it twice would count its rows twice`, { source: p.source });
+      const message = first.source === p.source
+        ? `${p.source}: given twice; its ${describePart(p.part)} of ${input.name} would be counted twice`
+        : `${p.source}: ${describePart(p.part)} of ${input.name} is in both ${first.source} and ${p.source}; merging it twice would count its rows twice`;
+      throw new NcInputError('SHARD_OVERLAP', message, { source: p.source });
     }
     seen.set(key, p);
   }
