@@ -72,7 +72,7 @@ describe('8 concurrent processes, one file: means shards → merge → spread sh
     const merged = parseStatistics(readFileSync(out('stats.json'), 'utf8'));
     const reference = parseStatistics(readFileSync(out('single.json'), 'utf8'));
     expect(Array.from(merged.means.counts)).toEqual(Array.from(reference.means.counts));
-    expect(Array.from(merged.spread!.nccConfusion)).toEqual(Array.from(reference.spread!.nccConfusion));
+    expect(Array.from(merged.spread!.nccCorrect)).toEqual(Array.from(reference.spread!.nccCorrect));
     merged.means.sums.forEach((s, i) => expect(close(s, reference.means.sums[i], 1e-12)).toBe(true));
     merged.spread!.withinSS.forEach((s, i) => expect(close(s, reference.spread!.withinSS[i], 1e-12)).toBe(true));
     for (const phase of ['means', 'spread'] as const) {
