@@ -11,8 +11,19 @@ import { checkDeclaredFiles } from './output/file-options.js';
 
 export { CliError };
 
-/** The version of this package (package.json sits one level above both src/ and dist/). */
-export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+/**
+ * The version of this package: package.json sits one level above both src/ and dist/. A bundle of the CLI placed
+ * elsewhere (the process tests bundle it) has none there: 'unknown' then.
+ */
+export const VERSION: string = readVersion();
+
+function readVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /**
  * Builds the `ncscope` program. Each command lives in ./commands/<name>.ts and registers itself here.

@@ -35,6 +35,19 @@ export {
 } from './statistics/spread.js';
 export { STATISTICS_VERSION, parseStatistics, serializeStatistics, type StatisticsFile } from './statistics/serialize.js';
 export { fingerprint } from './statistics/fingerprint.js';
+export {
+  coversRows,
+  describeCoverageGaps,
+  describePart,
+  mergeShardCoverage,
+  shardCoverageGaps,
+  shardRows,
+  type CoverageGap,
+  type InputCoverage,
+  type ShardInput,
+  type ShardPart,
+  type ShardRecord,
+} from './statistics/shards.js';
 export { buildContext, memo, requireSpread, requireWeights, type ContextOptions, type NcContext } from './context/context.js';
 export { densePairProduct, pairTileSize, productNorm, productRows, reducePair, reducePairs, type PairProduct, type PairReduction } from './context/pairs.js';
 export { nc1 } from './metrics/nc1.js';

@@ -6,18 +6,20 @@ import {
   addSpreadStatistics,
   serializeStatistics,
   type MeansStatistics,
+  type ShardRecord,
   type SpreadStatistics,
   type StatisticsFile,
 } from '@ncscope/core';
 import { CliError } from '../errors.js';
-import { decideClassCount, scanLabels } from '../io/labels.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
+import { decideClassCount, scanLabels } from '../io/labels.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { createProgress } from '../output/progress.js';
-import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
 import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
+import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
@@ -28,6 +30,10 @@ import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, productWork, readStatis
  *   ncscope stats merge  spread-a.json spread-b.json -o stats.json
  *   ncscope analyze --stats stats.json [--weights W --bias b]
  *
+ * With `--shard i/n` every task reads only rows shardRows(i, n, N) of one large file (the same command for every task
+ * of a Kubernetes Indexed Job, a Slurm array or a Ray task list, with its index), and its file records the shard and
+ * the input's fingerprint; `stats merge` refuses duplicate or overlapping shards and names missing ones.
+ *
  * Every file is `ncscope.statistics` JSON, version 2 (core's serializeStatistics; version-1 files still read); means shards merge by addition, spread
  * shards only when computed against the same merged means (and classifier). Results equal one pass, to rounding.
  */
@@ -35,27 +41,29 @@ export function registerStats(program: Command): void {
   const stats = program.command('stats').description('two-phase statistics of sharded data: means, merge, spread (then analyze --stats)');
   const inputOptions = (c: Command) =>
     c
-      .addOption(inputFile(new Option('--features <file>', 'features of this shard, N × D (.npy, .npz, .safetensors)').makeOptionMandatory()))
-      .addOption(inputFile(new Option('--labels <file>', 'labels of this shard, N integers').makeOptionMandatory()))
+      .addOption(inputFile(new Option('--features <file>', 'features, N × D (.npy, .npz, .safetensors): a shard, or the whole file with --shard').makeOptionMandatory()))
+      .addOption(inputFile(new Option('--labels <file>', 'labels, N integers').makeOptionMandatory()))
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
+      .option('--shard <i/n>', 'read only shard i of n of the rows (0-based i, 0 ≤ i < n; contiguous balanced ranges, as numpy.array_split) — e.g. --shard $JOB_COMPLETION_INDEX/8 (Kubernetes Indexed Job) or --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (Slurm --array=0-7) (default: every row)', parseShard)
       .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
       .addOption(outputFile(new Option('-o, --output <file>', 'statistics file to write (ncscope.statistics JSON)').makeOptionMandatory()));
 
   inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
-    .addOption(classesOption('the largest label + 1 in this shard', 'number of classes (give it so every shard has the same K)'))
+    .addOption(classesOption('the largest label in the whole labels file + 1', 'number of classes (give it so every shard file has the same K)'))
     .addOption(emptyClassesOption())
-    .action(async (o: ShardOptions & { classes?: number; emptyClasses?: 'exclude' | 'error' }) => {
+    .action(async (o: MeansOptions) => {
       process.stdout.write(await statsMeans(o));
     });
 
   stats
     .command('merge')
-    .description('add statistics shards: all means-only, or all spread files computed against the same means')
+    .description('add statistics shards: all means-only, or all spread files computed against the same means; refuses a shard given twice or overlapping ones, and names missing ones')
     .addArgument(inputFile(new Argument('<files...>', 'statistics files to merge')))
     .addOption(outputFile(new Option('-o, --output <file>', 'merged statistics file to write').makeOptionMandatory()))
-    .action(async (files: string[], o: { output: string }) => {
-      process.stdout.write(await statsMerge(files, o.output));
+    .option('--allow-partial', 'write the merge even when shards are missing (the file records which rows it holds; merge it with the rest later)')
+    .action(async (files: string[], o: { output: string; allowPartial?: boolean }) => {
+      process.stdout.write(await statsMerge(files, o.output, { allowPartial: o.allowPartial === true }));
     });
 
   inputOptions(stats.command('spread').description('phase 2 of a shard against the merged means: within-class and NCC/classifier sums'))
@@ -75,8 +83,15 @@ interface ShardOptions {
   labels: string;
   featuresKey?: string;
   labelsKey?: string;
+  shard?: ShardSpec;
   batchSize: number;
   output: string;
+}
+
+interface MeansOptions extends ShardOptions {
+  classes?: number;
+  /** As given; undefined: the K rule's default (io/labels.ts). */
+  emptyClasses?: 'exclude' | 'error';
 }
 
 interface SpreadOptions extends ShardOptions {
@@ -102,29 +117,33 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
 }
 
 /** `stats means`: phase 1 over one shard. Returns the summary line. */
-export async function statsMeans(o: ShardOptions & { classes?: number; emptyClasses?: 'exclude' | 'error' }): Promise<string> {
+export async function statsMeans(o: MeansOptions): Promise<string> {
   const inputs = await openShard(o);
   const clock = new ReadClock();
-  const progress = createProgress(process.stderr.isTTY === true, inputs.N);
+  let progress = createProgress(false, 0);
   try {
-    // The K rule (io/labels.ts) for a shard: --classes states K (classes absent from this shard are fine); without
-    // it, a gap between this shard's labels is refused unless --empty-classes exclude.
-    const scan = await scanLabels(inputs.labels.tensor);
-    const { K } = decideClassCount(scan, { classes: o.classes, emptyClasses: o.emptyClasses, needTwoClasses: false });
-    const acc = new MeansAccumulator({ K });
+    const task = await taskRows(o.shard, o.features, inputs);
+    // The K rule (io/labels.ts) on the whole labels file — with --shard every task reads all labels (a small
+    // fraction of the features' bytes), so all agree on K: --classes states it (classes absent from a shard file
+    // are fine); without it, K is the largest label + 1 and a gap between labels is refused unless
+    // --empty-classes exclude.
+    const { K } = decideClassCount(await scanLabels(inputs.labels.tensor), { classes: o.classes, emptyClasses: o.emptyClasses, needTwoClasses: false });
+    progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
+    const acc = new MeansAccumulator({ K, D: inputs.D });
     let rows = 0;
     try {
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
         await acc.addAsync(batch);
         rows += batch.labels.length;
         progress.update('means', rows);
       }
     } catch (e) {
-      throw locateError(e, inputs, o.batchSize);
+      throw locateError(e, inputs, o.batchSize, task);
     }
     const means = acc.statistics;
-    await writeFileAtomic(o.output, serializeStatistics({ means }));
-    return `${o.output}: means of ${inputs.N} samples, K = ${means.K}, D = ${means.D}\n`;
+    const shards: ShardRecord | undefined = task.coverage ? { means: [task.coverage] } : undefined;
+    await writeFileAtomic(o.output, serializeStatistics({ means, shards }));
+    return `${o.output}: means ${describeTask(task, inputs.N)}, K = ${means.K}, D = ${means.D}\n`;
   } finally {
     progress.stop();
     await inputs.close();
@@ -137,28 +156,33 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   const means = file.means;
   const inputs = await openShard(o);
   const clock = new ReadClock();
-  const progress = createProgress(process.stderr.isTTY === true, inputs.N);
+  let progress = createProgress(false, 0);
   let engine;
   try {
     if (inputs.D !== means.D) throw new CliError(`${inputs.features.tensor.where}: features have D = ${inputs.D} but ${o.means} has D = ${means.D}`);
     if (inputs.K !== undefined && inputs.K !== means.K) throw new CliError(`${inputs.weights!.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}`);
-    // Labels of this shard against the merged K (the label rule of io/labels.ts), before any feature is read.
+    // Labels against the merged K (the label rule of io/labels.ts), before any feature is read.
     decideClassCount(await scanLabels(inputs.labels.tensor), { statedBy: { K: means.K, what: `${o.means} (K = ${means.K})` }, emptyClasses: 'exclude', needTwoClasses: false });
+    const task = await taskRows(o.shard, o.features, inputs);
+    if (task.coverage && file.shards?.means) checkMeansHoldShard(o.means, file.shards.means, task.coverage);
     const classifier = await readClassifier(inputs, clock);
-    engine = (await selectEngine(o.engine, productWork(inputs.N, inputs.D, means.K, classifier !== undefined))).engine;
+    progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
+    engine = (await selectEngine(o.engine, productWork(task.end - task.start, inputs.D, means.K, classifier !== undefined))).engine;
     const acc = await SpreadAccumulator.create(means, { classifier, engine });
     let rows = 0;
     try {
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
         await acc.add(batch);
         rows += batch.labels.length;
         progress.update('spread', rows);
       }
     } catch (e) {
-      throw locateError(e, inputs, o.batchSize);
+      throw locateError(e, inputs, o.batchSize, task);
     }
-    await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics }));
-    return `${o.output}: spread of ${inputs.N} samples against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
+    const meansRecord = file.shards?.means ? { means: file.shards.means } : {};
+    const shards: ShardRecord | undefined = task.coverage ? { ...meansRecord, spread: [task.coverage] } : file.shards?.means ? meansRecord : undefined;
+    await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics, shards }));
+    return `${o.output}: spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
   } finally {
     progress.stop();
     await inputs.close();
@@ -166,11 +190,19 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   }
 }
 
+/** Options of {@link statsMerge}. */
+export interface MergeOptions {
+  /** Write the merge even when shards are missing (it records which rows it holds). */
+  allowPartial?: boolean;
+}
+
 /**
- * `stats merge`: means-only files add their counts and sums (K grows to the largest); spread files must share
- * the same means (fingerprint) and classifier, and add their spread sums. Mixing the two kinds is refused.
+ * `stats merge`: means-only files add their counts and sums; spread files must share the same means (fingerprint)
+ * and classifier, and add their spread sums. Mixing the two kinds, or files with different K, is refused. Files
+ * made with --shard are checked against each other (mergeShardCoverage): a shard given twice or overlapping rows
+ * are refused, missing shards are named (a spread merge must cover the rows its means summed) unless allowPartial.
  */
-export async function statsMerge(files: string[], output: string): Promise<string> {
+export async function statsMerge(files: string[], output: string, options: MergeOptions = {}): Promise<string> {
   const shards: { path: string; stats: StatisticsFile }[] = [];
   for (const path of files) shards.push({ path, stats: await readStatisticsFile(path) });
   const withSpread = shards.filter((s) => s.stats.spread);
@@ -178,8 +210,14 @@ export async function statsMerge(files: string[], output: string): Promise<strin
     const odd = shards.find((s) => !s.stats.spread)!;
     throw new CliError(`${odd.path}: holds only means while ${withSpread[0].path} holds spread statistics; merge means shards first, then spread shards`);
   }
+  const sized = shards.filter((s) => s.stats.means.K > 0);
+  const otherK = sized.find((s) => s.stats.means.K !== sized[0].stats.means.K);
+  if (otherK) {
+    throw new CliError(`${otherK.path}: has K = ${otherK.stats.means.K} classes but ${sized[0].path} has K = ${sized[0].stats.means.K}; shards must agree on K (give every stats means task the same --classes K)`);
+  }
+  const phase = withSpread.length === 0 ? 'means' : 'spread';
   let merged: StatisticsFile;
-  if (withSpread.length === 0) {
+  if (phase === 'means') {
     const acc = new MeansAccumulator();
     for (const s of shards) {
       try {
@@ -193,9 +231,12 @@ export async function statsMerge(files: string[], output: string): Promise<strin
   } else {
     merged = { means: shards[0].stats.means, spread: mergeSpread(shards.map((s) => ({ path: s.path, spread: s.stats.spread!, means: s.stats.means }))) };
   }
+  const coverage = mergeRecords(shards, phase, options.allowPartial === true);
+  if (coverage) merged.shards = coverage.record;
   await writeFileAtomic(output, serializeStatistics(merged));
   const N = merged.means.counts.reduce((a, b) => a + b, 0);
-  return `${output}: merged ${files.length} ${merged.spread ? 'spread' : 'means'} file${files.length > 1 ? 's' : ''}, ${N} samples, K = ${merged.means.K}, D = ${merged.means.D}\n`;
+  const partial = coverage?.gaps ? `; partial: ${coverage.gaps}` : '';
+  return `${output}: merged ${files.length} ${phase} file${files.length > 1 ? 's' : ''}, ${N} samples, K = ${merged.means.K}, D = ${merged.means.D}${partial}\n`;
 }
 
 /** Adds spread shards that share means, classifier, space and per-class conventions (core's merge rule). */

@@ -1,6 +1,7 @@
 import { NcInputError } from '../errors.js';
 import { readStatsJson } from './json-file.js';
 import type { MeansStatistics } from './means.js';
+import { shardRecordFromJson, shardRecordToJson, type ShardRecord } from './shards.js';
 import type { SpreadStatistics } from './spread.js';
 
 /** The statistics-file version {@link serializeStatistics} writes. Version 1 files still parse. */
@@ -20,10 +21,15 @@ export const STATISTICS_VERSION = 2;
  * Version 1 files (K × K `projectedScatter`, `nccConfusion`, `classifierConfusion`) parse into the same structure:
  * their scatter is the 'means'-space one and the confusions' diagonals are the per-class correct counts. Means shards
  * merge by addition; spread shards merge only when computed against the same merged means.
+ * With `"shards": { "means": [Coverage]?, "spread": [Coverage]? }` a file records which rows of which input each
+ * phase summed (when a job engine ran the shards; see shards.ts), Coverage =
+ * `{ "input": { "name": "feats.npy", "rows": N, "fingerprint": "…" }, "parts": [{ "index": i, "count": n, "rows": [start, end] }] }`.
  */
 export interface StatisticsFile {
   means: MeansStatistics;
   spread?: SpreadStatistics;
+  /** Which rows of which input each phase summed (`ncscope stats … --shard i/n`); absent otherwise. */
+  shards?: ShardRecord;
 }
 
 /** Serializes statistics to the documented JSON text (version {@link STATISTICS_VERSION}). */
@@ -37,6 +43,7 @@ export function serializeStatistics(stats: StatisticsFile): string {
     means: { counts: Array.from(means.counts), sums: Array.from(means.sums) },
   };
   if (spread) out.spread = spreadJson(spread);
+  if (stats.shards) out.shards = shardRecordToJson(stats.shards);
   return JSON.stringify(out);
 }
 
@@ -73,7 +80,8 @@ export function parseStatistics(text: string, source = 'statistics'): Statistics
     return a;
   };
   const means: MeansStatistics = { K, D, counts: countArr(j.means, 'counts', K), sums: arr(j.means, 'sums', K * D) };
-  if (!j.spread) return { means };
+  const shards = j.shards === undefined ? {} : { shards: shardRecordFromJson(j.shards, bad) };
+  if (!j.spread) return { means, ...shards };
   const s = j.spread;
   const count = (key: string): number => {
     const x = s[key];
@@ -100,7 +108,7 @@ export function parseStatistics(text: string, source = 'statistics'): Statistics
       nccCorrect: diagonal(countArr(s, 'nccConfusion', K * K), K),
       ...classifier,
     };
-    return { means, spread };
+    return { means, spread, ...shards };
   }
   if (s.space !== 'means' && s.space !== 'features') throw bad('"spread.space" must be "means" or "features"');
   const m = s.space === 'means' ? K : D;
@@ -113,7 +121,7 @@ export function parseStatistics(text: string, source = 'statistics'): Statistics
     ...classifier,
     ...(s.perClassNc1 !== undefined ? { perClassNc1: parsePerClass(s.perClassNc1, K, arr, bad) } : {}),
   };
-  return { means, spread };
+  return { means, spread, ...shards };
 }
 
 function parsePerClass(p: any, K: number, arr: (obj: any, key: string, len: number) => Float64Array, bad: (what: string) => NcInputError): NonNullable<SpreadStatistics['perClassNc1']> {
