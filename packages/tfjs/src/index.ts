@@ -5,7 +5,7 @@
  */
 export { NcCallback, ncCallback, logKey, METRIC_KEYS, MEANS_ONLY_KEYS, type NcCallbackOptions, type NcReportInfo } from './callback/nc-callback.js';
 export { NcMeter, measureNc, type LayerMeasurement, type MeasureOptions } from './measure.js';
-export type { LayerOptions } from './model/plan.js';
+export type { FeatureRef, LayerOptions, NamedTensor } from './model/plan.js';
 export type { LayerRef } from './model/layers.js';
 export type { DatasetLike, Probe, ProbeTensors, SampleTraining } from './probe/probe.js';
 export { stratifiedSample } from './probe/labels.js';
@@ -13,3 +13,9 @@ export { deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } fr
 export * as losses from './losses/index.js';
 // Head growth with least-squares initialization (packages/tfjs/src/heads, another module) is exported below.
 export { growHead, leastSquaresHead, type GrowHeadOptions, type HeadData, type LeastSquaresHeadOptions } from './heads/index.js';
+// Graph layers (node classification on graphs, e.g. core's stochastic block models) and deep equilibrium layers.
+export { GraphOperator, type GraphNormalization } from './graph/graph-operator.js';
+export { GraphConv, GraphPropagation, graphConv, graphPropagation, type GraphActivation, type GraphConvArgs, type GraphPropagationArgs } from './graph/graph-conv.js';
+export { DeqLayer, deq, type DeqActivation, type DeqArgs, type DeqPhaseStats, type DeqSolveInfo, type DeqStats } from './deq/deq-layer.js';
+export { solveFixedPoint, type FixedPointOptions, type FixedPointResult, type FixedPointSolver } from './deq/solver.js';
+export { DEQ_LOG_KEYS, deqMonitor } from './deq/monitor.js';

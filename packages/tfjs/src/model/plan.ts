@@ -3,13 +3,27 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { denseWeights, isDense, lastDense, layerInput, layerOutput, resolveLayer, type Layer, type LayerRef } from './layers.js';
 
+/**
+ * A tensor to measure that is not simply a layer of the model: any symbolic tensor computed from the model's inputs,
+ * e.g. `graphPropagation({ graph }).apply(h)` (H Â of a graph layer's output H) or `tf.layers.batchNormalization()`
+ * applied to a layer's output outside the model. `name` labels it in reports and log keys.
+ */
+export interface NamedTensor {
+  name: string;
+  tensor: SymbolicTensor;
+}
+
+/** What to measure: a layer (name or index; its output) or a {@link NamedTensor}. */
+export type FeatureRef = LayerRef | NamedTensor;
+
 /** Which features to measure and which classifier (if any) reads them. */
 export interface LayerOptions {
   /**
    * The layer(s) whose outputs are the features: a name, an index into `model.layers` (negative counts from the
-   * end), or a list for layer-wise NC. Default: the input of the classifier (the penultimate features).
+   * end), a {@link NamedTensor} `{ name, tensor }` for a tensor that is not a layer's output, or a list of these for
+   * layer-wise NC. Default: the input of the classifier (the penultimate features).
    */
-  featureLayer?: LayerRef | LayerRef[];
+  featureLayer?: FeatureRef | FeatureRef[];
   /**
    * The Dense layer whose kernel (D × K in tfjs, transposed to the core's K × D) and bias are the classifier W, b:
    * a name or index; default the last Dense layer of the model; `false` to measure without a classifier (then K
@@ -65,14 +79,33 @@ export function resolvePlan(model: LayersModel, options: LayerOptions): Measurem
     layers.push({ name: classifierInput!.sourceLayer.name, symbolic: classifierInput!, feedsClassifier: true });
   } else {
     for (const ref of refs) {
-      const layer = resolveLayer(model, ref, 'featureLayer');
-      const symbolic = layerOutput(layer);
-      if (layers.some((l) => l.symbolic === symbolic)) throw new NcInputError('BAD_OPTION', `featureLayer: layer "${layer.name}" is listed twice`);
-      layers.push({ name: layer.name, symbolic, feedsClassifier: classifierInput !== undefined && symbolic === classifierInput });
+      const { name, symbolic } = isNamedTensor(ref) ? namedTensor(ref) : { name: resolveLayer(model, ref, 'featureLayer').name, symbolic: layerOutput(resolveLayer(model, ref, 'featureLayer')) };
+      if (layers.some((l) => l.symbolic === symbolic)) throw new NcInputError('BAD_OPTION', `featureLayer: "${name}" is listed twice`);
+      if (layers.some((l) => l.name === name)) throw new NcInputError('BAD_OPTION', `featureLayer: two entries are named "${name}"; give each tensor its own name`);
+      layers.push({ name, symbolic, feedsClassifier: classifierInput !== undefined && symbolic === classifierInput });
     }
   }
   const K = classifier ? denseWeights(classifier).units : undefined;
   const fed = layers.findIndex((l) => l.feedsClassifier);
-  const tap = tfl.model({ inputs: model.inputs, outputs: layers.map((l) => l.symbolic) });
+  let tap: LayersModel;
+  try {
+    tap = tfl.model({ inputs: model.inputs, outputs: layers.map((l) => l.symbolic) });
+  } catch (e) {
+    const named = refs.filter(isNamedTensor).map((r) => `"${r.name}"`);
+    if (named.length === 0) throw e;
+    throw new NcInputError('BAD_OPTION', `featureLayer: ${named.join(', ')} must be computed from the model's inputs (${(e as Error).message})`);
+  }
   return { layers, classifier, K, primary: fed >= 0 ? fed : 0, tap };
+}
+
+function isNamedTensor(ref: FeatureRef): ref is NamedTensor {
+  return typeof ref === 'object' && ref !== null && 'tensor' in ref;
+}
+
+function namedTensor(ref: NamedTensor): { name: string; symbolic: SymbolicTensor } {
+  if (typeof ref.name !== 'string' || ref.name.length === 0) throw new NcInputError('BAD_OPTION', 'featureLayer: a { name, tensor } entry needs a non-empty name');
+  if (!(ref.tensor instanceof tfl.SymbolicTensor)) {
+    throw new NcInputError('BAD_OPTION', `featureLayer "${ref.name}": tensor must be a SymbolicTensor (the result of layer.apply on the model's symbolic tensors), not a concrete tf.Tensor`);
+  }
+  return { name: ref.name, symbolic: ref.tensor };
 }
