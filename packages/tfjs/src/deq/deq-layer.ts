@@ -31,6 +31,8 @@ export interface DeqArgs {
   useBias?: boolean;
   /** Seed of the kernels' Glorot-uniform initializers (default unseeded). */
   seed?: number;
+  /** Penalty on the recurrent (V) and injection (U) kernels, e.g. `tf.regularizers.l2({ l2: 2.5e-4 })`. */
+  kernelRegularizer?: ReturnType<typeof tfl.regularizers.l2>;
   /** Called after every solve (forward or backward) with its iteration count and residual. */
   onSolve?: (info: DeqSolveInfo) => void;
   name?: string;
@@ -130,6 +132,7 @@ export class DeqLayer extends tfl.layers.Layer {
   /** The latest forward and backward solves. */
   readonly last: { forward?: DeqSolveInfo; backward?: DeqSolveInfo } = {};
   private readonly seed?: number;
+  private readonly kernelRegularizer?: DeqArgs['kernelRegularizer'];
   private recurrent?: LayerVariable;
   private injection?: LayerVariable;
   private bias?: LayerVariable;
@@ -162,6 +165,7 @@ export class DeqLayer extends tfl.layers.Layer {
     this.andersonMemory = positiveInt(args.andersonMemory ?? 5, 'andersonMemory');
     this.useBias = args.useBias ?? true;
     this.seed = args.seed;
+    this.kernelRegularizer = args.kernelRegularizer;
     this.onSolve = args.onSolve;
   }
 
@@ -186,8 +190,8 @@ export class DeqLayer extends tfl.layers.Layer {
     const d = shape[shape.length - 1];
     if (typeof d !== 'number') throw new NcInputError('SHAPE', `${this.name}: the input feature dimension must be known`);
     const init = (k: number) => tfl.initializers.glorotUniform({ seed: this.seed === undefined ? undefined : this.seed + k });
-    this.recurrent = this.addWeight('recurrent_kernel', [this.units, this.units], 'float32', init(0));
-    this.injection = this.addWeight('injection_kernel', [d, this.units], 'float32', init(1));
+    this.recurrent = this.addWeight('recurrent_kernel', [this.units, this.units], 'float32', init(0), this.kernelRegularizer);
+    this.injection = this.addWeight('injection_kernel', [d, this.units], 'float32', init(1), this.kernelRegularizer);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros());
     this.built = true;
   }

@@ -21,6 +21,8 @@ export interface GraphConvArgs {
   useBias?: boolean;
   /** Seed of the Glorot-uniform kernel initializers (default: unseeded). */
   seed?: number;
+  /** Penalty on both kernels, e.g. `tf.regularizers.l2({ l2: 2.5e-4 })` (weight decay 5e-4 for SGD). */
+  kernelRegularizer?: ReturnType<typeof tfl.regularizers.l2>;
   name?: string;
   trainable?: boolean;
 }
@@ -57,6 +59,7 @@ export class GraphConv extends tfl.layers.Layer {
   readonly useSelfWeight: boolean;
   readonly useBias: boolean;
   private readonly seed?: number;
+  private readonly kernelRegularizer?: GraphConvArgs['kernelRegularizer'];
   private selfKernel?: LayerVariable;
   private neighbourKernel?: LayerVariable;
   private bias?: LayerVariable;
@@ -75,6 +78,7 @@ export class GraphConv extends tfl.layers.Layer {
     this.useSelfWeight = args.useSelfWeight ?? true;
     this.useBias = args.useBias ?? false;
     this.seed = args.seed;
+    this.kernelRegularizer = args.kernelRegularizer;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -82,8 +86,8 @@ export class GraphConv extends tfl.layers.Layer {
     const d = shape[shape.length - 1];
     if (typeof d !== 'number') throw new NcInputError('SHAPE', `${this.name}: the feature dimension must be known`);
     const init = (k: number) => tfl.initializers.glorotUniform({ seed: this.seed === undefined ? undefined : this.seed + k });
-    this.neighbourKernel = this.addWeight('neighbour_kernel', [d, this.units], 'float32', init(0));
-    if (this.useSelfWeight) this.selfKernel = this.addWeight('self_kernel', [d, this.units], 'float32', init(1));
+    this.neighbourKernel = this.addWeight('neighbour_kernel', [d, this.units], 'float32', init(0), this.kernelRegularizer);
+    if (this.useSelfWeight) this.selfKernel = this.addWeight('self_kernel', [d, this.units], 'float32', init(1), this.kernelRegularizer);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tfl.initializers.zeros());
     this.built = true;
   }

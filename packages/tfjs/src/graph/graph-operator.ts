@@ -113,7 +113,11 @@ function buildTensors(graph: GraphPattern, normalization: GraphNormalization): O
   }
   const deg = new Float64Array(N);
   for (let i = 0; i < N; i++) deg[i] = rowPtr[i + 1] - rowPtr[i];
-  const inv = (p: number) => Float32Array.from(deg, (d) => (d > 0 ? d ** -p : 0));
+  const inv = (p: number) => {
+    const out = new Float32Array(N);
+    for (let i = 0; i < N; i++) out[i] = deg[i] > 0 ? Math.pow(deg[i], -p) : 0;
+    return out;
+  };
   const left = normalization === 'mean' ? inv(1) : normalization === 'symmetric' ? inv(0.5) : undefined;
   const right = normalization === 'symmetric' ? inv(0.5) : undefined;
 
@@ -121,7 +125,7 @@ function buildTensors(graph: GraphPattern, normalization: GraphNormalization): O
   const segments = new Int32Array(colIdx.length);
   for (let i = 0; i < N; i++) segments.fill(i, rowPtr[i], rowPtr[i + 1]);
   const colCount = new Int32Array(N + 1);
-  for (const j of colIdx) colCount[j + 1]++;
+  for (let e = 0; e < colIdx.length; e++) colCount[colIdx[e] + 1]++;
   for (let j = 0; j < N; j++) colCount[j + 1] += colCount[j];
   const fill = colCount.slice(0, N);
   const indicesT = new Int32Array(colIdx.length);
