@@ -230,6 +230,25 @@ for (const backend of BACKENDS) {
   });
 }
 
+describe('deq serialization', () => {
+  it('a model with a DEQ layer round-trips through its JSON topology and weights', async () => {
+    await useBackend('cpu');
+    const { layer, model } = buildDeq(4, 6, { solver: 'fixed-point', tolerance: 1e-5, maxSpectralNorm: 0.7 });
+    const x = randomTensor(5, 4, 8);
+    const y = model.predict(x) as tf.Tensor;
+    const restored = await tfl.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as never });
+    restored.setWeights(model.getWeights());
+    const copy = restored.layers[1] as DeqLayer;
+    expect(copy.getClassName()).toBe('Deq');
+    expect([copy.units, copy.solver, copy.tolerance, copy.maxSpectralNorm]).toEqual([layer.units, layer.solver, layer.tolerance, layer.maxSpectralNorm]);
+    const y2 = restored.predict(x) as tf.Tensor;
+    expect(relError(Array.from(await y2.data()), Array.from(await y.data()))).toBeLessThan(1e-5);
+    tf.dispose([x, y, y2]);
+    model.dispose();
+    restored.dispose();
+  });
+});
+
 describe('deq options', () => {
   it('refuses values outside their domain, by name', () => {
     expect(() => deq({ units: 0 })).toThrow(/units/);
