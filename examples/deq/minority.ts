@@ -10,6 +10,8 @@ import type { NcReport } from '@ncscope/core';
  * other NC statistics and define the conventions once for every tool).
  */
 export function minorityCosines(report: NcReport, minority: readonly number[]): { weights: number; means: number } {
+  // The per-class cosine matrices exist while K ≤ the report's perClassMatrixLimit (256 by default); K = 10 here.
+  if (!report.perClass) return { weights: NaN, means: NaN };
   const { classes, cosineMeans, cosineWeights } = report.perClass;
   const idx = minority.map((c) => classes.indexOf(c)).filter((i) => i >= 0);
   const meanPairs = (m: number[][] | undefined) => {
