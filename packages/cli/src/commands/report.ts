@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { readRuns, writeHtmlReport } from '../html/index.js';
 
 interface ReportFlags {
   output: string;
@@ -27,6 +26,8 @@ export function registerReport(program: Command): void {
     .option('--title <text>', 'page title', undefined)
     .option('--step <n>', 'show the per-class snapshot at this step (default: each run\'s last measurement)', parseStep)
     .action(async (logs: string[], flags: ReportFlags) => {
+      // The page renderer pulls in vega and vega-lite: loaded when the command runs, not when the program starts.
+      const { readRuns, writeHtmlReport } = await import('../html/index.js');
       const runs = await readRuns(logs);
       const written = await writeHtmlReport(runs, flags.output, {
         title: flags.title,

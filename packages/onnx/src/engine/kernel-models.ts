@@ -11,18 +11,23 @@ export function matmulModel(elemType: number): Uint8Array {
 }
 
 /**
- * Phase 1 for one chunk: the K × D class sums S[k] = Σ_{y_i = k} h_i, accumulated in float64 by a
- * ScatterND with reduction "add" (opset 16) of the rows of double(H) into zeros(K × D) at indices y (n × 1).
- * O(n · D) work, exact float64 accumulation.
+ * Phase 1 for one chunk: the K × D class sums S[k] = Σ_{y_i = k} h_i, accumulated in float64 by ScatterND with
+ * reduction "add" (opset 16) of the rows of double(H) into zeros(K × D) at indices y (n × 1). The chunk comes as
+ * `parts` independent halves (H0, y0, H1, y1, …, each scattered into its own zeros Z0, Z1, … and summed): with a
+ * parallel executor each ScatterND runs on its own core, single-threaded inside (onnxruntime 1.30's multi-threaded
+ * ScatterND with reduction races and drops rows). O(n · D) work, exact float64 accumulation.
  */
-export function classSumsModel(elemType: number): Uint8Array {
-  const cast = elemType === ONNX_DOUBLE ? [] : [node('Cast', ['H'], ['Hd'], { to: ONNX_DOUBLE })];
-  return model(
-    'ncscope_class_sums',
-    [...cast, node('ScatterND', ['Z', 'y2', elemType === ONNX_DOUBLE ? 'H' : 'Hd'], ['S'], { reduction: 'add' })],
-    [tensorValue('H', elemType, ['n', 'D']), tensorValue('y2', ONNX_INT64, ['n', 1]), tensorValue('Z', ONNX_DOUBLE, ['K', 'D'])],
-    [tensorValue('S', ONNX_DOUBLE, ['K', 'D'])],
-  );
+export function classSumsModel(elemType: number, parts = 1): Uint8Array {
+  const nodes: Uint8Array[] = [];
+  const inputs: Uint8Array[] = [];
+  for (let p = 0; p < parts; p++) {
+    const h = elemType === ONNX_DOUBLE ? `H${p}` : `Hd${p}`;
+    if (elemType !== ONNX_DOUBLE) nodes.push(node('Cast', [`H${p}`], [h], { to: ONNX_DOUBLE }));
+    nodes.push(node('ScatterND', [`Z${p}`, `y${p}`, h], [parts === 1 ? 'S' : `S${p}`], { reduction: 'add' }));
+    inputs.push(tensorValue(`H${p}`, elemType, [`n${p}`, 'D']), tensorValue(`y${p}`, ONNX_INT64, [`n${p}`, 1]), tensorValue(`Z${p}`, ONNX_DOUBLE, ['K', 'D']));
+  }
+  for (let p = 1; p < parts; p++) nodes.push(node('Add', [p === 1 ? 'S0' : `A${p - 1}`, `S${p}`], [p === parts - 1 ? 'S' : `A${p}`]));
+  return model('ncscope_class_sums', nodes, inputs, [tensorValue('S', ONNX_DOUBLE, ['K', 'D'])]);
 }
 
 /** Which variant of the spread graph to build (see {@link spreadModel}). */

@@ -1,17 +1,38 @@
 import type { FloatArray, KernelChunk, ProductEngine, SpreadKernelOutput, SpreadPlan } from '@ncscope/core';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { ONNX_DOUBLE, ONNX_FLOAT } from './graph-builder.js';
 import { classSumsModel, matmulModel, spreadModel } from './kernel-models.js';
 
 /** Options of {@link createOnnxProductEngine}. */
 export interface OnnxProductEngineOptions {
-  /** Threads for one kernel call (default: onnxruntime's choice, all cores). */
+  /**
+   * Threads for one kernel call. Default: every core the process may use (`os.availableParallelism()`).
+   * onnxruntime's own default picked ONE thread on the 2-core machine this is measured on.
+   */
   intraOpNumThreads?: number;
+  /**
+   * Let idle pool threads spin briefly instead of sleeping (default true). Without spinning the calling thread did
+   * ~80 % of a parallel MatMul itself on 2 cores (the sleeping worker wakes too late); with it both cores share it.
+   */
+  spinning?: boolean;
   /** Execution providers, e.g. ['cuda'] for users who installed the CUDA binaries (default ['cpu']). */
   executionProviders?: string[];
 }
 
 type Precision = 'float32' | 'float64';
+
+/**
+ * Class sums: onnxruntime 1.30's multi-threaded ScatterND with reduction "add" races and loses rows (seen on
+ * 4096 × 512 chunks), so each ScatterND runs single-threaded (intra-op 1) — and the chunk is split into one part per
+ * core, scattered by separate nodes that a parallel executor runs side by side (inter-op threads = cores).
+ */
+const SUMS_PARTS = Math.max(1, Math.min(4, availableParallelism()));
+const SUMS_OPTIONS: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: SUMS_PARTS,
+  executionMode: SUMS_PARTS > 1 ? 'parallel' : 'sequential',
+};
 type Feeds = Record<string, ort.Tensor>;
 
 /**
@@ -23,10 +44,13 @@ type Feeds = Record<string, ort.Tensor>;
 export async function createOnnxProductEngine(options: OnnxProductEngineOptions = {}): Promise<ProductEngine> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
+    // Input shapes change with every chunk size; without a memory pattern the first run already settles the
+    // allocations (with it, the first two runs of every session paid ~100 ms each on this machine).
+    enableMemPattern: false,
     // No spin-waiting between kernel calls: the JavaScript work between calls needs the cores on a 2-core machine.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    extra: { session: { intra_op: { allow_spinning: options.spinning === false ? '0' : '1' }, inter_op: { allow_spinning: '0' } } },
     executionProviders: options.executionProviders ?? ['cpu'],
-    ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
   };
   const sessions = new Map<string, Promise<ort.InferenceSession>>();
   const session = (key: string, bytes: () => Uint8Array, overrides: ort.InferenceSession.SessionOptions = {}) => {
@@ -35,8 +59,9 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
     return s;
   };
   const elem = (p: Precision) => (p === 'float64' ? ONNX_DOUBLE : ONNX_FLOAT);
-  // Create one session eagerly so a broken onnxruntime install fails here, not mid-analysis.
-  await session('matmul:float32', () => matmulModel(ONNX_FLOAT));
+  // Create one session eagerly so a broken onnxruntime install fails here, not mid-analysis: the float32 class-sums
+  // kernel, the first one an analysis runs (one session creation in all; sessions are otherwise made on first use).
+  await session('sums:float32', () => classSumsModel(ONNX_FLOAT, SUMS_PARTS), SUMS_OPTIONS);
 
   const constants = new WeakMap<SpreadPlan, Map<Precision, Feeds>>();
   const spreadConstants = (plan: SpreadPlan, p: Precision): Feeds => {
@@ -59,16 +84,18 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
     },
     async classSums({ features, labels, start, rows, D, K }: KernelChunk) {
       const p = precisionOf(features);
-      // One thread: onnxruntime 1.30's parallel ScatterND with reduction "add" races and loses rows
-      // (seen on 4096 × 512 chunks); a sequential scatter-add is exact and still O(rows · D) native work.
-      const s = await session(`sums:${p}`, () => classSumsModel(elem(p)), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-      const y = new BigInt64Array(rows);
-      for (let i = 0; i < rows; i++) y[i] = BigInt(labels[start + i] as number);
-      const out = await s.run({
-        H: new ort.Tensor(p, features.subarray(start * D, (start + rows) * D), [rows, D]),
-        y2: new ort.Tensor('int64', y, [rows, 1]),
-        Z: new ort.Tensor('float64', new Float64Array(K * D), [K, D]),
-      });
+      const s = await session(`sums:${p}`, () => classSumsModel(elem(p), SUMS_PARTS), SUMS_OPTIONS);
+      const feeds: Feeds = {};
+      for (let part = 0; part < SUMS_PARTS; part++) {
+        const a = start + Math.floor((rows * part) / SUMS_PARTS);
+        const b = start + Math.floor((rows * (part + 1)) / SUMS_PARTS);
+        const y = new BigInt64Array(b - a);
+        for (let i = a; i < b; i++) y[i - a] = BigInt(labels[i] as number);
+        feeds[`H${part}`] = new ort.Tensor(p, features.subarray(a * D, b * D), [b - a, D]);
+        feeds[`y${part}`] = new ort.Tensor('int64', y, [b - a, 1]);
+        feeds[`Z${part}`] = new ort.Tensor('float64', new Float64Array(K * D), [K, D]);
+      }
+      const out = await s.run(feeds);
       return out.S.data as Float64Array;
     },
     async spreadChunk(chunk: KernelChunk, plan: SpreadPlan): Promise<SpreadKernelOutput> {
