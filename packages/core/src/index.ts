@@ -40,11 +40,12 @@ export { densePairProduct, pairTileSize, productNorm, productRows, reducePair, r
 export { nc1 } from './metrics/nc1.js';
 export { nc1PerClass } from './metrics/nc1-per-class.js';
 export { nc1Quotient } from './metrics/nc1-quotient.js';
-export { cdnv, cdnvReduction, classVariances } from './metrics/cdnv.js';
+export { cdnv, classVariances } from './metrics/cdnv.js';
 export { equinorm, equinormMeans, equinormWeights } from './metrics/equinorm.js';
 export { equiangularity, equiangularityMeans, equiangularityWeights } from './metrics/equiangularity.js';
 export { maxAngle, maxAngleMeans, maxAngleWeights } from './metrics/max-angle.js';
-export { cosineMatrix, cosineMatrixReduction, cosineReduction, type CosineStatistics } from './metrics/cosines.js';
+export { cosineMatrix, cosineMatrixReduction, type CosineStatistics } from './metrics/cosines.js';
+export { meansSummaryReduction, pairSummaryReduction, weightsSummaryReduction, type PairSummary } from './metrics/pair-summary.js';
 export { etfError, etfErrorMeans, etfErrorWeights, etfReduction } from './metrics/etf-error.js';
 export { nc3SelfDuality } from './metrics/nc3-self-duality.js';
 export { nc3Zhu } from './metrics/nc3-zhu.js';

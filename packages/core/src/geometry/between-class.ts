@@ -55,6 +55,8 @@ export interface BetweenClassOptions {
   rtol: number;
   /** Force a route (tests compare both); default: Cholesky when safe. */
   route?: 'auto' | SpectralRoute;
+  /** The operator (G or B) when the caller already has it (saves its K²D or KD² product). */
+  gram?: Float64Array;
 }
 
 /**
@@ -64,7 +66,7 @@ export interface BetweenClassOptions {
 export async function betweenClass(engine: ProductEngine, centred: Float64Array, weights: Float64Array, K: number, D: number, options: BetweenClassOptions): Promise<BetweenClass> {
   const { space, rtol } = options;
   const n = space === 'means' ? K : D;
-  const gram = space === 'means' ? await rowGram(engine, centred, K, D) : await columnGram(engine, centred, K, D);
+  const gram = options.gram ?? (space === 'means' ? await rowGram(engine, centred, K, D) : await columnGram(engine, centred, K, D));
   let trace = 0;
   for (let i = 0; i < n; i++) trace += gram[i * n + i];
   const base = { space, K, D, n, gram, weights };
@@ -72,7 +74,7 @@ export async function betweenClass(engine: ProductEngine, centred: Float64Array,
     // All class means coincide: Σ_B = 0, nothing to invert.
     return { ...base, route: 'eigen', lambdaMax: 0, cutoff: 0, rank: 0, eigen: { values: new Float64Array(n), vectors: identity(n) }, leading: { values: new Float64Array(Math.min(2, n)), vectors: [] } };
   }
-  const leading = topEigenpairs(denseMatvec(gram, n), n, 2);
+  const leading = topEigenpairs(denseMatvec(gram, n), n, 2, { tol: 1e-9 });
   const lambdaMaxOp = leading.values[0];
   const lambdaMax = lambdaMaxOp / K;
   const cutoff = rtol * lambdaMax;

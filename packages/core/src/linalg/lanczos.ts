@@ -53,9 +53,10 @@ export function topEigenpairs(
     scale = Math.max(scale, Math.abs(a) + b);
     const last = j + 1 === maxSteps;
     const breakdown = b <= 1e-13 * Math.max(scale, Number.MIN_VALUE);
-    // Check convergence every few steps once there are enough Ritz pairs (not at a breakdown: the basis may still
-    // miss copies of a repeated eigenvalue).
-    if (last || (!breakdown && Q.length >= want && (Q.length % 4 === 0 || Q.length === want))) {
+    // Check convergence at steps want, 8, 12, 16, 24, 32, 48, … (each check solves the small tridiagonal problem,
+    // O(steps³), so checks thin out geometrically), and not at a breakdown: the basis may still miss copies of a
+    // repeated eigenvalue.
+    if (last || (!breakdown && Q.length >= want && (Q.length === want || isCheckpoint(Q.length)))) {
       const ritz = ritzPairs(alpha, beta, Q, want);
       const converged = ritz.bottom.every((s) => Math.abs(b * s) <= tol * Math.max(ritz.values[0], Number.MIN_VALUE));
       if (converged || last) {
@@ -78,6 +79,13 @@ export function topEigenpairs(
     }
   }
   return result!;
+}
+
+/** 8, 12, 16, 24, 32, 48, 64, 96, …: checkpoints spaced by factors of about √2. */
+function isCheckpoint(steps: number): boolean {
+  if (steps < 8) return false;
+  const p = 2 ** Math.floor(Math.log2(steps));
+  return steps === p || steps === 1.5 * p;
 }
 
 /** Ritz pairs of the Lanczos tridiagonal (top `want`, descending) and the last components of their vectors. */

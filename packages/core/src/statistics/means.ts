@@ -69,10 +69,14 @@ export class MeansAccumulator {
     return this;
   }
 
-  /** Adds one batch through the engine's fused `classSums` kernel when it has one (else like {@link add}). */
+  /**
+   * Adds one batch through the engine's fused `classSums` kernel when it has one and it pays: a kernel call returns
+   * K × D sums whatever its rows, so with many classes (e.g. a language-model vocabulary) the
+   * O(rows · D) plain loop of {@link add} is cheaper and is used instead (K > rows/4 per chunk).
+   */
   async addAsync(batch: Batch): Promise<this> {
     const kernel = this.engine?.classSums?.bind(this.engine);
-    if (!kernel) return this.add(batch);
+    if (!kernel || this.k * 4 > Math.min(this.chunkRows, batch.labels.length)) return this.add(batch);
     const prepared = this.prepare(batch);
     if (!prepared) return this;
     const { D, index } = prepared;

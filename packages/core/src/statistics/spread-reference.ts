@@ -75,8 +75,10 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   const presentMask = Uint8Array.from(present, (p) => (p ? 1 : 0));
   let pairDistSq: Float64Array | undefined;
   let meanSqNorms: Float64Array | undefined;
+  let shiftedGram: Float64Array | undefined;
   if (space === 'means') {
-    pairDistSq = await pairDistances(engine, shifted, K, D);
+    shiftedGram = await rowGram(engine, shifted, K, D);
+    pairDistSq = pairDistances(shiftedGram, shifted, K, D);
   } else {
     meanSqNorms = new Float64Array(K);
     for (let k = 0; k < K; k++) {
@@ -90,17 +92,16 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   if (options.classifier) {
     checkClassifier(options.classifier, K, D);
     const { weights, bias } = options.classifier;
-    const W = weights instanceof Float64Array ? weights : Float64Array.from(weights);
     let offsetNoBias: Float64Array;
     if (space === 'means') {
       // offsetNoBias[y, k] = w_k · μ_y, i.e. (M Wᵀ)[y, k].
-      offsetNoBias = await multiplyNT(engine, mu, W, K, D, K);
+      offsetNoBias = await multiplyNT(engine, mu, weights instanceof Float64Array ? weights : Float64Array.from(weights), K, D, K);
     } else {
       // Logits of h = x + s: W x + W s (+ b).
       offsetNoBias = new Float64Array(K);
       for (let k = 0; k < K; k++) {
         let s = 0;
-        for (let t = 0; t < D; t++) s += W[k * D + t] * shift[t];
+        for (let t = 0; t < D; t++) s += weights[k * D + t] * shift[t];
         offsetNoBias[k] = s;
       }
     }
@@ -118,7 +119,9 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   if (nPresent < 2) return plan; // no between-class covariance: the report refuses K < 2 anyway
   const conv = resolveConventions(options.perClassNc1 ?? {}, D, nPresent);
   const cm = centreMeans(mu, means.counts, D, conv.globalMean);
-  const bc = await betweenClass(engine, cm.centred, cm.weights, cm.K, D, { space, rtol: conv.pinvRtol, route: options.route });
+  // With every class present and the class-uniform convention, M̃ is M_s: its Gram is already known.
+  const gram = shiftedGram && cm.K === K && conv.globalMean === 'class' ? shiftedGram : undefined;
+  const bc = await betweenClass(engine, cm.centred, cm.weights, cm.K, D, { space, rtol: conv.pinvRtol, route: options.route, gram });
   if (bc.rank === 0) return plan;
   const { map, rows } = quadraticMap(bc);
   let full = map;
@@ -131,11 +134,10 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
 }
 
 /**
- * ‖μ_a − μ_b‖² for all pairs, K × K, from the Gram of the shifted means on the engine; pairs whose distance is small
- * against their norms (where a + b − 2g cancels) are recomputed directly, so every entry keeps float64 accuracy.
+ * ‖μ_a − μ_b‖² for all pairs, K × K, from the Gram G of the shifted means; pairs whose distance is small against
+ * their norms (where a + b − 2g cancels) are recomputed directly, so every entry keeps float64 accuracy.
  */
-async function pairDistances(engine: ProductEngine, shifted: Float64Array, K: number, D: number): Promise<Float64Array> {
-  const G = await rowGram(engine, shifted, K, D);
+function pairDistances(G: Float64Array, shifted: Float64Array, K: number, D: number): Float64Array {
   const out = new Float64Array(K * K);
   for (let a = 0; a < K; a++) {
     for (let b = a + 1; b < K; b++) {
