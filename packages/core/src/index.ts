@@ -69,7 +69,7 @@ export { toMeasurement, type NcMeasurement } from './report/measurement.js';
 export { analyze, type AnalyzeOptions, type AnalyzeResult, type BatchSource } from './analyze.js';
 export { symmetricEigen } from './linalg/symmetric-eigen.js';
 export { topEigenpairs, type TopEigenpairs } from './linalg/lanczos.js';
-export { gemm, gemmNT, transpose } from './linalg/gemm.js';
+export { gemm, gemmNT, transpose, transposeInto } from './linalg/gemm.js';
 export { multiplyTransposed } from './linalg/dense.js';
 export * from './formats/npy.js';
 export { ScatterAccumulator, parseScatter, scatterMeans, scatterSpread, serializeScatter, type ScatterAccumulatorOptions, type ScatterStatistics } from './statistics/scatter.js';

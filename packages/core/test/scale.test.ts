@@ -248,3 +248,18 @@ describe('per-class data past a size', () => {
     expect(summary.warnings.join(' ')).toMatch(/perClassSummary/);
   });
 });
+
+describe('NC3 (Zhu) past one tile', () => {
+  it('the closed form used when W M̃ᵀ does not fit a tile equals the entry-by-entry sum', async () => {
+    const ds = makeCase(13, { N: 300, D: 7, K: 15 });
+    const { means, spread } = await analyze([{ features: ds.features, labels: ds.labels }]);
+    const classifier = { weights: ds.W!, bias: ds.b! };
+    const one = await buildContext(means, spread, { classifier });
+    const tiled = await buildContext(means, spread, { classifier, pairTile: 4 });
+    const { nc3Zhu } = await import('@ncscope/core');
+    const a = await nc3Zhu(one);
+    const b = await nc3Zhu(tiled);
+    expect(a).toBeGreaterThan(0.01);
+    expect(Math.abs(a - b)).toBeLessThan(1e-12);
+  });
+});

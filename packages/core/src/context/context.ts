@@ -154,7 +154,8 @@ function restrictSpread(means: MeansStatistics, spread: SpreadStatistics, ctx: N
   const w = ctx.globalWeights;
   let within: Float64Array;
   if (spread.space === 'features') {
-    within = Float64Array.from(spread.scatter, (v) => v / N);
+    within = spread.scatter.slice();
+    for (let i = 0; i < within.length; i++) within[i] /= N;
   } else {
     const Kall = means.K;
     const S = new Float64Array(K * K);

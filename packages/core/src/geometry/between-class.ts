@@ -20,7 +20,8 @@ export type SpectralRoute = 'cholesky' | 'eigen';
  * replaces the O(n³) eigendecomposition, with the same result. λ_min is estimated by inverse iteration, whose estimate
  * can only be too large, so τ sits many orders above the cutoff. Route `'eigen'` (rank-deficient or ill-conditioned
  * Σ_B): a full symmetric eigendecomposition, eigenvalues below the cutoff dropped.
- * λ_max (for the cutoff) and the two leading eigenvectors (for the 2-D view) come from Lanczos in both routes' place.
+ * λ_max (for the cutoff) comes from Lanczos in the Cholesky route, the two leading eigenvectors (for the 2-D view) from
+ * Lanczos when first asked for.
  */
 export interface BetweenClass {
   readonly space: ScatterSpace;
@@ -44,8 +45,8 @@ export interface BetweenClass {
   readonly inverse?: Float64Array;
   /** Eigen route: eigenvalues (ascending, of G or B) and eigenvectors (columns, n × n). */
   readonly eigen?: { values: Float64Array; vectors: Float64Array };
-  /** The two leading eigenpairs of the operator (descending values, unit vectors of length n). */
-  readonly leading: { values: Float64Array; vectors: Float64Array[] };
+  /** The two leading eigenpairs of the operator (descending values, unit vectors of length n), computed on first use. */
+  readonly leading: () => { values: Float64Array; vectors: Float64Array[] };
 }
 
 /** Options of {@link betweenClass}. */
@@ -72,10 +73,13 @@ export async function betweenClass(engine: ProductEngine, centred: Float64Array,
   const base = { space, K, D, n, gram, weights };
   if (!(trace > 0)) {
     // All class means coincide: Σ_B = 0, nothing to invert.
-    return { ...base, route: 'eigen', lambdaMax: 0, cutoff: 0, rank: 0, eigen: { values: new Float64Array(n), vectors: identity(n) }, leading: { values: new Float64Array(Math.min(2, n)), vectors: [] } };
+    return { ...base, route: 'eigen', lambdaMax: 0, cutoff: 0, rank: 0, eigen: { values: new Float64Array(n), vectors: identity(n) }, leading: () => ({ values: new Float64Array(Math.min(2, n)), vectors: [] }) };
   }
-  const leading = topEigenpairs(denseMatvec(gram, n), n, 2, { tol: 1e-9 });
-  const lambdaMaxOp = leading.values[0];
+  // λ_max only (its Ritz value settles long before the vector); the two leading vectors (the report's 2-D view)
+  // are computed when asked for.
+  const lambdaMaxOp = topEigenpairs(denseMatvec(gram, n), n, 1, { tol: 1e-9, valueTol: 1e-14 }).values[0];
+  let leadingPairs: { values: Float64Array; vectors: Float64Array[] } | undefined;
+  const leading = () => (leadingPairs ??= topEigenpairs(denseMatvec(gram, n), n, 2, { tol: 1e-8 }));
   const lambdaMax = lambdaMaxOp / K;
   const cutoff = rtol * lambdaMax;
   if (options.route !== 'eigen') {
@@ -88,7 +92,7 @@ export async function betweenClass(engine: ProductEngine, centred: Float64Array,
   for (let j = 0; j < n; j++) if (eigen.values[j] / K > cutoff) rank++;
   const top = (j: number) => Float64Array.from({ length: n }, (_, i) => eigen.vectors[i * n + j]);
   const lead = { values: Float64Array.from({ length: Math.min(2, n) }, (_, r) => eigen.values[n - 1 - r]), vectors: Array.from({ length: Math.min(2, n) }, (_, r) => top(n - 1 - r)) };
-  return { ...base, route: 'eigen', lambdaMax: Math.max(0, eigen.values[n - 1]) / K, cutoff: (rtol * Math.max(0, eigen.values[n - 1])) / K, rank, eigen, leading: lead };
+  return { ...base, route: 'eigen', lambdaMax: Math.max(0, eigen.values[n - 1]) / K, cutoff: (rtol * Math.max(0, eigen.values[n - 1])) / K, rank, eigen, leading: () => lead };
 }
 
 /** The Cholesky route's inverse, or undefined when the factorisation fails or the smallest eigenvalue is too small. */
@@ -205,7 +209,8 @@ export function quadraticMap(bc: BetweenClass): { map: Float64Array; rows: numbe
   let map: Float64Array;
   let rows: number;
   if (bc.route === 'cholesky') {
-    map = Float64Array.from(bc.inverse!, (v) => v * sk);
+    map = bc.inverse!.slice();
+    for (let i = 0; i < map.length; i++) map[i] *= sk;
     rows = n;
   } else {
     const { values, vectors } = bc.eigen!;
@@ -238,7 +243,7 @@ export async function principalCoordinates(engine: ProductEngine, bc: BetweenCla
   const { K, D } = bc;
   const count = 2;
   const out = new Float64Array(K * count);
-  const { values, vectors } = bc.leading;
+  const { values, vectors } = bc.leading();
   for (let j = 0; j < Math.min(count, vectors.length); j++) {
     const v = vectors[j];
     if (bc.space === 'means') {

@@ -1,5 +1,5 @@
 import { buildContext, type ContextOptions, type NcContext } from '../context/context.js';
-import { productRows, reducePairs, type PairReduction } from '../context/pairs.js';
+import { pairTileSize, productRows, reducePairs, type PairReduction } from '../context/pairs.js';
 import type { ResolvedConventions } from '../conventions.js';
 import { principalCoordinates } from '../geometry/between-class.js';
 import { cdnv, classVariances } from '../metrics/cdnv.js';
@@ -140,7 +140,9 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   const reductions: PairReduction<any, any>[] = [meansSummaryReduction];
   if (withMatrices) reductions.push(cosineMatrixMeansReduction);
   if (hasW) {
-    reductions.push(weightsSummaryReduction, etfWeightsMeansReduction);
+    reductions.push(weightsSummaryReduction);
+    // nc3Zhu streams W M̃ᵀ only while it fits one tile (else a closed form, metrics/nc3-zhu.ts).
+    if (K <= pairTileSize(ctx)) reductions.push(etfWeightsMeansReduction);
     if (withMatrices) reductions.push(cosineMatrixWeightsReduction);
   }
   await reducePairs(ctx, reductions);

@@ -105,7 +105,8 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
         offsetNoBias[k] = s;
       }
     }
-    const offset = Float64Array.from(offsetNoBias, (v, i) => v + (bias ? bias[i % K] : 0));
+    const offset = offsetNoBias.slice();
+    if (bias) for (let i = 0; i < offset.length; i++) offset[i] += bias[i % K];
     classifier = { weights, offset, offsetNoBias };
     classifierFingerprint = fingerprint(weights, bias ?? []);
   }

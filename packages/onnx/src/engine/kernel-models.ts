@@ -10,6 +10,16 @@ export function matmulModel(elemType: number): Uint8Array {
   );
 }
 
+/** C = A · Bᵀ with B given n × k (Gemm with transB: MLAS reads B transposed, no copy). */
+export function matmulNTModel(elemType: number): Uint8Array {
+  return model(
+    'ncscope_matmul_nt',
+    [node('Gemm', ['A', 'B'], ['C'], { transB: 1 })],
+    [tensorValue('A', elemType, ['m', 'k']), tensorValue('B', elemType, ['n', 'k'])],
+    [tensorValue('C', elemType, ['m', 'n'])],
+  );
+}
+
 /**
  * Phase 1 for one chunk: the K × D class sums S[k] = Σ_{y_i = k} h_i, accumulated in float64 by ScatterND with
  * reduction "add" (opset 16) of the rows of double(H) into zeros(K × D) at indices y (n × 1). The chunk comes as

@@ -2,7 +2,8 @@ import type { FloatArray, KernelChunk, ProductEngine, SpreadKernelOutput, Spread
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { ONNX_DOUBLE, ONNX_FLOAT } from './graph-builder.js';
-import { classSumsModel, matmulModel, spreadModel } from './kernel-models.js';
+import { classSumsModel, matmulModel, matmulNTModel, spreadModel } from './kernel-models.js';
+import { transposeInto } from '@ncscope/core';
 
 /** Options of {@link createOnnxProductEngine}. */
 export interface OnnxProductEngineOptions {
@@ -82,6 +83,12 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
       const out = await s.run({ A: new ort.Tensor(p, a, [m, k]), B: new ort.Tensor(p, cast(b, p), [k, n]) });
       return out.C.data as FloatArray;
     },
+    async matmulNT(a, b, m, k, n) {
+      const p = precisionOf(a);
+      const s = await session(`matmulNT:${p}`, () => matmulNTModel(elem(p)));
+      const out = await s.run({ A: new ort.Tensor(p, a, [m, k]), B: new ort.Tensor(p, cast(b, p), [n, k]) });
+      return out.C.data as FloatArray;
+    },
     async classSums({ features, labels, start, rows, D, K }: KernelChunk) {
       const p = precisionOf(features);
       const s = await session(`sums:${p}`, () => classSumsModel(elem(p), SUMS_PARTS), SUMS_OPTIONS);
@@ -159,14 +166,14 @@ function buildSpreadConstants(plan: SpreadPlan, p: Precision): Feeds {
     // B = [M_sᵀ Wᵀ] (D × 2K) with a classifier, else M_sᵀ (D × K).
     const cols = W ? 2 * K : K;
     const B = make(D * cols);
-    for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + k] = shiftedMeans[k * D + t];
-    if (W) for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + K + k] = W[k * D + t];
+    transposeInto(shiftedMeans, K, D, B, cols, 0);
+    if (W) transposeInto(W, K, D, B, cols, K);
     feeds.B = new ort.Tensor(p, B, [D, cols]);
   }
   if (quadratic) {
     const t = quadratic.rows;
     const Tt = make(m * t);
-    for (let r = 0; r < t; r++) for (let i = 0; i < m; i++) Tt[i * t + r] = quadratic.map[r * m + i];
+    transposeInto(quadratic.map, t, m, Tt, t, 0);
     feeds.Tt = new ort.Tensor(p, Tt, [m, t]);
   }
   if (decisions) {
