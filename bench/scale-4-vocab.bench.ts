@@ -21,7 +21,7 @@ console.log(`N = ${N}, D = ${D}, K = ${K}, float32 features + classifier; input 
 const engine = await createOnnxProductEngine();
 
 // The engine's plain MatMul rate on the spread pass's chunk shape: rows × D by D × 2K, float32.
-const rows = defaultChunkRows({ K, D, m: Math.min(K, D), space: K <= D ? 'means' : 'features', decisions: { present: new Uint8Array(K), classifier: { weights: data.weights, offset: new Float64Array(0), offsetNoBias: new Float64Array(0) } } } as never);
+const rows = defaultChunkRows({ K, D, m: Math.min(K, D), space: K <= D ? 'means' : 'features', decisions: { present: new Uint8Array(K), classifier: { weights: data.weights, offset: new Float64Array(0), offsetNoBias: new Float64Array(0), bias: new Float64Array(0) } } } as never);
 const A = data.features.subarray(0, rows * D);
 const B = new Float32Array(D * 2 * K);
 for (let i = 0; i < B.length; i++) B[i] = data.weights[i % data.weights.length];

@@ -107,7 +107,7 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
     }
     const offset = offsetNoBias.slice();
     if (bias) for (let i = 0; i < offset.length; i++) offset[i] += bias[i % K];
-    classifier = { weights, offset, offsetNoBias };
+    classifier = { weights, offset, offsetNoBias, bias: bias ? Float64Array.from(bias) : new Float64Array(K) };
     classifierFingerprint = fingerprint(weights, bias ?? []);
   }
   const decisions: SpreadDecisions = { present: presentMask, pairDistSq, meanSqNorms, classifier };

@@ -117,7 +117,6 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
         H: new ort.Tensor(p, features.subarray(start * D, (start + rows) * D), [rows, D]),
         c: new ort.Tensor('int64', c, [rows]),
       };
-      if (graph.decisions && graph.space === 'means') feeds.c2 = new ort.Tensor('int64', c, [rows, 1]);
       const out = await s.run(feeds);
       return {
         rowSquaredNorms: out.SS.data as FloatArray,
@@ -163,12 +162,14 @@ function buildSpreadConstants(plan: SpreadPlan, p: Precision): Feeds {
   split(centres, [J, D], 'Chi', 'Clo', feeds);
   const W = decisions?.classifier?.weights;
   if (space === 'means' || decisions) {
-    // B = [M_sᵀ Wᵀ] (D × 2K) with a classifier, else M_sᵀ (D × K).
-    const cols = W ? 2 * K : K;
-    const B = make(D * cols);
-    transposeInto(shiftedMeans, K, D, B, cols, 0);
-    if (W) transposeInto(W, K, D, B, cols, K);
-    feeds.B = new ort.Tensor(p, B, [D, cols]);
+    const Bm = make(D * K);
+    transposeInto(shiftedMeans, K, D, Bm, K, 0);
+    feeds.Bm = new ort.Tensor(p, Bm, [D, K]);
+  }
+  if (W && decisions) {
+    const Bw = make(D * K);
+    transposeInto(W, K, D, Bw, K, 0);
+    feeds.Bw = new ort.Tensor(p, Bw, [D, K]);
   }
   if (quadratic) {
     const t = quadratic.rows;
@@ -191,15 +192,12 @@ function buildSpreadConstants(plan: SpreadPlan, p: Precision): Feeds {
     }
     const clf = decisions.classifier;
     if (clf) {
-      const bound = (v: number) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), [1]);
-      Object.assign(feeds, { k0: bound(0), k1: bound(K), k2: bound(2 * K), ax: bound(1) });
-      const dims = space === 'means' ? [K, K] : [1, K];
       const off = make(clf.offset.length);
       off.set(clf.offset);
-      const offNb = make(clf.offsetNoBias.length);
-      offNb.set(clf.offsetNoBias);
-      feeds.OFF = new ort.Tensor(p, off, dims);
-      feeds.OFFNB = new ort.Tensor(p, offNb, dims);
+      feeds.OFF = new ort.Tensor(p, off, space === 'means' ? [K, K] : [1, K]);
+      const bias = make(K);
+      bias.set(clf.bias);
+      feeds.BIAS = new ort.Tensor(p, bias, [1, K]);
     }
   }
   return feeds;
