@@ -28,18 +28,20 @@ export async function runPhases(features: Float32Array, labels: Int32Array, K: n
   const t0 = performance.now();
   const batch = { features, labels };
   const means = await phase('means', async () => (await new MeansAccumulator({ K, engine }).addAsync(batch)).statistics);
-  const acc = await phase('set-up', () => SpreadAccumulator.create(means, { classifier, engine, perClassNc1: perClassNc1 ? {} : false }));
-  await phase('spread', () => acc.add(batch));
-  const report = await phase('report', () => computeReport(means, acc.statistics, { classifier, engine }));
+  let acc: SpreadAccumulator | undefined = await phase('set-up', () => SpreadAccumulator.create(means, { classifier, engine, perClassNc1: perClassNc1 ? {} : false }));
+  await phase('spread', () => acc!.add(batch));
+  const { space, m } = acc.reference;
+  const quadRows = acc.reference.quadratic?.rows ?? 0;
+  const spread = acc.statistics;
+  acc = undefined; // as in analyze(): the reference and the engine's copies of it are not held during the report
+  const report = await phase('report', () => computeReport(means, spread, { classifier, engine }));
   const total = (performance.now() - t0) / 1000;
   const N = labels.length;
-  const r = acc.reference;
   const cols = classifier ? 2 * K : K;
-  const m = r.m;
-  const zFlops = 2 * N * D * (r.space === 'means' || classifier ? cols : 0);
+  const zFlops = 2 * N * D * (space === 'means' || classifier ? cols : 0);
   const scatterFlops = 2 * N * m * m;
-  const quadFlops = r.quadratic ? 2 * N * m * r.quadratic.rows : 0;
-  return { phases, total, report, spreadFlops: zFlops + scatterFlops + quadFlops, space: r.space };
+  const quadFlops = 2 * N * m * quadRows;
+  return { phases, total, report, spreadFlops: zFlops + scatterFlops + quadFlops, space };
 }
 
 export function printRun(label: string, run: ScaleRun): void {

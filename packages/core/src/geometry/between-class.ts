@@ -61,6 +61,28 @@ export interface BetweenClassOptions {
 }
 
 /**
+ * The most recent operator, keyed by everything that determines it (the means' fingerprint, the convention, space,
+ * cutoff and route): the spread phase's set-up and the report that follows need the same Σ_B⁺, and at K = 1,000 it
+ * costs a K²D Gram, a K³ factorisation and Lanczos. One entry, so nothing large outlives the next analysis.
+ */
+let recent: { key: string; value: Promise<BetweenClass> } | undefined;
+
+/** {@link betweenClass}, reusing the last result when `key` matches (pass undefined to bypass the cache). */
+export function betweenClassCached(key: string | undefined, compute: () => Promise<BetweenClass>): Promise<BetweenClass> {
+  if (key === undefined) return compute();
+  if (recent?.key === key) return recent.value;
+  const value = compute();
+  recent = { key, value };
+  value.catch(() => { if (recent?.value === value) recent = undefined; });
+  return value;
+}
+
+/** The cache key of an operator: the means' fingerprint and the options that shape Σ_B⁺. */
+export function betweenClassKey(meansFingerprint: string, globalMean: string, options: BetweenClassOptions, engine: ProductEngine): string {
+  return [meansFingerprint, globalMean, options.space, options.rtol, options.route ?? 'auto', engine.name].join('|');
+}
+
+/**
  * Builds {@link BetweenClass} for centred means M̃ (K × D) whose global mean used the weights w (Σ w = 1).
  * Work on the engine: the Gram (K²D or KD² flops) and the Cholesky with inverse (~n³).
  */

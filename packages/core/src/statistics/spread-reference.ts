@@ -4,7 +4,7 @@ import { jsEngine } from '../engine/js-engine.js';
 import type { ProductEngine } from '../engine/product-engine.js';
 import type { ScatterSpace, SpreadDecisions, SpreadPlan } from '../engine/spread-plan.js';
 import { NcInputError } from '../errors.js';
-import { betweenClass, quadraticMap, type SpectralRoute } from '../geometry/between-class.js';
+import { betweenClass, betweenClassCached, betweenClassKey, quadraticMap, type SpectralRoute } from '../geometry/between-class.js';
 import { centreMeans } from '../geometry/centring.js';
 import type { Classifier } from '../types.js';
 import { assertFinite } from '../validate/batch.js';
@@ -53,9 +53,11 @@ export function shiftedMeans(means: MeansStatistics): { mu: Float64Array; presen
   const present = Array.from(means.counts, (n) => n > 0);
   const nPresent = present.filter(Boolean).length;
   if (nPresent === 0) throw new NcInputError('NO_DATA', 'no samples were seen in the means phase');
+  // Σ_k (1/K) μ_k summed exactly as centreMeans sums the class-uniform μ_G, so M_s is bit-for-bit M̃ when every
+  // class is present (the Σ_B⁺ computed here can then serve the report: betweenClassCached).
   const shift = new Float64Array(D);
-  for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shift[t] += mu[k * D + t];
-  for (let t = 0; t < D; t++) shift[t] /= nPresent;
+  const w = 1 / nPresent;
+  for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shift[t] += w * mu[k * D + t];
   const shifted = new Float64Array(K * D);
   for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shifted[k * D + t] = mu[k * D + t] - shift[t];
   return { mu, present, shift, shifted };
@@ -122,7 +124,8 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   const cm = centreMeans(mu, means.counts, D, conv.globalMean);
   // With every class present and the class-uniform convention, M̃ is M_s: its Gram is already known.
   const gram = shiftedGram && cm.K === K && conv.globalMean === 'class' ? shiftedGram : undefined;
-  const bc = await betweenClass(engine, cm.centred, cm.weights, cm.K, D, { space, rtol: conv.pinvRtol, route: options.route, gram });
+  const bcOptions = { space, rtol: conv.pinvRtol, route: options.route };
+  const bc = await betweenClassCached(betweenClassKey(plan.meansFingerprint, conv.globalMean, bcOptions, engine), () => betweenClass(engine, cm.centred, cm.weights, cm.K, D, { ...bcOptions, gram }));
   if (bc.rank === 0) return plan;
   const { map, rows } = quadraticMap(bc);
   let full = map;
