@@ -4,7 +4,7 @@ import type { ScatterSpace } from './engine/spread-plan.js';
 import { NcInputError } from './errors.js';
 import { computeReport, type NcReport, type PerClassOptions } from './report/report.js';
 import { MeansAccumulator, type MeansStatistics } from './statistics/means.js';
-import { SpreadAccumulator, type SpreadStatistics } from './statistics/spread.js';
+import { SpreadAccumulator, type SpreadAccumulatorOptions, type SpreadStatistics } from './statistics/spread.js';
 import type { Batch, Classifier } from './types.js';
 
 /**
@@ -82,15 +82,24 @@ export async function analyze(source: BatchSource, options: AnalyzeOptions = {})
   }
   if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
   const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, ...reportOptions } = options;
-  const spread = await SpreadAccumulator.create(means.statistics, {
+  const spread = await spreadPass(source, means.statistics, options, {
     classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
   });
-  rows = 0;
+  const report = await computeReport(means.statistics, spread, { ...reportOptions, classifier, engine });
+  return { report, means: means.statistics, spread };
+}
+
+/**
+ * Phase 2. Its accumulator — with the spread reference's K × D tables and the engine's copies of them — is
+ * unreachable once this returns, so the report does not hold them (about 1 GB at K = 32,768, D = 1,024).
+ */
+async function spreadPass(source: BatchSource, means: MeansStatistics, options: AnalyzeOptions, accOptions: SpreadAccumulatorOptions): Promise<SpreadStatistics> {
+  const spread = await SpreadAccumulator.create(means, accOptions);
+  let rows = 0;
   for await (const batch of iterate(source)) {
     await spread.add(batch);
     rows += batch.labels.length;
     options.onProgress?.('spread', rows);
   }
-  const report = await computeReport(means.statistics, spread.statistics, { ...reportOptions, classifier, engine });
-  return { report, means: means.statistics, spread: spread.statistics };
+  return spread.statistics;
 }

@@ -199,6 +199,14 @@ describe('statistics from different data', () => {
     const sample = await SpreadAccumulator.create(m, { perClassNc1: { globalMean: 'sample' } });
     await expectNcError(async () => (await SpreadAccumulator.create(m)).merge(sample), 'STATS_MISMATCH', /per-class NC1/);
   });
+  it('spread statistics computed against other means (same counts): STATS_MISMATCH', async () => {
+    const means = new MeansAccumulator({ K: 4 });
+    for (const b of clean()) means.add(b);
+    const spread = await SpreadAccumulator.create(means.statistics);
+    for (const b of clean()) await spread.add(b);
+    const shifted = { ...means.statistics, sums: Float64Array.from(means.statistics.sums, (v) => v + 1) };
+    await expectNcError(() => computeReport(shifted, spread.statistics), 'STATS_MISMATCH', /other class means/);
+  });
   it('spread statistics of another shape: STATS_MISMATCH', async () => {
     const means = new MeansAccumulator().add(clean()[0]).statistics;
     const other = makeCase(9, { N: 20, D: 3, K: 5 });

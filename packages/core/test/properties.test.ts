@@ -91,7 +91,7 @@ const datasetArb = fc
     ds: makeCase(seed, { N: K * perClass, D, K, sizes: imbalanced ? 'imbalanced' : 'balanced', offset: 2 }),
   }));
 
-const RUNS = { numRuns: 30 };
+const RUNS = { numRuns: Number(process.env.NCSCOPE_PROPERTY_RUNS ?? 30), seed: Number(process.env.NCSCOPE_PROPERTY_SEED ?? 20261129) };
 
 async function reportOf(ds: Dataset, options: Parameters<typeof analyze>[1] = {}): Promise<NcReport> {
   return (await analyze(batchesOf(ds, 11), { classifier: { weights: ds.W!, bias: ds.b! }, K: ds.K, ...options })).report;
@@ -124,7 +124,8 @@ function rotateRows(X: ArrayLike<number>, n: number, D: number, Q: Float64Array)
   return out;
 }
 
-describe('invariance to the coordinate system of the features', () => {
+// Generous timeouts: the machine is shared; these are not timing tests.
+describe('invariance to the coordinate system of the features', { timeout: 60_000 }, () => {
   it('rotation: h → Q h, w_k → Q w_k', async () => {
     await fc.assert(fc.asyncProperty(datasetArb, async ({ seed, ds }) => {
       const { N, D, K } = ds;
@@ -165,7 +166,7 @@ describe('invariance to the coordinate system of the features', () => {
   });
 });
 
-describe('invariance to class relabelling', () => {
+describe('invariance to class relabelling', { timeout: 60_000 }, () => {
   it('labels y → π(y), rows of W and b permuted: per-class arrays permute, scalars unchanged', async () => {
     await fc.assert(fc.asyncProperty(datasetArb, async ({ seed, ds }) => {
       const { D, K } = ds;
@@ -185,7 +186,7 @@ describe('invariance to class relabelling', () => {
   });
 });
 
-describe('invariance to batching, chunking, sharding and merge order', () => {
+describe('invariance to batching, chunking, sharding and merge order', { timeout: 60_000 }, () => {
   it('batch size 1, 7 and all rows; chunkRows 1, 3 and default give the same report', async () => {
     await fc.assert(fc.asyncProperty(datasetArb, fc.boolean(), async ({ seed, ds }, f32) => {
       const data: Dataset = f32 ? { ...ds, features: Float32Array.from(ds.features) } : ds;

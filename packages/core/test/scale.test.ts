@@ -53,10 +53,10 @@ describe('blocked products', () => {
   });
 });
 
-describe('Cholesky with inverse (recursive, products on the engine)', () => {
+describe('Cholesky with inverse (recursive, products on the engine)', { timeout: 60_000 }, () => {
   it('gives L with L Lᵀ = A and L⁻¹ with L⁻¹ L = I, across the recursion sizes', async () => {
     const u = rng(2);
-    for (const n of [1, 5, 96, 97, 200, 333]) {
+    for (const n of [1, 5, 96, 97, 200, 333, 420]) {
       const X = Float64Array.from({ length: n * (n + 5) }, () => u() - 0.5);
       const A = gemmNT(X, X, n, n + 5, n);
       for (let i = 0; i < n; i++) A[i * n + i] += 0.1;
@@ -74,7 +74,7 @@ describe('Cholesky with inverse (recursive, products on the engine)', () => {
       }
       expect(errA).toBeLessThan(1e-12 * scale * n);
       expect(errI).toBeLessThan(1e-9);
-      if (n > 96) expect(e.calls).toBeGreaterThan(0);
+      if (n >= 420) expect(e.calls).toBeGreaterThan(0); // products above SMALL_PRODUCT go to the engine
     }
   });
 
@@ -112,7 +112,7 @@ describe('Lanczos', () => {
   });
 });
 
-describe('Σ_B⁺ routes', () => {
+describe('Σ_B⁺ routes', { timeout: 60_000 }, () => {
   const setup = async (seed: number, N: number, D: number, K: number) => {
     const ds = makeCase(seed, { N, D, K });
     const means = new MeansAccumulator().add({ features: ds.features, labels: ds.labels }).statistics;
@@ -156,13 +156,13 @@ describe('Σ_B⁺ routes', () => {
     expect(ctx.between.rank).toBe(2);
     await expect(buildContext(means, spread, { spectralRoute: 'cholesky' })).rejects.toThrow(/not safely full-rank/);
   });
-  it('the K-sized algebra runs on the given engine', async () => {
-    const { ds } = await setup(6, 2000, 10, 200);
+  it('the K-sized algebra runs on the given engine (products above SMALL_PRODUCT)', async () => {
+    const { ds } = await setup(6, 600, 300, 300);
     const e = countingEngine();
     await analyze([{ features: ds.features, labels: ds.labels }], { engine: e });
     expect(e.calls).toBeGreaterThanOrEqual(5);
     const ctx = await buildContext((await analyze([{ features: ds.features, labels: ds.labels }])).means, undefined, { engine: e });
-    expect(ctx.between.space).toBe('features');
+    expect(ctx.between.space).toBe('means');
     expect(betweenClass).toBeTypeOf('function');
   });
 });
@@ -246,5 +246,20 @@ describe('per-class data past a size', () => {
     expect(s.nc1PerClass!.median).toBe(sorted[9]);
     expect(s.counts.mean).toBe(20);
     expect(summary.warnings.join(' ')).toMatch(/perClassSummary/);
+  });
+});
+
+describe('NC3 (Zhu) past one tile', () => {
+  it('the closed form used when W M̃ᵀ does not fit a tile equals the entry-by-entry sum', async () => {
+    const ds = makeCase(13, { N: 300, D: 7, K: 15 });
+    const { means, spread } = await analyze([{ features: ds.features, labels: ds.labels }]);
+    const classifier = { weights: ds.W!, bias: ds.b! };
+    const one = await buildContext(means, spread, { classifier });
+    const tiled = await buildContext(means, spread, { classifier, pairTile: 4 });
+    const { nc3Zhu } = await import('@ncscope/core');
+    const a = await nc3Zhu(one);
+    const b = await nc3Zhu(tiled);
+    expect(a).toBeGreaterThan(0.01);
+    expect(Math.abs(a - b)).toBeLessThan(1e-12);
   });
 });

@@ -289,7 +289,8 @@ export async function selectEngine(choice: EngineChoice, work = Infinity): Promi
   if (choice === 'js') return { engine: jsEngine };
   if (choice === 'auto' && work < AUTO_ONNX_MIN_WORK) return { engine: jsEngine, note: `auto: small input, ${work.toExponential(1)} multiply-adds` };
   try {
-    const mod = (await import('@ncscope/onnx')) as Record<string, unknown>;
+    // The engine entry point only: not the model-editing half of @ncscope/onnx (protobuf schema), which --engine never needs.
+    const mod = (await import('@ncscope/onnx/engine')) as Record<string, unknown>;
     const create = mod.createOnnxProductEngine;
     if (typeof create !== 'function') throw new Error('@ncscope/onnx does not export createOnnxProductEngine');
     const engine = (await create()) as ProductEngine;

@@ -1,7 +1,13 @@
 import { Argument, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { NcInputError, toMeasurement, type GlobalMeanConvention, type LabelArray, type NcReport, type PresetName } from '@ncscope/core';
-import { OnnxModel, analyzeModel, probeShapes, type InputArray, type ModelInspection, type ModelProgress, type PoolMode } from '@ncscope/onnx';
+import type { InputArray, ModelInspection, ModelProgress, PoolMode } from '@ncscope/onnx';
+
+/**
+ * @ncscope/onnx (onnxruntime's native binding, the protobuf schema) is loaded on first use, not when the program
+ * starts: every other command, and `--help`, stay free of it (cold start).
+ */
+const onnxPackage = () => import('@ncscope/onnx');
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { checkLabelShape, decideClassCount, scanLabelArray, type LabelScan } from '../io/labels.js';
@@ -154,6 +160,7 @@ function createBatchProgress(enabled: boolean, label: string) {
 
 /** Runs every checkpoint on the probe set; returns the text to print (reports + trend table, or JSON). */
 export async function runOnnx(models: string[], options: OnnxCommandOptions): Promise<string> {
+  const { OnnxModel, analyzeModel } = await onnxPackage();
   const data = await openData(options);
   const entries: { model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; seconds: number; notes: string[] }[] = [];
   let engineName = '';
@@ -271,6 +278,7 @@ export function formatTrend(entries: { model: string; step: number; tensor: stri
 
 /** `ncscope onnx inspect`: inputs, outputs, candidate tensors (shapes declared or probed), default tensor and classifier. */
 export async function inspectOnnx(path: string, options: { json?: boolean; probe: boolean }): Promise<string> {
+  const { OnnxModel, probeShapes } = await onnxPackage();
   const model = OnnxModel.open(path);
   const info = model.inspect();
   let probeNote: string | undefined;

@@ -4,14 +4,15 @@ import { CliError } from '../errors.js';
 
 /**
  * Random-access bytes: a file on disk read through a file descriptor, a window into one (a stored zip member),
- * or a deflated zip member inflated as a stream (npz.ts, InflatingStore). Every read returns a fresh, 8-byte aligned Uint8Array
- * (offset 0 of its own ArrayBuffer), so typed-array views of it need no copy.
+ * or a deflated zip member inflated as a stream (npz.ts, InflatingStore). Every read returns an 8-byte aligned Uint8Array at offset 0 of its
+ * ArrayBuffer, so typed-array views of it need no copy: a fresh one, or the first `length` bytes of `into` when given
+ * (a caller's buffer reused from read to read, so a stream of batches does not fault in fresh pages every time).
  */
 export interface ByteStore {
   /** For messages: the file path, or `path: member 'x.npy'`. */
   readonly name: string;
   readonly size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -53,11 +54,11 @@ export class FileStore implements ByteStore {
     }
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (offset < 0 || offset + length > this.size) {
       throw new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but the file has ${this.size}`);
     }
-    const out = new Uint8Array(length);
+    const out = into && into.byteOffset === 0 && into.byteLength >= length ? into.subarray(0, length) : new Uint8Array(length);
     let done = 0;
     while (done < length) {
       // pread may return fewer bytes than asked (large reads are capped at 2 GiB); loop until full.
@@ -82,11 +83,11 @@ export class WindowStore implements ByteStore {
     readonly size: number,
   ) {}
 
-  read(offset: number, length: number): Promise<Uint8Array> {
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (offset < 0 || offset + length > this.size) {
       return Promise.reject(new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but the member has ${this.size}`));
     }
-    return this.parent.read(this.start + offset, length);
+    return this.parent.read(this.start + offset, length, into);
   }
 
   async close(): Promise<void> {

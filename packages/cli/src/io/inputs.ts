@@ -109,12 +109,22 @@ export function toFloat(a: DecodedArray): FloatArray {
  * iterable over batches of `batchSize` rows, reading features and labels side by side from disk, one batch ahead.
  * With `rows`, only rows [start, end) are read (positioned reads: the rest of the file is never touched).
  * Time spent waiting for the readers is added to `clock`.
+ *
+ * The features of a batch are read into one of two buffers that alternate (the batch in use and the one being read
+ * ahead), so a pass does not fault in fresh pages for every batch (~57,000 page faults per cold
+ * `ncscope analyze` of 50,000 × 512 float32 before; system time was a third of the process's CPU). A batch's
+ * features stay valid until the consumer asks for the batch after next — core's accumulators finish a batch first.
  */
 export function batchSource(features: Tensor, labels: Tensor, batchSize: number, clock: ReadClock, rows = { start: 0, end: features.rows }): () => AsyncIterable<Batch> {
   const { start: first, end } = rows;
+  const N = features.rows;
+  const bytes = Math.min(batchSize, Math.max(0, end - first)) * (features.elementCount / Math.max(1, N)) * features.itemSize;
+  const scratch = [new Uint8Array(bytes), new Uint8Array(bytes)];
+  let turn = 0;
   const read = (start: number): Promise<Batch> => {
     const count = Math.min(batchSize, end - start);
-    const p = Promise.all([features.readRows(start, count), labels.readRows(start, count)]).then(([f, l]) => ({ features: toFloat(f), labels: l }));
+    const buffer = scratch[turn++ % 2];
+    const p = Promise.all([features.readRows(start, count, buffer), labels.readRows(start, count)]).then(([f, l]) => ({ features: toFloat(f), labels: l }));
     p.catch(() => undefined); // a prefetch the consumer never awaits (it stopped on an error) must not become an unhandled rejection
     return p;
   };

@@ -86,12 +86,14 @@ export class Tensor {
   /**
    * Rows [start, start + count) as a row-major typed array (count × rowSize elements).
    * Fortran-ordered 2-D arrays are read column by column (one read per column) and transposed.
+   * With `scratch` (a buffer of at least count × rowSize × itemSize bytes at offset 0), C-ordered data are read into
+   * it and the result may be a view of it: valid until the caller reuses the scratch.
    */
-  async readRows(start: number, count: number): Promise<DecodedArray> {
+  async readRows(start: number, count: number, scratch?: Uint8Array): Promise<DecodedArray> {
     const { dataOffset, fortranOrder, shape } = this.layout;
     const item = this.itemSize;
     if (!fortranOrder || shape.length < 2) {
-      const bytes = await this.store.read(dataOffset + start * this.rowSize * item, count * this.rowSize * item);
+      const bytes = await this.store.read(dataOffset + start * this.rowSize * item, count * this.rowSize * item, scratch);
       return this.decode(bytes);
     }
     const [rows, cols] = shape;

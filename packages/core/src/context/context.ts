@@ -3,7 +3,8 @@ import { jsEngine } from '../engine/js-engine.js';
 import type { ProductEngine } from '../engine/product-engine.js';
 import type { ScatterSpace } from '../engine/spread-plan.js';
 import { NcInputError } from '../errors.js';
-import { betweenClass, type BetweenClass, type SpectralRoute } from '../geometry/between-class.js';
+import { betweenClass, betweenClassCached, betweenClassKey, type BetweenClass, type SpectralRoute } from '../geometry/between-class.js';
+import { fingerprint } from '../statistics/fingerprint.js';
 import { centreMeans } from '../geometry/centring.js';
 import { classMeans, type MeansStatistics } from '../statistics/means.js';
 import { checkClassifier, type SpreadStatistics } from '../statistics/spread.js';
@@ -110,7 +111,15 @@ export async function buildContext(means: MeansStatistics, spread: SpreadStatist
     meanNormsSq[k] = s;
   }
   const space: ScatterSpace = spread ? spread.space : K <= D ? 'means' : 'features';
-  const between = await betweenClass(engine, centred, cm.weights, K, D, { space, rtol: conventions.pinvRtol, route: options.spectralRoute });
+  const bcOptions = { space, rtol: conventions.pinvRtol, route: options.spectralRoute };
+  let key: string | undefined;
+  if (spread) {
+    // The spread phase must have used these very means; its fingerprint also keys the Σ_B⁺ its set-up computed.
+    const fp = fingerprint(means.counts, means.sums);
+    if (fp !== spread.meansFingerprint) throw new NcInputError('STATS_MISMATCH', 'the spread statistics were computed against other class means than these (run phase 2 against the merged means it is reported with)');
+    key = betweenClassKey(fp, conventions.globalMean, bcOptions, engine);
+  }
+  const between = await betweenClassCached(key, () => betweenClass(engine, centred, cm.weights, K, D, bcOptions));
   const ctx: NcContext = {
     K, D, N, classes, emptyClasses, counts, conventions, engine,
     means: cm.means, globalWeights: cm.weights, globalMean: cm.globalMean, centredMeans: centred, meanNormsSq, between,
@@ -154,7 +163,8 @@ function restrictSpread(means: MeansStatistics, spread: SpreadStatistics, ctx: N
   const w = ctx.globalWeights;
   let within: Float64Array;
   if (spread.space === 'features') {
-    within = Float64Array.from(spread.scatter, (v) => v / N);
+    within = spread.scatter.slice();
+    for (let i = 0; i < within.length; i++) within[i] /= N;
   } else {
     const Kall = means.K;
     const S = new Float64Array(K * K);

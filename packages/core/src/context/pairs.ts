@@ -67,16 +67,36 @@ export async function reducePairs(ctx: NcContext, reductions: readonly PairReduc
   for (const [product, group] of byProduct) {
     const run = (async () => {
       const states = await Promise.all(group.map((r) => r.init(ctx)));
-      const { X, Z } = productRows(ctx, product);
-      const { K, D } = ctx;
-      await forEachPairTile(ctx.engine, X, Z, K, K, D, (tile) => {
-        group.forEach((r, i) => r.tile(states[i], tile, ctx));
-      }, pairTileSize(ctx));
+      await visitTiles(ctx, product, (tile) => group.forEach((r, i) => r.tile(states[i], tile, ctx)));
       return group.map((r, i) => r.finish(states[i], ctx));
     })();
     group.forEach((r, i) => ctx.cache.set(r, run.then((results) => results[i])));
   }
   return Promise.all(reductions.map((r) => ctx.cache.get(r)!));
+}
+
+/**
+ * Streams a product's tiles. A product that fits in one tile is computed once and kept on the context (every later
+ * pass and its norm reuse it); in 'means' space the 'means' product is Σ_B's own Gram, already computed.
+ */
+async function visitTiles(ctx: NcContext, product: PairProduct, visit: (tile: PairTile) => void): Promise<void> {
+  const { K, D } = ctx;
+  if (K <= pairTileSize(ctx)) {
+    visit({ rowStart: 0, rows: K, colStart: 0, cols: K, values: await singleTile(ctx, product), symmetric: product !== 'weightsMeans' });
+    return;
+  }
+  const { X, Z } = productRows(ctx, product);
+  await forEachPairTile(ctx.engine, X, Z, K, K, D, visit, pairTileSize(ctx));
+}
+
+function singleTile(ctx: NcContext, product: PairProduct): Promise<Float64Array> {
+  return memo(ctx, `tile:${product}`, async () => {
+    if (product === 'means' && ctx.between.space === 'means') return ctx.between.gram;
+    const { X, Z } = productRows(ctx, product);
+    let values!: Float64Array;
+    await forEachPairTile(ctx.engine, X, Z, ctx.K, ctx.K, ctx.D, (t) => { values = t.values; }, ctx.K);
+    return values;
+  });
 }
 
 /** One reduction (memoised; see {@link reducePairs}). */
@@ -97,15 +117,21 @@ export function productNorm(ctx: NcContext, product: PairProduct): Promise<numbe
   return memo(ctx, `norm:${product}`, async () => {
     const { K, D } = ctx;
     const { X, Z } = productRows(ctx, product);
+    if (K <= pairTileSize(ctx)) {
+      const v = await singleTile(ctx, product);
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+      return Math.sqrt(s);
+    }
     if (D < K) {
-      const gx = await columnGram(ctx.engine, X, K, D);
-      const gz = X === Z ? gx : await columnGram(ctx.engine, Z, K, D);
+      const gx = await columnGramOf(ctx, X);
+      const gz = X === Z ? gx : await columnGramOf(ctx, Z);
       let s = 0;
       for (let i = 0; i < D * D; i++) s += gx[i] * gz[i];
       return Math.sqrt(Math.max(0, s));
     }
     let s = 0;
-    await forEachPairTile(ctx.engine, X, Z, K, K, D, (tile) => {
+    await visitTiles(ctx, product, (tile) => {
       const v = tile.values;
       if (!tile.symmetric) {
         for (let i = 0; i < v.length; i++) s += v[i] * v[i];
@@ -118,9 +144,15 @@ export function productNorm(ctx: NcContext, product: PairProduct): Promise<numbe
           s += (diag && j === i ? 1 : 2) * x * x;
         }
       }
-    }, pairTileSize(ctx));
+    });
     return Math.sqrt(s);
   });
+}
+
+/** XᵀX (D × D) of a K × D row set of the context, once per array; M̃ᵀM̃ in 'features' space is Σ_B's own operator. */
+function columnGramOf(ctx: NcContext, X: Float64Array): Promise<Float64Array> {
+  if (X === ctx.centredMeans && ctx.between.space === 'features') return Promise.resolve(ctx.between.gram);
+  return memo(ctx, X, () => columnGram(ctx.engine, X, ctx.K, ctx.D));
 }
 
 /** A K × K product whole, as a row-major array — only for K small enough to hold (throws above `limit`). */
@@ -128,8 +160,7 @@ export async function densePairProduct(ctx: NcContext, product: PairProduct, lim
   const { K } = ctx;
   if (K > limit) throw new NcInputError('BAD_OPTION', `a dense ${K} × ${K} pair product was asked for; stream it with reducePairs instead`);
   const out = new Float64Array(K * K);
-  const { X, Z } = productRows(ctx, product);
-  await forEachPairTile(ctx.engine, X, Z, K, K, ctx.D, (tile) => {
+  await visitTiles(ctx, product, (tile) => {
     for (let i = 0; i < tile.rows; i++) {
       for (let j = 0; j < tile.cols; j++) {
         const v = tile.values[i * tile.cols + j];
@@ -137,6 +168,6 @@ export async function densePairProduct(ctx: NcContext, product: PairProduct, lim
         if (tile.symmetric) out[(tile.colStart + j) * K + tile.rowStart + i] = v;
       }
     }
-  }, pairTileSize(ctx));
+  });
   return out;
 }

@@ -4,8 +4,14 @@
  * small diagonal blocks stay in plain loops.
  */
 import { choleskyFactor, type CholeskyFailure } from '../linalg/cholesky.js';
-import { transpose } from '../linalg/gemm.js';
+import { gemm, gemmNT, transpose } from '../linalg/gemm.js';
 import type { ProductEngine } from './product-engine.js';
+
+/**
+ * Products up to this many multiply-adds (~2–5 ms in TypeScript) stay in the TypeScript kernel whatever the engine:
+ * a native call would cost more in session start-up and first-run allocation than it saves (cold start, small K).
+ */
+export const SMALL_PRODUCT = 2 ** 23;
 
 const toF64 = (x: ArrayLike<number>): Float64Array => (x instanceof Float64Array ? x : Float64Array.from(x as ArrayLike<number>));
 
@@ -13,12 +19,14 @@ const toF64 = (x: ArrayLike<number>): Float64Array => (x instanceof Float64Array
 export async function multiply(engine: ProductEngine, a: Float64Array, b: Float64Array, m: number, k: number, n: number): Promise<Float64Array> {
   if (m === 0 || n === 0) return new Float64Array(m * n);
   if (k === 0) return new Float64Array(m * n);
+  if (m * k * n <= SMALL_PRODUCT) return gemm(a, b, m, k, n);
   return toF64(await engine.matmul(a, b, m, k, n));
 }
 
 /** C = A · Bᵀ in float64 (A m × k, B n × k): the engine's `matmulNT` when it has one, else a transpose and `matmul`. */
 export async function multiplyNT(engine: ProductEngine, a: Float64Array, b: Float64Array, m: number, k: number, n: number): Promise<Float64Array> {
   if (m === 0 || n === 0 || k === 0) return new Float64Array(m * n);
+  if (m * k * n <= SMALL_PRODUCT) return gemmNT(a, b, m, k, n);
   if (engine.matmulNT) return toF64(await engine.matmulNT(a, b, m, k, n));
   return toF64(await engine.matmul(a, transpose(b, n, k), m, k, n));
 }

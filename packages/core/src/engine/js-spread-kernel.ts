@@ -1,4 +1,4 @@
-import { transpose } from '../linalg/gemm.js';
+import { transpose, transposeInto } from '../linalg/gemm.js';
 import type { FloatArray } from '../types.js';
 import type { KernelChunk, ProductEngine, SpreadKernelOutput } from './product-engine.js';
 import type { SpreadPlan } from './spread-plan.js';
@@ -27,8 +27,8 @@ function factors(plan: SpreadPlan, T: Ctor): Factors {
   let right: FloatArray | undefined;
   if (needRight) {
     right = new T(D * cols);
-    for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) right[t * cols + k] = shiftedMeans[k * D + t];
-    if (W) for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) right[t * cols + K + k] = W[k * D + t];
+    transposeInto(shiftedMeans, K, D, right, cols, 0);
+    if (W) transposeInto(W, K, D, right, cols, K);
   }
   const quadT = quadratic ? transpose(T.from(quadratic.map), quadratic.rows, plan.m) : undefined;
   const f: Factors = { right, cols, quadT };

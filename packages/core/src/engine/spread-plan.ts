@@ -55,5 +55,7 @@ export interface SpreadDecisions {
     readonly offset: Float64Array;
     /** The same without the bias. */
     readonly offsetNoBias: Float64Array;
+    /** b (K; zeros without a bias). */
+    readonly bias: Float64Array;
   };
 }

@@ -20,7 +20,8 @@ export type SpectralRoute = 'cholesky' | 'eigen';
  * replaces the O(n³) eigendecomposition, with the same result. λ_min is estimated by inverse iteration, whose estimate
  * can only be too large, so τ sits many orders above the cutoff. Route `'eigen'` (rank-deficient or ill-conditioned
  * Σ_B): a full symmetric eigendecomposition, eigenvalues below the cutoff dropped.
- * λ_max (for the cutoff) and the two leading eigenvectors (for the 2-D view) come from Lanczos in both routes' place.
+ * λ_max (for the cutoff) comes from Lanczos in the Cholesky route, the two leading eigenvectors (for the 2-D view) from
+ * Lanczos when first asked for.
  */
 export interface BetweenClass {
   readonly space: ScatterSpace;
@@ -44,8 +45,8 @@ export interface BetweenClass {
   readonly inverse?: Float64Array;
   /** Eigen route: eigenvalues (ascending, of G or B) and eigenvectors (columns, n × n). */
   readonly eigen?: { values: Float64Array; vectors: Float64Array };
-  /** The two leading eigenpairs of the operator (descending values, unit vectors of length n). */
-  readonly leading: { values: Float64Array; vectors: Float64Array[] };
+  /** The two leading eigenpairs of the operator (descending values, unit vectors of length n), computed on first use. */
+  readonly leading: () => { values: Float64Array; vectors: Float64Array[] };
 }
 
 /** Options of {@link betweenClass}. */
@@ -55,6 +56,30 @@ export interface BetweenClassOptions {
   rtol: number;
   /** Force a route (tests compare both); default: Cholesky when safe. */
   route?: 'auto' | SpectralRoute;
+  /** The operator (G or B) when the caller already has it (saves its K²D or KD² product). */
+  gram?: Float64Array;
+}
+
+/**
+ * The most recent operator, keyed by everything that determines it (the means' fingerprint, the convention, space,
+ * cutoff and route): the spread phase's set-up and the report that follows need the same Σ_B⁺, and at K = 1,000 it
+ * costs a K²D Gram, a K³ factorisation and Lanczos. One entry, so nothing large outlives the next analysis.
+ */
+let recent: { key: string; value: Promise<BetweenClass> } | undefined;
+
+/** {@link betweenClass}, reusing the last result when `key` matches (pass undefined to bypass the cache). */
+export function betweenClassCached(key: string | undefined, compute: () => Promise<BetweenClass>): Promise<BetweenClass> {
+  if (key === undefined) return compute();
+  if (recent?.key === key) return recent.value;
+  const value = compute();
+  recent = { key, value };
+  value.catch(() => { if (recent?.value === value) recent = undefined; });
+  return value;
+}
+
+/** The cache key of an operator: the means' fingerprint and the options that shape Σ_B⁺. */
+export function betweenClassKey(meansFingerprint: string, globalMean: string, options: BetweenClassOptions, engine: ProductEngine): string {
+  return [meansFingerprint, globalMean, options.space, options.rtol, options.route ?? 'auto', engine.name].join('|');
 }
 
 /**
@@ -64,16 +89,19 @@ export interface BetweenClassOptions {
 export async function betweenClass(engine: ProductEngine, centred: Float64Array, weights: Float64Array, K: number, D: number, options: BetweenClassOptions): Promise<BetweenClass> {
   const { space, rtol } = options;
   const n = space === 'means' ? K : D;
-  const gram = space === 'means' ? await rowGram(engine, centred, K, D) : await columnGram(engine, centred, K, D);
+  const gram = options.gram ?? (space === 'means' ? await rowGram(engine, centred, K, D) : await columnGram(engine, centred, K, D));
   let trace = 0;
   for (let i = 0; i < n; i++) trace += gram[i * n + i];
   const base = { space, K, D, n, gram, weights };
   if (!(trace > 0)) {
     // All class means coincide: Σ_B = 0, nothing to invert.
-    return { ...base, route: 'eigen', lambdaMax: 0, cutoff: 0, rank: 0, eigen: { values: new Float64Array(n), vectors: identity(n) }, leading: { values: new Float64Array(Math.min(2, n)), vectors: [] } };
+    return { ...base, route: 'eigen', lambdaMax: 0, cutoff: 0, rank: 0, eigen: { values: new Float64Array(n), vectors: identity(n) }, leading: () => ({ values: new Float64Array(Math.min(2, n)), vectors: [] }) };
   }
-  const leading = topEigenpairs(denseMatvec(gram, n), n, 2);
-  const lambdaMaxOp = leading.values[0];
+  // λ_max only (its Ritz value settles long before the vector); the two leading vectors (the report's 2-D view)
+  // are computed when asked for.
+  const lambdaMaxOp = topEigenpairs(denseMatvec(gram, n), n, 1, { tol: 1e-9, valueTol: 1e-14 }).values[0];
+  let leadingPairs: { values: Float64Array; vectors: Float64Array[] } | undefined;
+  const leading = () => (leadingPairs ??= topEigenpairs(denseMatvec(gram, n), n, 2, { tol: 1e-8 }));
   const lambdaMax = lambdaMaxOp / K;
   const cutoff = rtol * lambdaMax;
   if (options.route !== 'eigen') {
@@ -86,7 +114,7 @@ export async function betweenClass(engine: ProductEngine, centred: Float64Array,
   for (let j = 0; j < n; j++) if (eigen.values[j] / K > cutoff) rank++;
   const top = (j: number) => Float64Array.from({ length: n }, (_, i) => eigen.vectors[i * n + j]);
   const lead = { values: Float64Array.from({ length: Math.min(2, n) }, (_, r) => eigen.values[n - 1 - r]), vectors: Array.from({ length: Math.min(2, n) }, (_, r) => top(n - 1 - r)) };
-  return { ...base, route: 'eigen', lambdaMax: Math.max(0, eigen.values[n - 1]) / K, cutoff: (rtol * Math.max(0, eigen.values[n - 1])) / K, rank, eigen, leading: lead };
+  return { ...base, route: 'eigen', lambdaMax: Math.max(0, eigen.values[n - 1]) / K, cutoff: (rtol * Math.max(0, eigen.values[n - 1])) / K, rank, eigen, leading: () => lead };
 }
 
 /** The Cholesky route's inverse, or undefined when the factorisation fails or the smallest eigenvalue is too small. */
@@ -203,7 +231,8 @@ export function quadraticMap(bc: BetweenClass): { map: Float64Array; rows: numbe
   let map: Float64Array;
   let rows: number;
   if (bc.route === 'cholesky') {
-    map = Float64Array.from(bc.inverse!, (v) => v * sk);
+    map = bc.inverse!.slice();
+    for (let i = 0; i < map.length; i++) map[i] *= sk;
     rows = n;
   } else {
     const { values, vectors } = bc.eigen!;
@@ -236,7 +265,7 @@ export async function principalCoordinates(engine: ProductEngine, bc: BetweenCla
   const { K, D } = bc;
   const count = 2;
   const out = new Float64Array(K * count);
-  const { values, vectors } = bc.leading;
+  const { values, vectors } = bc.leading();
   for (let j = 0; j < Math.min(count, vectors.length); j++) {
     const v = vectors[j];
     if (bc.space === 'means') {

@@ -29,8 +29,9 @@ export function centreMeans(allMeans: Float64Array, allCounts: ArrayLike<number>
   const counts = Float64Array.from(classes, (k) => allCounts[k]);
   let N = 0;
   for (let i = 0; i < K; i++) N += counts[i];
-  const means = new Float64Array(K * D);
-  classes.forEach((k, i) => means.set(allMeans.subarray(k * D, (k + 1) * D), i * D));
+  // Every class present (the usual case): the means as given, no copy.
+  const means = K * D === allMeans.length ? allMeans : new Float64Array(K * D);
+  if (means !== allMeans) classes.forEach((k, i) => means.set(allMeans.subarray(k * D, (k + 1) * D), i * D));
   const weights = Float64Array.from(counts, (n) => (convention === 'class' ? 1 / K : n / N));
   const globalMean = new Float64Array(D);
   for (let i = 0; i < K; i++) {

@@ -13,13 +13,15 @@ export interface TopEigenpairs {
  * per step; it stops when the Ritz residuals ‖A y − θ y‖ of the top `count` pairs fall below `tol`·θ_max (Ritz
  * values are then accurate to ~residual²/gap), or after n steps (exact). When the Krylov space becomes invariant
  * (breakdown, e.g. all nonzero eigenvalues equal as for a simplex ETF), it continues from a fresh random vector
- * orthogonal to the basis, so repeated eigenvalues are found with their multiplicity. Deterministic (seeded start).
+ * orthogonal to the basis, so repeated eigenvalues are found with their multiplicity. With `valueTol` it also stops
+ * when the largest Ritz value changed by less than valueTol (relative) since the last check — enough when only the
+ * values are wanted (Ritz values converge much faster than vectors). Deterministic (seeded start).
  */
 export function topEigenpairs(
   matvec: (x: Float64Array) => Float64Array,
   n: number,
   count: number,
-  options: { tol?: number; maxSteps?: number; seed?: number } = {},
+  options: { tol?: number; valueTol?: number; maxSteps?: number; seed?: number } = {},
 ): TopEigenpairs {
   const want = Math.min(count, n);
   if (n === 0 || want === 0) return { values: new Float64Array(0), vectors: [] };
@@ -42,6 +44,7 @@ export function topEigenpairs(
   };
   let q = fresh()!;
   let result: TopEigenpairs | undefined;
+  let previousTop = NaN;
   for (let j = 0; j < maxSteps; j++) {
     Q.push(q);
     const w = matvec(q);
@@ -53,11 +56,16 @@ export function topEigenpairs(
     scale = Math.max(scale, Math.abs(a) + b);
     const last = j + 1 === maxSteps;
     const breakdown = b <= 1e-13 * Math.max(scale, Number.MIN_VALUE);
-    // Check convergence every few steps once there are enough Ritz pairs (not at a breakdown: the basis may still
-    // miss copies of a repeated eigenvalue).
-    if (last || (!breakdown && Q.length >= want && (Q.length % 4 === 0 || Q.length === want))) {
+    // Check convergence at steps want, 8, 12, 16, 24, 32, 48, … (each check solves the small tridiagonal problem,
+    // O(steps³), so checks thin out geometrically), and not at a breakdown: the basis may still miss copies of a
+    // repeated eigenvalue.
+    if (last || (!breakdown && Q.length >= want && (Q.length === want || isCheckpoint(Q.length)))) {
       const ritz = ritzPairs(alpha, beta, Q, want);
-      const converged = ritz.bottom.every((s) => Math.abs(b * s) <= tol * Math.max(ritz.values[0], Number.MIN_VALUE));
+      const top = ritz.values[0];
+      const converged = ritz.bottom.every((s) => Math.abs(b * s) <= tol * Math.max(top, Number.MIN_VALUE))
+        // Values only: the largest Ritz value grows monotonically to λ_max; stop once it stops moving.
+        || (options.valueTol !== undefined && Math.abs(top - previousTop) <= options.valueTol * Math.abs(top));
+      previousTop = top;
       if (converged || last) {
         result = { values: ritz.values, vectors: ritz.vectors };
         break;
@@ -78,6 +86,13 @@ export function topEigenpairs(
     }
   }
   return result!;
+}
+
+/** 8, 12, 16, 24, 32, 48, 64, 96, …: checkpoints spaced by factors of about √2. */
+function isCheckpoint(steps: number): boolean {
+  if (steps < 8) return false;
+  const p = 2 ** Math.floor(Math.log2(steps));
+  return steps === p || steps === 1.5 * p;
 }
 
 /** Ritz pairs of the Lanczos tridiagonal (top `want`, descending) and the last components of their vectors. */

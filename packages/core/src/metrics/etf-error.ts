@@ -1,6 +1,7 @@
 import { requireWeights, type NcContext } from '../context/context.js';
 import { productNorm, reducePair, type PairProduct, type PairReduction } from '../context/pairs.js';
 import { frobeniusNorm, multiplyTransposed } from '../linalg/dense.js';
+import { meansSummaryReduction, weightsSummaryReduction } from './pair-summary.js';
 
 /**
  * ETF error (Zhu et al. 2021, NeurIPS): ‖ X Zᵀ / ‖X Zᵀ‖_F − E ‖_F with E = (I − 11ᵀ/K) / √(K − 1), ‖E‖_F = 1.
@@ -53,17 +54,15 @@ export function etfReduction(product: PairProduct): PairReduction<{ norm: number
   };
 }
 
-export const etfMeansReduction = etfReduction('means');
-export const etfWeightsReduction = etfReduction('weights');
 export const etfWeightsMeansReduction = etfReduction('weightsMeans');
 
-/** NC2 ETF error of the centred class means: etfError(M̃, M̃). */
+/** NC2 ETF error of the centred class means: etfError(M̃, M̃) (from the one-pass summary of M̃M̃ᵀ). */
 export async function etfErrorMeans(ctx: NcContext): Promise<number> {
-  return reducePair(ctx, etfMeansReduction);
+  return (await reducePair(ctx, meansSummaryReduction)).etfError;
 }
 
 /** NC2 ETF error of the classifier rows: etfError(W, W) (raw W, or centred under conventions.centreWeights). */
 export async function etfErrorWeights(ctx: NcContext): Promise<number> {
   requireWeights(ctx, 'etfErrorWeights');
-  return reducePair(ctx, etfWeightsReduction);
+  return (await reducePair(ctx, weightsSummaryReduction)).etfError;
 }

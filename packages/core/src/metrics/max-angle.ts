@@ -1,6 +1,7 @@
 import { requireWeights, type NcContext } from '../context/context.js';
 import { reducePair } from '../context/pairs.js';
-import { cosineMatrix, cosineMeansReduction, cosineWeightsReduction, offDiagonal } from './cosines.js';
+import { cosineMatrix, offDiagonal } from './cosines.js';
+import { meansSummaryReduction, weightsSummaryReduction } from './pair-summary.js';
 
 /** Max-angle deviation of K vectors: mean over k ≠ l of |cos(x_k, x_l) + 1/(K − 1)|. Zero for a simplex ETF. */
 export function maxAngle(rows: Float64Array, K: number, D: number): number {
@@ -12,11 +13,11 @@ export function maxAngle(rows: Float64Array, K: number, D: number): number {
 
 /** NC2 max-angle of the centred class means (Papyan, Han & Donoho 2020, their notebook's NC2 angle measure). */
 export async function maxAngleMeans(ctx: NcContext): Promise<number> {
-  return (await reducePair(ctx, cosineMeansReduction)).maxAngle;
+  return (await reducePair(ctx, meansSummaryReduction)).cosine.maxAngle;
 }
 
 /** NC2 max-angle of the classifier rows. */
 export async function maxAngleWeights(ctx: NcContext): Promise<number> {
   requireWeights(ctx, 'maxAngleWeights');
-  return (await reducePair(ctx, cosineWeightsReduction)).maxAngle;
+  return (await reducePair(ctx, weightsSummaryReduction)).cosine.maxAngle;
 }

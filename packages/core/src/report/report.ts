@@ -1,18 +1,19 @@
 import { buildContext, type ContextOptions, type NcContext } from '../context/context.js';
-import { productRows, reducePairs, type PairReduction } from '../context/pairs.js';
+import { pairTileSize, productRows, reducePairs, type PairReduction } from '../context/pairs.js';
 import type { ResolvedConventions } from '../conventions.js';
 import { principalCoordinates } from '../geometry/between-class.js';
-import { cdnv, cdnvReduction, classVariances } from '../metrics/cdnv.js';
-import { cosineMatrixMeansReduction, cosineMatrixWeightsReduction, cosineMeansReduction, cosineWeightsReduction } from '../metrics/cosines.js';
+import { cdnv, classVariances } from '../metrics/cdnv.js';
+import { cosineMatrixMeansReduction, cosineMatrixWeightsReduction } from '../metrics/cosines.js';
 import { equiangularityMeans, equiangularityWeights } from '../metrics/equiangularity.js';
 import { equinormMeans, equinormWeights } from '../metrics/equinorm.js';
-import { etfErrorMeans, etfErrorWeights, etfMeansReduction, etfWeightsMeansReduction, etfWeightsReduction } from '../metrics/etf-error.js';
+import { etfErrorMeans, etfErrorWeights, etfWeightsMeansReduction } from '../metrics/etf-error.js';
 import { maxAngleMeans, maxAngleWeights } from '../metrics/max-angle.js';
 import { nc1 } from '../metrics/nc1.js';
 import { nc1PerClass } from '../metrics/nc1-per-class.js';
 import { nc1Quotient } from '../metrics/nc1-quotient.js';
 import { nc3SelfDuality } from '../metrics/nc3-self-duality.js';
 import { nc3Zhu } from '../metrics/nc3-zhu.js';
+import { meansSummaryReduction, weightsSummaryReduction } from '../metrics/pair-summary.js';
 import { classifierAccuracy, nc4NccMismatch, nccAccuracy } from '../metrics/nc4.js';
 import { centralPathMetrics, type CentralPathOptions } from '../heads/central-path.js';
 import type { MeansStatistics } from '../statistics/means.js';
@@ -136,11 +137,12 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   const { K, D } = ctx;
   const withMatrices = K <= Math.min(matrixLimit, perClassLimit);
   // Every reduction the report needs, so each product is streamed once.
-  const reductions: PairReduction<any, any>[] = [cosineMeansReduction, etfMeansReduction];
-  if (s) reductions.push(cdnvReduction);
+  const reductions: PairReduction<any, any>[] = [meansSummaryReduction];
   if (withMatrices) reductions.push(cosineMatrixMeansReduction);
   if (hasW) {
-    reductions.push(cosineWeightsReduction, etfWeightsReduction, etfWeightsMeansReduction);
+    reductions.push(weightsSummaryReduction);
+    // nc3Zhu streams W M̃ᵀ only while it fits one tile (else a closed form, metrics/nc3-zhu.ts).
+    if (K <= pairTileSize(ctx)) reductions.push(etfWeightsMeansReduction);
     if (withMatrices) reductions.push(cosineMatrixWeightsReduction);
   }
   await reducePairs(ctx, reductions);

@@ -4,7 +4,7 @@ import { jsEngine } from '../engine/js-engine.js';
 import type { ProductEngine } from '../engine/product-engine.js';
 import type { ScatterSpace, SpreadDecisions, SpreadPlan } from '../engine/spread-plan.js';
 import { NcInputError } from '../errors.js';
-import { betweenClass, quadraticMap, type SpectralRoute } from '../geometry/between-class.js';
+import { betweenClass, betweenClassCached, betweenClassKey, quadraticMap, type SpectralRoute } from '../geometry/between-class.js';
 import { centreMeans } from '../geometry/centring.js';
 import type { Classifier } from '../types.js';
 import { assertFinite } from '../validate/batch.js';
@@ -53,9 +53,11 @@ export function shiftedMeans(means: MeansStatistics): { mu: Float64Array; presen
   const present = Array.from(means.counts, (n) => n > 0);
   const nPresent = present.filter(Boolean).length;
   if (nPresent === 0) throw new NcInputError('NO_DATA', 'no samples were seen in the means phase');
+  // Σ_k (1/K) μ_k summed exactly as centreMeans sums the class-uniform μ_G, so M_s is bit-for-bit M̃ when every
+  // class is present (the Σ_B⁺ computed here can then serve the report: betweenClassCached).
   const shift = new Float64Array(D);
-  for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shift[t] += mu[k * D + t];
-  for (let t = 0; t < D; t++) shift[t] /= nPresent;
+  const w = 1 / nPresent;
+  for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shift[t] += w * mu[k * D + t];
   const shifted = new Float64Array(K * D);
   for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shifted[k * D + t] = mu[k * D + t] - shift[t];
   return { mu, present, shift, shifted };
@@ -75,8 +77,10 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   const presentMask = Uint8Array.from(present, (p) => (p ? 1 : 0));
   let pairDistSq: Float64Array | undefined;
   let meanSqNorms: Float64Array | undefined;
+  let shiftedGram: Float64Array | undefined;
   if (space === 'means') {
-    pairDistSq = await pairDistances(engine, shifted, K, D);
+    shiftedGram = await rowGram(engine, shifted, K, D);
+    pairDistSq = pairDistances(shiftedGram, shifted, K, D);
   } else {
     meanSqNorms = new Float64Array(K);
     for (let k = 0; k < K; k++) {
@@ -90,22 +94,22 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   if (options.classifier) {
     checkClassifier(options.classifier, K, D);
     const { weights, bias } = options.classifier;
-    const W = weights instanceof Float64Array ? weights : Float64Array.from(weights);
     let offsetNoBias: Float64Array;
     if (space === 'means') {
       // offsetNoBias[y, k] = w_k · μ_y, i.e. (M Wᵀ)[y, k].
-      offsetNoBias = await multiplyNT(engine, mu, W, K, D, K);
+      offsetNoBias = await multiplyNT(engine, mu, weights instanceof Float64Array ? weights : Float64Array.from(weights), K, D, K);
     } else {
       // Logits of h = x + s: W x + W s (+ b).
       offsetNoBias = new Float64Array(K);
       for (let k = 0; k < K; k++) {
         let s = 0;
-        for (let t = 0; t < D; t++) s += W[k * D + t] * shift[t];
+        for (let t = 0; t < D; t++) s += weights[k * D + t] * shift[t];
         offsetNoBias[k] = s;
       }
     }
-    const offset = Float64Array.from(offsetNoBias, (v, i) => v + (bias ? bias[i % K] : 0));
-    classifier = { weights, offset, offsetNoBias };
+    const offset = offsetNoBias.slice();
+    if (bias) for (let i = 0; i < offset.length; i++) offset[i] += bias[i % K];
+    classifier = { weights, offset, offsetNoBias, bias: bias ? Float64Array.from(bias) : new Float64Array(K) };
     classifierFingerprint = fingerprint(weights, bias ?? []);
   }
   const decisions: SpreadDecisions = { present: presentMask, pairDistSq, meanSqNorms, classifier };
@@ -118,7 +122,10 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   if (nPresent < 2) return plan; // no between-class covariance: the report refuses K < 2 anyway
   const conv = resolveConventions(options.perClassNc1 ?? {}, D, nPresent);
   const cm = centreMeans(mu, means.counts, D, conv.globalMean);
-  const bc = await betweenClass(engine, cm.centred, cm.weights, cm.K, D, { space, rtol: conv.pinvRtol, route: options.route });
+  // With every class present and the class-uniform convention, M̃ is M_s: its Gram is already known.
+  const gram = shiftedGram && cm.K === K && conv.globalMean === 'class' ? shiftedGram : undefined;
+  const bcOptions = { space, rtol: conv.pinvRtol, route: options.route };
+  const bc = await betweenClassCached(betweenClassKey(plan.meansFingerprint, conv.globalMean, bcOptions, engine), () => betweenClass(engine, cm.centred, cm.weights, cm.K, D, { ...bcOptions, gram }));
   if (bc.rank === 0) return plan;
   const { map, rows } = quadraticMap(bc);
   let full = map;
@@ -131,11 +138,10 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
 }
 
 /**
- * ‖μ_a − μ_b‖² for all pairs, K × K, from the Gram of the shifted means on the engine; pairs whose distance is small
- * against their norms (where a + b − 2g cancels) are recomputed directly, so every entry keeps float64 accuracy.
+ * ‖μ_a − μ_b‖² for all pairs, K × K, from the Gram G of the shifted means; pairs whose distance is small against
+ * their norms (where a + b − 2g cancels) are recomputed directly, so every entry keeps float64 accuracy.
  */
-async function pairDistances(engine: ProductEngine, shifted: Float64Array, K: number, D: number): Promise<Float64Array> {
-  const G = await rowGram(engine, shifted, K, D);
+function pairDistances(G: Float64Array, shifted: Float64Array, K: number, D: number): Float64Array {
   const out = new Float64Array(K * K);
   for (let a = 0; a < K; a++) {
     for (let b = a + 1; b < K; b++) {

@@ -241,7 +241,11 @@ export function checkMergeable(a: SpreadStatistics, b: SpreadStatistics): void {
 /** The sum of spread statistics that {@link checkMergeable} accepts, as new arrays. */
 export function addSpreadStatistics(a: SpreadStatistics, b: SpreadStatistics): SpreadStatistics {
   checkMergeable(a, b);
-  const add = (x: Float64Array, y: ArrayLike<number>) => Float64Array.from(x, (v, i) => v + y[i]);
+  const add = (x: Float64Array, y: ArrayLike<number>) => {
+    const out = x.slice();
+    for (let i = 0; i < out.length; i++) out[i] += y[i];
+    return out;
+  };
   const out: { -readonly [P in keyof SpreadStatistics]: SpreadStatistics[P] } = {
     ...a,
     counts: add(a.counts, b.counts),

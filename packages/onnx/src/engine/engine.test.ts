@@ -32,7 +32,7 @@ function expectSameResult(a: AnalyzeResult, b: AnalyzeResult, rel: number) {
 }
 
 describe('onnxruntime product engine', () => {
-  it('matmul equals the JS engine (float32 and float64)', async () => {
+  it('matmul and matmulNT equal the JS engine (float32 and float64)', async () => {
     const r = prng(1);
     for (const T of [Float32Array, Float64Array]) {
       const a = T.from({ length: 37 * 19 }, () => r() - 0.5);
@@ -41,6 +41,11 @@ describe('onnxruntime product engine', () => {
       const ref = jsEngine.matmul(a, b, 37, 19, 11) as Float64Array;
       const tol = T === Float32Array ? 1e-5 : 1e-13;
       for (let i = 0; i < ref.length; i++) expect(Math.abs(c[i] - ref[i])).toBeLessThan(tol);
+      // A · Bᵀ with B given n × k (Gemm transB), in the input's precision.
+      const bt = T.from({ length: 11 * 19 }, (_, i) => b[(i % 19) * 11 + Math.floor(i / 19)]);
+      const nt = await engine.matmulNT!(a, bt, 37, 19, 11);
+      expect(nt).toBeInstanceOf(T);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(nt[i] - ref[i])).toBeLessThan(tol);
     }
   });
 

@@ -10,19 +10,34 @@ export function matmulModel(elemType: number): Uint8Array {
   );
 }
 
-/**
- * Phase 1 for one chunk: the K × D class sums S[k] = Σ_{y_i = k} h_i, accumulated in float64 by a
- * ScatterND with reduction "add" (opset 16) of the rows of double(H) into zeros(K × D) at indices y (n × 1).
- * O(n · D) work, exact float64 accumulation.
- */
-export function classSumsModel(elemType: number): Uint8Array {
-  const cast = elemType === ONNX_DOUBLE ? [] : [node('Cast', ['H'], ['Hd'], { to: ONNX_DOUBLE })];
+/** C = A · Bᵀ with B given n × k (Gemm with transB: MLAS reads B transposed, no copy). */
+export function matmulNTModel(elemType: number): Uint8Array {
   return model(
-    'ncscope_class_sums',
-    [...cast, node('ScatterND', ['Z', 'y2', elemType === ONNX_DOUBLE ? 'H' : 'Hd'], ['S'], { reduction: 'add' })],
-    [tensorValue('H', elemType, ['n', 'D']), tensorValue('y2', ONNX_INT64, ['n', 1]), tensorValue('Z', ONNX_DOUBLE, ['K', 'D'])],
-    [tensorValue('S', ONNX_DOUBLE, ['K', 'D'])],
+    'ncscope_matmul_nt',
+    [node('Gemm', ['A', 'B'], ['C'], { transB: 1 })],
+    [tensorValue('A', elemType, ['m', 'k']), tensorValue('B', elemType, ['n', 'k'])],
+    [tensorValue('C', elemType, ['m', 'n'])],
   );
+}
+
+/**
+ * Phase 1 for one chunk: the K × D class sums S[k] = Σ_{y_i = k} h_i, accumulated in float64 by ScatterND with
+ * reduction "add" (opset 16) of the rows of double(H) into zeros(K × D) at indices y (n × 1). The chunk comes as
+ * `parts` independent halves (H0, y0, H1, y1, …, each scattered into its own zeros Z0, Z1, … and summed): with a
+ * parallel executor each ScatterND runs on its own core, single-threaded inside (onnxruntime 1.30's multi-threaded
+ * ScatterND with reduction races and drops rows). O(n · D) work, exact float64 accumulation.
+ */
+export function classSumsModel(elemType: number, parts = 1): Uint8Array {
+  const nodes: Uint8Array[] = [];
+  const inputs: Uint8Array[] = [];
+  for (let p = 0; p < parts; p++) {
+    const h = elemType === ONNX_DOUBLE ? `H${p}` : `Hd${p}`;
+    if (elemType !== ONNX_DOUBLE) nodes.push(node('Cast', [`H${p}`], [h], { to: ONNX_DOUBLE }));
+    nodes.push(node('ScatterND', [`Z${p}`, `y${p}`, h], [parts === 1 ? 'S' : `S${p}`], { reduction: 'add' }));
+    inputs.push(tensorValue(`H${p}`, elemType, [`n${p}`, 'D']), tensorValue(`y${p}`, ONNX_INT64, [`n${p}`, 1]), tensorValue(`Z${p}`, ONNX_DOUBLE, ['K', 'D']));
+  }
+  for (let p = 1; p < parts; p++) nodes.push(node('Add', [p === 1 ? 'S0' : `A${p - 1}`, `S${p}`], [p === parts - 1 ? 'S' : `A${p}`]));
+  return model('ncscope_class_sums', nodes, inputs, [tensorValue('S', ONNX_DOUBLE, ['K', 'D'])]);
 }
 
 /** Which variant of the spread graph to build (see {@link spreadModel}). */
@@ -39,22 +54,21 @@ export interface SpreadGraphOptions {
  * Phase 2 for one chunk, the fused form of core's jsSpreadChunk (see core's SpreadPlan):
  *   R = (H − Chi[c]) − Clo[c]        (residual centres as a float32 hi + lo pair, so r keeps float32 relative precision)
  *   SS = Σ_t R² per row
- * 'means' space (K ≤ D): Z = R · B (B = M_sᵀ, or [M_sᵀ Wᵀ] D × 2K with a classifier), P = Z[:, :K], S = Pᵀ P,
- *   NCC = argmin_k 2 (P[i, y_i] − P[i, k]) + PD[y_i, k]  (PD = ‖μ_y − μ_k‖², +∞ for classes without samples),
- *   CLF = argmax (Z[:, K:] + OFF[y]), CLFNB = argmax (Z[:, K:] + OFFNB[y])  (K × K offset tables);
- * 'features' space (D < K): S = Rᵀ R; with decisions X = (H − Shi) − Slo (the shift s), Z = X · B,
- *   NCC = argmin_k MSQ_k − 2 Z[i, k]  (MSQ = ‖m_k‖², +∞ without samples), CLF = argmax (Z[:, K:] + OFF),
- *   CLFNB likewise with OFFNB (K-vectors: nothing K × K).
+ * 'means' space (K ≤ D): P = R · Bm (Bm = M_sᵀ, D × K), S = Pᵀ P,
+ *   NCC = argmin_k PD[y_i, k] − 2 P[i, k]  (= argmin of 2(p_y − p_k) + ‖μ_y − μ_k‖²; PD = +∞ for empty classes),
+ *   with a classifier L = R · Bw + OFF[y] (Bw = Wᵀ; OFF[y, k] = w_k·μ_y + b_k), CLF = argmax L, CLFNB = argmax (L − b);
+ * 'features' space (D < K): S = Rᵀ R; with decisions X = (H − Shi) − Slo (the shift s), P = X · Bm,
+ *   NCC = argmin_k MSQ_k − 2 P[i, k]  (MSQ = ‖m_k‖², +∞ without samples), L = X · Bw + OFF (OFF = Ws + b),
+ *   CLF = argmax L, CLFNB = argmax (L − b) — K-vectors only, nothing K × K.
  * With a quadratic map: Q = Σ_j ((b_i Tt)_j)² with b_i = P (means) or R (features), Tt = Tᵀ (m × t).
- * The slice bounds are inputs (k0 = [0], k1 = [K], k2 = [2K], ax = [1]). Inputs c (n) are the int64 centre indices
- * (= the labels with decisions), c2 (n × 1) the same for GatherElements.
+ * Two MatMuls (Bm, Bw) rather than one against [M_sᵀ Wᵀ] and two Slices: the same work without copying rows × K
+ * twice per chunk. Input c (n) holds the int64 centre indices (= the labels with decisions).
  */
 export function spreadModel(elemType: number, o: SpreadGraphOptions): Uint8Array {
   const T = elemType;
   const lo = T === ONNX_FLOAT;
   const means = o.space === 'means';
   const withW = o.decisions && o.classifier;
-  const needZ = means || o.decisions;
   const nodes: Uint8Array[] = [
     node('Gather', ['Chi', 'c'], ['Ghi'], { axis: 0 }),
     node('Sub', ['H', 'Ghi'], [lo ? 'R1' : 'R']),
@@ -65,59 +79,39 @@ export function spreadModel(elemType: number, o: SpreadGraphOptions): Uint8Array
     nodes.push(node('Sub', ['H', 'Shi'], [lo ? 'X1' : 'X']));
     if (lo) nodes.push(node('Sub', ['X1', 'Slo'], ['X']));
   }
-  if (needZ) {
-    const input = means ? 'R' : 'X';
-    if (withW) nodes.push(node('MatMul', [input, 'B'], ['Z']), node('Slice', ['Z', 'k0', 'k1', 'ax'], ['P']), node('Slice', ['Z', 'k1', 'k2', 'ax'], ['L0']));
-    else nodes.push(node('MatMul', [input, 'B'], ['P']));
-  }
+  const input = means ? 'R' : 'X';
+  if (means || o.decisions) nodes.push(node('MatMul', [input, 'Bm'], ['P']));
+  if (withW) nodes.push(node('MatMul', [input, 'Bw'], ['L0']));
   // Scatter of the coordinates b: P ('means') or R ('features').
   const b = means ? 'P' : 'R';
   nodes.push(node('Transpose', [b], ['Bt'], { perm: [1, 0] }), node('MatMul', ['Bt', b], ['S']));
   if (o.quadratic) nodes.push(node('MatMul', [b, 'Tt'], ['QV']), node('ReduceSumSquare', ['QV'], ['Q'], { axes: [1], keepdims: 0 }));
   if (o.decisions) {
-    if (means) {
-      nodes.push(
-        node('GatherElements', ['P', 'c2'], ['Py'], { axis: 1 }),
-        node('Sub', ['Py', 'P'], ['Dif']),
-        node('Add', ['Dif', 'Dif'], ['Dif2']),
-        node('Gather', ['PD', 'c'], ['PDy'], { axis: 0 }),
-        node('Add', ['Dif2', 'PDy'], ['Dist']),
-      );
-    } else {
-      nodes.push(node('Add', ['P', 'P'], ['P2']), node('Sub', ['MSQ', 'P2'], ['Dist']));
-    }
+    nodes.push(node('Add', ['P', 'P'], ['P2']));
+    if (means) nodes.push(node('Gather', ['PD', 'c'], ['PDy'], { axis: 0 }), node('Sub', ['PDy', 'P2'], ['Dist']));
+    else nodes.push(node('Sub', ['MSQ', 'P2'], ['Dist']));
     nodes.push(node('ArgMin', ['Dist'], ['NCC'], { axis: 1, keepdims: 0 }));
     if (withW) {
-      if (means) {
-        nodes.push(
-          node('Gather', ['OFF', 'c'], ['OFFy'], { axis: 0 }),
-          node('Add', ['L0', 'OFFy'], ['L']),
-          node('Gather', ['OFFNB', 'c'], ['OFFNBy'], { axis: 0 }),
-          node('Add', ['L0', 'OFFNBy'], ['LNB']),
-        );
-      } else {
-        nodes.push(node('Add', ['L0', 'OFF'], ['L']), node('Add', ['L0', 'OFFNB'], ['LNB']));
-      }
-      nodes.push(node('ArgMax', ['L'], ['CLF'], { axis: 1, keepdims: 0 }), node('ArgMax', ['LNB'], ['CLFNB'], { axis: 1, keepdims: 0 }));
+      if (means) nodes.push(node('Gather', ['OFF', 'c'], ['OFFy'], { axis: 0 }), node('Add', ['L0', 'OFFy'], ['L']));
+      else nodes.push(node('Add', ['L0', 'OFF'], ['L']));
+      nodes.push(
+        node('Sub', ['L', 'BIAS'], ['LNB']),
+        node('ArgMax', ['L'], ['CLF'], { axis: 1, keepdims: 0 }),
+        node('ArgMax', ['LNB'], ['CLFNB'], { axis: 1, keepdims: 0 }),
+      );
     }
   }
   const inputs = [
     tensorValue('H', T, ['n', 'D']),
     tensorValue('c', ONNX_INT64, ['n']),
-    ...(o.decisions && means ? [tensorValue('c2', ONNX_INT64, ['n', 1])] : []),
     tensorValue('Chi', T, ['J', 'D']),
     ...(lo ? [tensorValue('Clo', T, ['J', 'D'])] : []),
     ...(!means && o.decisions ? [tensorValue('Shi', T, [1, 'D']), ...(lo ? [tensorValue('Slo', T, [1, 'D'])] : [])] : []),
-    ...(needZ ? [tensorValue('B', T, ['D', withW ? 'K2' : 'K'])] : []),
+    ...(means || o.decisions ? [tensorValue('Bm', T, ['D', 'K'])] : []),
+    ...(withW ? [tensorValue('Bw', T, ['D', 'K'])] : []),
     ...(o.quadratic ? [tensorValue('Tt', T, ['m', 't'])] : []),
     ...(o.decisions ? [means ? tensorValue('PD', T, ['K', 'K']) : tensorValue('MSQ', T, [1, 'K'])] : []),
-    ...(withW
-      ? [
-          tensorValue('OFF', T, means ? ['K', 'K'] : [1, 'K']),
-          tensorValue('OFFNB', T, means ? ['K', 'K'] : [1, 'K']),
-          ...['k0', 'k1', 'k2', 'ax'].map((name) => tensorValue(name, ONNX_INT64, [1])),
-        ]
-      : []),
+    ...(withW ? [tensorValue('OFF', T, means ? ['K', 'K'] : [1, 'K']), tensorValue('BIAS', T, [1, 'K'])] : []),
   ];
   const outputs = [
     tensorValue('SS', T, ['n']),

@@ -1,17 +1,39 @@
 import type { FloatArray, KernelChunk, ProductEngine, SpreadKernelOutput, SpreadPlan } from '@ncscope/core';
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { ONNX_DOUBLE, ONNX_FLOAT } from './graph-builder.js';
-import { classSumsModel, matmulModel, spreadModel } from './kernel-models.js';
+import { classSumsModel, matmulModel, matmulNTModel, spreadModel } from './kernel-models.js';
+import { transposeInto } from '@ncscope/core';
 
 /** Options of {@link createOnnxProductEngine}. */
 export interface OnnxProductEngineOptions {
-  /** Threads for one kernel call (default: onnxruntime's choice, all cores). */
+  /**
+   * Threads for one kernel call. Default: every core the process may use (`os.availableParallelism()`).
+   * onnxruntime's own default picked ONE thread on the 2-core machine this is measured on.
+   */
   intraOpNumThreads?: number;
+  /**
+   * Let idle pool threads spin briefly instead of sleeping (default true). Without spinning the calling thread did
+   * ~80 % of a parallel MatMul itself on 2 cores (the sleeping worker wakes too late); with it both cores share it.
+   */
+  spinning?: boolean;
   /** Execution providers, e.g. ['cuda'] for users who installed the CUDA binaries (default ['cpu']). */
   executionProviders?: string[];
 }
 
 type Precision = 'float32' | 'float64';
+
+/**
+ * Class sums: onnxruntime 1.30's multi-threaded ScatterND with reduction "add" races and loses rows (seen on
+ * 4096 × 512 chunks), so each ScatterND runs single-threaded (intra-op 1) — and the chunk is split into one part per
+ * core, scattered by separate nodes that a parallel executor runs side by side (inter-op threads = cores).
+ */
+const SUMS_PARTS = Math.max(1, Math.min(4, availableParallelism()));
+const SUMS_OPTIONS: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: SUMS_PARTS,
+  executionMode: SUMS_PARTS > 1 ? 'parallel' : 'sequential',
+};
 type Feeds = Record<string, ort.Tensor>;
 
 /**
@@ -23,10 +45,13 @@ type Feeds = Record<string, ort.Tensor>;
 export async function createOnnxProductEngine(options: OnnxProductEngineOptions = {}): Promise<ProductEngine> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
+    // Input shapes change with every chunk size; without a memory pattern the first run already settles the
+    // allocations (with it, the first two runs of every session paid ~100 ms each on this machine).
+    enableMemPattern: false,
     // No spin-waiting between kernel calls: the JavaScript work between calls needs the cores on a 2-core machine.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    extra: { session: { intra_op: { allow_spinning: options.spinning === false ? '0' : '1' }, inter_op: { allow_spinning: '0' } } },
     executionProviders: options.executionProviders ?? ['cpu'],
-    ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
   };
   const sessions = new Map<string, Promise<ort.InferenceSession>>();
   const session = (key: string, bytes: () => Uint8Array, overrides: ort.InferenceSession.SessionOptions = {}) => {
@@ -35,8 +60,9 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
     return s;
   };
   const elem = (p: Precision) => (p === 'float64' ? ONNX_DOUBLE : ONNX_FLOAT);
-  // Create one session eagerly so a broken onnxruntime install fails here, not mid-analysis.
-  await session('matmul:float32', () => matmulModel(ONNX_FLOAT));
+  // Create one session eagerly so a broken onnxruntime install fails here, not mid-analysis: the float32 class-sums
+  // kernel, the first one an analysis runs (one session creation in all; sessions are otherwise made on first use).
+  await session('sums:float32', () => classSumsModel(ONNX_FLOAT, SUMS_PARTS), SUMS_OPTIONS);
 
   const constants = new WeakMap<SpreadPlan, Map<Precision, Feeds>>();
   const spreadConstants = (plan: SpreadPlan, p: Precision): Feeds => {
@@ -57,18 +83,26 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
       const out = await s.run({ A: new ort.Tensor(p, a, [m, k]), B: new ort.Tensor(p, cast(b, p), [k, n]) });
       return out.C.data as FloatArray;
     },
+    async matmulNT(a, b, m, k, n) {
+      const p = precisionOf(a);
+      const s = await session(`matmulNT:${p}`, () => matmulNTModel(elem(p)));
+      const out = await s.run({ A: new ort.Tensor(p, a, [m, k]), B: new ort.Tensor(p, cast(b, p), [n, k]) });
+      return out.C.data as FloatArray;
+    },
     async classSums({ features, labels, start, rows, D, K }: KernelChunk) {
       const p = precisionOf(features);
-      // One thread: onnxruntime 1.30's parallel ScatterND with reduction "add" races and loses rows
-      // (seen on 4096 × 512 chunks); a sequential scatter-add is exact and still O(rows · D) native work.
-      const s = await session(`sums:${p}`, () => classSumsModel(elem(p)), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-      const y = new BigInt64Array(rows);
-      for (let i = 0; i < rows; i++) y[i] = BigInt(labels[start + i] as number);
-      const out = await s.run({
-        H: new ort.Tensor(p, features.subarray(start * D, (start + rows) * D), [rows, D]),
-        y2: new ort.Tensor('int64', y, [rows, 1]),
-        Z: new ort.Tensor('float64', new Float64Array(K * D), [K, D]),
-      });
+      const s = await session(`sums:${p}`, () => classSumsModel(elem(p), SUMS_PARTS), SUMS_OPTIONS);
+      const feeds: Feeds = {};
+      for (let part = 0; part < SUMS_PARTS; part++) {
+        const a = start + Math.floor((rows * part) / SUMS_PARTS);
+        const b = start + Math.floor((rows * (part + 1)) / SUMS_PARTS);
+        const y = new BigInt64Array(b - a);
+        for (let i = a; i < b; i++) y[i - a] = BigInt(labels[i] as number);
+        feeds[`H${part}`] = new ort.Tensor(p, features.subarray(a * D, b * D), [b - a, D]);
+        feeds[`y${part}`] = new ort.Tensor('int64', y, [b - a, 1]);
+        feeds[`Z${part}`] = new ort.Tensor('float64', new Float64Array(K * D), [K, D]);
+      }
+      const out = await s.run(feeds);
       return out.S.data as Float64Array;
     },
     async spreadChunk(chunk: KernelChunk, plan: SpreadPlan): Promise<SpreadKernelOutput> {
@@ -83,7 +117,6 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
         H: new ort.Tensor(p, features.subarray(start * D, (start + rows) * D), [rows, D]),
         c: new ort.Tensor('int64', c, [rows]),
       };
-      if (graph.decisions && graph.space === 'means') feeds.c2 = new ort.Tensor('int64', c, [rows, 1]);
       const out = await s.run(feeds);
       return {
         rowSquaredNorms: out.SS.data as FloatArray,
@@ -129,17 +162,19 @@ function buildSpreadConstants(plan: SpreadPlan, p: Precision): Feeds {
   split(centres, [J, D], 'Chi', 'Clo', feeds);
   const W = decisions?.classifier?.weights;
   if (space === 'means' || decisions) {
-    // B = [M_sᵀ Wᵀ] (D × 2K) with a classifier, else M_sᵀ (D × K).
-    const cols = W ? 2 * K : K;
-    const B = make(D * cols);
-    for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + k] = shiftedMeans[k * D + t];
-    if (W) for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + K + k] = W[k * D + t];
-    feeds.B = new ort.Tensor(p, B, [D, cols]);
+    const Bm = make(D * K);
+    transposeInto(shiftedMeans, K, D, Bm, K, 0);
+    feeds.Bm = new ort.Tensor(p, Bm, [D, K]);
+  }
+  if (W && decisions) {
+    const Bw = make(D * K);
+    transposeInto(W, K, D, Bw, K, 0);
+    feeds.Bw = new ort.Tensor(p, Bw, [D, K]);
   }
   if (quadratic) {
     const t = quadratic.rows;
     const Tt = make(m * t);
-    for (let r = 0; r < t; r++) for (let i = 0; i < m; i++) Tt[i * t + r] = quadratic.map[r * m + i];
+    transposeInto(quadratic.map, t, m, Tt, t, 0);
     feeds.Tt = new ort.Tensor(p, Tt, [m, t]);
   }
   if (decisions) {
@@ -157,15 +192,12 @@ function buildSpreadConstants(plan: SpreadPlan, p: Precision): Feeds {
     }
     const clf = decisions.classifier;
     if (clf) {
-      const bound = (v: number) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), [1]);
-      Object.assign(feeds, { k0: bound(0), k1: bound(K), k2: bound(2 * K), ax: bound(1) });
-      const dims = space === 'means' ? [K, K] : [1, K];
       const off = make(clf.offset.length);
       off.set(clf.offset);
-      const offNb = make(clf.offsetNoBias.length);
-      offNb.set(clf.offsetNoBias);
-      feeds.OFF = new ort.Tensor(p, off, dims);
-      feeds.OFFNB = new ort.Tensor(p, offNb, dims);
+      feeds.OFF = new ort.Tensor(p, off, space === 'means' ? [K, K] : [1, K]);
+      const bias = make(K);
+      bias.set(clf.bias);
+      feeds.BIAS = new ort.Tensor(p, bias, [1, K]);
     }
   }
   return feeds;
