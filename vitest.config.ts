@@ -15,6 +15,7 @@ export default defineConfig({
       { resolve, ssr, test: { name: 'cli', root: 'packages/cli', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { name: 'onnx', root: 'packages/onnx', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { name: 'tfjs', root: 'packages/tfjs', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 120_000 } },
+      { resolve, ssr, test: { name: 'ufm', root: 'packages/ufm', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { name: 'integration', root: 'test', include: ['**/*.test.ts'], testTimeout: 120_000 } },
     ],
   },

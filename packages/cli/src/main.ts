@@ -5,6 +5,7 @@ import { registerHead } from './commands/head.js';
 import { registerStats } from './commands/stats.js';
 import { registerReport } from './commands/report.js';
 import { registerOnnx } from './commands/onnx.js';
+import { registerUfm } from './commands/ufm.js';
 import { CliError } from './errors.js';
 
 export { CliError };
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerStats(program);
   registerReport(program);
   registerOnnx(program);
+  registerUfm(program);
   return program;
 }
 
