@@ -42,3 +42,6 @@ export { labelSmoothingTargets, leastSquaresClassifier, type LeastSquaresClassif
 export { centralPath, centralPathMetrics, type CentralPath, type CentralPathOptions } from './heads/central-path.js';
 export { choleskyFactor, choleskySolveRows, type CholeskyFailure } from './linalg/cholesky.js';
 export { mulberry32 } from './random.js';
+export { stochasticBlockModel, type RegularDegrees, type SbmGraph, type SbmOptions } from './graph/sbm.js';
+export { adjacencyMatrix, collapseConditionGap, neighbourFractions, normalizedAdjacency, type AdjacencyNormalization, type GraphPattern } from './graph/adjacency.js';
+export { csrMultiply, csrToDense, type CsrMatrix } from './graph/csr.js';
