@@ -40,7 +40,7 @@ const { values: args } = parseArgs({
 const quick = args.quick;
 const mode = quick ? 'quick' : 'full';
 const config = {
-  widths: (args.widths ?? (quick ? '32,128' : '32,128,512')).split(',').map(Number),
+  widths: (args.widths ?? (quick ? '32,128' : '32,128,256')).split(',').map(Number),
   seeds: (args.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number),
   losses: args.losses!.split(',') as LossName[],
   epochs: Number(args.epochs ?? (quick ? 15 : 50)),

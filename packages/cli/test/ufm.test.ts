@@ -67,6 +67,15 @@ describe('ncscope ufm', () => {
     expect(readFileSync(html, 'utf8')).toMatch(/<svg/);
   });
 
+  it('--graph p,q --graph-regular: the graph UFM on a regular SBM collapses exactly; layers H and HÂ', async () => {
+    const run = await runCli(['ufm', '--classes', '3', '--dim', '4', '--per-class', '8', '--loss', 'ce', '--bias', 'none', '--graph', '0.5,0.25', '--graph-regular', '--json']);
+    expect(run.stderr).toBe('');
+    const json = JSON.parse(run.stdout);
+    expect(Object.keys(json.layers).sort()).toEqual(['H', 'HÂ']);
+    expect(json.layers.H.nc1).toBeLessThan(1e-12);
+    expect(json.closedForm).toBeNull();
+  });
+
   it('--json with several losses prints an array', async () => {
     const run = await runCli([...BASE, '--loss', 'ce,mse', '--json']);
     const json = JSON.parse(run.stdout);
@@ -92,6 +101,8 @@ describe('ncscope ufm', () => {
     ['a bad bias', ['--loss', 'ce', '--bias', 'learned'], /choose one of none, regularized, free/],
     ['two variants', ['--loss', 'ce', '--normalized', '--extended'], /cannot be combined/],
     ['CE without weight decay', ['--loss', 'ce', '--lambda-w', '0'], /no minimizer/],
+    ['a bad graph', ['--loss', 'ce', '--graph', '0.5'], /expected p,q/],
+    ['--graph-regular without --graph', ['--loss', 'ce', '--graph-regular'], /apply to --graph p,q/],
   ];
   for (const [what, args, message] of errors) {
     it(`refuses ${what} with one line on stderr, exit 2, nothing written`, async () => {

@@ -1,6 +1,5 @@
 import { NcInputError } from '@ncscope/core';
 import { isShiftInvariant, resolveLoss, type LossInput, type ResolvedLoss } from './losses.js';
-import type { SparseMatrix } from './model/sparse.js';
 
 /** How the classifier's bias enters: absent, with the penalty (λ_b/2)‖b‖², or free (λ_b = 0). */
 export type BiasMode = 'none' | 'regularized' | 'free';
@@ -30,8 +29,15 @@ export interface GraphOptions {
   p: number;
   /** Edge probability between two nodes of different classes. */
   q: number;
-  /** Seed of the graph (default: the run's seed). */
+  /** Seed of the graph (default 1). */
   seed?: number;
+  /**
+   * A regular SBM instead: every node has round(p·(n − 1)) neighbours in its class and round(q·n) in each other
+   * (core's generator; needs balanced classes) — the condition for exact collapse in the paper.
+   */
+  regular?: boolean;
+  /** 'mean' (default): S = D⁻¹A, the paper's Â = AD⁻¹; 'symmetric': D^{−1/2} A D^{−1/2}. */
+  normalization?: 'mean' | 'symmetric';
 }
 
 /** The problem a UFM run minimises; see {@link UfmOptions} for the meaning of each field. */
@@ -73,7 +79,7 @@ export interface Problem {
   bias: BiasMode;
   normalized?: { tauH: number; tauW: number };
   extended?: { hidden: number; lambdaW1: number };
-  graph?: { p: number; q: number; seed: number; operator?: SparseMatrix };
+  graph?: { p: number; q: number; seed: number; regular: boolean; normalization: 'mean' | 'symmetric' };
 }
 
 export const DEFAULT_LAMBDA = 1e-3;
@@ -148,7 +154,12 @@ export function resolveProblem(options: ProblemOptions): Problem {
       if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw bad(`graph.${name} must be a probability in [0, 1], got ${JSON.stringify(v)}`);
       return v;
     };
-    problem.graph = { p: prob(p, 'p'), q: prob(q, 'q'), seed: options.graph.seed ?? 1 };
+    const normalization = options.graph.normalization ?? 'mean';
+    if (normalization !== 'mean' && normalization !== 'symmetric') throw bad(`graph.normalization must be mean or symmetric, got ${JSON.stringify(normalization)}`);
+    const seed = options.graph.seed ?? 1;
+    if (!Number.isSafeInteger(seed)) throw bad(`graph.seed must be an integer, got ${JSON.stringify(options.graph.seed)}`);
+    if (options.graph.regular && counts.some((c) => c !== counts[0])) throw bad('a regular SBM (graph.regular) needs balanced classes');
+    problem.graph = { p: prob(p, 'p'), q: prob(q, 'q'), seed, regular: options.graph.regular ?? false, normalization };
   }
   return problem;
 }

@@ -28,6 +28,7 @@ export interface UfmCommandOptions {
   hidden?: number;
   graph?: [number, number];
   graphSeed?: number;
+  graphRegular?: boolean;
   seed: number;
   optimizer?: 'lbfgs' | 'gd';
   step?: number;
@@ -115,6 +116,7 @@ export function registerUfm(program: Command): void {
     .option('--hidden <width>', 'width of σ(W₁H) with --extended (default D)', integer(1))
     .option('--graph <p,q>', 'graph UFM on a stochastic block model with these within/between edge probabilities (Kothapalli et al. 2023)', parseGraph)
     .option('--graph-seed <s>', 'seed of the graph (default: --seed)', integer(0))
+    .option('--graph-regular', 'a regular SBM: every node has the same number of neighbours in each class (the exact-collapse condition)')
     .option('--seed <s>', 'seed of the initialization', integer(0), 1)
     .option('--optimizer <name>', 'lbfgs (default) or gd (gradient descent)', parseChoice(['lbfgs', 'gd'] as const))
     .option('--step <η>', 'fixed step of gradient descent (--optimizer gd); without it, backtracking', positive)
@@ -161,7 +163,7 @@ function simulatorOptions(options: UfmCommandOptions, loss: LossSpec, onMeasure:
   if (options.counts && options.counts.length !== options.classes) throw new CliError(`--counts lists ${options.counts.length} classes but --classes is ${options.classes}`);
   if ((options.tauH !== undefined || options.tauW !== undefined) && !options.normalized) throw new CliError('--tau-h and --tau-w apply to --normalized');
   if (options.hidden !== undefined && !options.extended) throw new CliError('--hidden applies to --extended');
-  if (options.graphSeed !== undefined && !options.graph) throw new CliError('--graph-seed applies to --graph p,q');
+  if ((options.graphSeed !== undefined || options.graphRegular) && !options.graph) throw new CliError('--graph-seed and --graph-regular apply to --graph p,q');
   if (options.step !== undefined && options.optimizer !== 'gd') throw new CliError('--step needs --optimizer gd');
   const every = options.every ?? (options.jsonl ? 10 : 0);
   return {
@@ -176,7 +178,7 @@ function simulatorOptions(options: UfmCommandOptions, loss: LossSpec, onMeasure:
     bias: options.bias,
     normalized: options.normalized ? { tauH: options.tauH, tauW: options.tauW } : undefined,
     extended: options.extended ? { hidden: options.hidden } : undefined,
-    graph: options.graph ? { p: options.graph[0], q: options.graph[1], seed: options.graphSeed ?? options.seed } : undefined,
+    graph: options.graph ? { p: options.graph[0], q: options.graph[1], seed: options.graphSeed ?? options.seed, regular: options.graphRegular } : undefined,
     seed: options.seed,
     optimizer: options.optimizer,
     step: options.step,
@@ -240,7 +242,7 @@ function describeProblem(r: UfmResult): string {
   else parts.push(`λ_W = ${p.lambdaW}, λ_H = ${p.lambdaH}`);
   parts.push(p.bias === 'regularized' ? `bias regularized (λ_b = ${p.lambdaB})` : `bias ${p.bias}`);
   if (p.extended) parts.push(`extended (hidden ${p.extended.hidden}, λ_W₁ = ${p.extended.lambdaW1})`);
-  if (p.graph) parts.push(`graph SBM p = ${p.graph.p}, q = ${p.graph.q}${r.graph ? ` (${r.graph.edges} edges)` : ''}`);
+  if (p.graph) parts.push(`graph: ${p.graph.regular ? 'regular ' : ''}SBM p = ${p.graph.p}, q = ${p.graph.q}${r.graph ? ` (${r.graph.edges} edges)` : ''}`);
   return parts.join(', ');
 }
 

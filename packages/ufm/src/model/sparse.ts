@@ -1,14 +1,11 @@
+import type { CsrMatrix } from '@ncscope/core';
+
 /**
- * A sparse matrix in compressed-row form, with the field names of core's `CsrMatrix` (graph/csr.ts): row i holds
- * `values[rowPtr[i] .. rowPtr[i+1])` in columns `colIdx[…]`.
+ * Products with core's compressed-row `CsrMatrix` (row i holds `values[rowPtr[i] .. rowPtr[i+1])` in columns
+ * `colIdx[…]`) that accumulate into a caller's buffer at an offset — the objective's inner loops allocate nothing —
+ * and the adjoint, which the gradient needs. (Core's `csrMultiply` returns a new array.)
  */
-export interface SparseMatrix {
-  readonly rows: number;
-  readonly cols: number;
-  readonly rowPtr: Int32Array;
-  readonly colIdx: Int32Array;
-  readonly values: Float64Array;
-}
+export type SparseMatrix = CsrMatrix;
 
 /** out (rows × d) += α · S X for X (cols × d) row-major: out_i += α Σ_j S_ij x_j. Accumulates into out (no allocation). */
 export function addSparseTimes(S: SparseMatrix, X: ArrayLike<number>, out: Float64Array, d: number, alpha = 1, xo = 0, oo = 0): void {
