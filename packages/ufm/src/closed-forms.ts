@@ -1,5 +1,5 @@
 import { rowLoss, type ResolvedLoss } from './losses.js';
-import type { Problem } from './problem.js';
+import { resolveProblem, type Problem, type ProblemOptions } from './problem.js';
 
 /**
  * What a paper's theorem predicts for the global minimizer of a UFM problem: the mean logit at the true class
@@ -171,4 +171,12 @@ function softmaxClosedForm(problem: Problem, loss: ResolvedLoss): ClosedForm {
     norms: { W: p * Math.sqrt((lambdaH * N * K) / lambdaW), H: p * Math.sqrt((lambdaW * N * K) / lambdaH) },
     parameters: { p },
   };
+}
+
+/**
+ * The closed form for a problem given by the options of `simulateUfm` (K, D, n or counts, loss, λ's, bias, variant),
+ * without running anything: `closedForms({ K: 10, D: 16, n: 50, loss: 'mse', bias: 'none' })`. Null where none applies.
+ */
+export function closedForms(options: ProblemOptions): ClosedForm | null {
+  return closedForm(resolveProblem(options));
 }

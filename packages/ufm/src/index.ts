@@ -5,7 +5,7 @@
 export { simulateUfm, type UfmOptions, type UfmResult } from './simulate.js';
 export { resolveProblem, DEFAULT_LAMBDA, DEFAULT_TAU, type BiasMode, type ExtendedOptions, type GraphOptions, type NormalizedOptions, type Problem, type ProblemOptions } from './problem.js';
 export { DEFAULT_ALPHA, DEFAULT_GAMMA, isShiftInvariant, lossLabel, meanLoss, resolveLoss, rowLoss, type LossInput, type LossSpec, type ResolvedLoss, type RowLoss } from './losses.js';
-export { closedForm, type ClosedForm } from './closed-forms.js';
+export { closedForm, closedForms, type ClosedForm } from './closed-forms.js';
 export { hessianSummary, MAX_HESSIAN_PARAMETERS, type HessianSummary } from './hessian.js';
 export { minimize, type MinimizeOptions, type MinimizeResult, type OptimizerName } from './optimize/minimize.js';
 export { orthogonalFrameError, uncentredClassMeans } from './metrics/orthogonal-frame.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulateUfm, type UfmOptions, type UfmResult } from '../src/index.js';
+import { closedForms, simulateUfm, type UfmOptions, type UfmResult } from '../src/index.js';
 import { expectNear } from './helpers.js';
 
 /** Z = H Wᵀ + b (N × K), written out plainly. */
@@ -141,5 +141,16 @@ describe('normalized UFM (Yaras et al. 2022): the ETF on the spheres', () => {
     expect(r.closedForm).toBeNull();
     // The loss reaches the unconstrained optimum: every margin z_y − z_j is log((1 − α + α/K)/(α/K)).
     expectNear(r.logits.trueMean - r.logits.otherMean, Math.log((1 - 0.1 + 0.1 / 4) / (0.1 / 4)), 1e-6);
+  });
+});
+
+describe('closedForms(options)', () => {
+  it('gives the closed form without a run, equal to the run\'s', async () => {
+    const options = { K: 5, D: 6, n: 4, loss: 'mse' as const, bias: 'none' as const, lambdaW: 2e-3, lambdaH: 1e-3 };
+    const cf = closedForms(options)!;
+    expectNear(cf.parameters.c, 1 - (25 / 2) * Math.sqrt(4 * 2e-3 * 1e-3), 1e-14);
+    expect((await simulateUfm({ ...options, maxIterations: 0 })).closedForm).toEqual(cf);
+    expect(closedForms({ ...options, extended: true })).toBeNull();
+    expect(closedForms({ ...options, loss: 'ce', counts: [3, 5, 4, 4, 4], n: undefined })).toBeNull();
   });
 });
