@@ -94,7 +94,7 @@ for (const seed of config.seeds) {
 const fmtEpochs = (xs: (number | undefined)[]) => {
   const hit = xs.filter((x): x is number => x !== undefined);
   if (hit.length === 0) return 'never';
-  const s = formatCell(meanStd(hit), 1);
+  const s = formatCell(meanStd(hit), hit.length > 1 ? 1 : 0);
   return hit.length < xs.length ? `${s} (${hit.length}/${xs.length})` : s;
 };
 const fmtValues = (xs: (number | undefined)[], digits = 3) => {

@@ -101,6 +101,7 @@ describe('ncscope ufm', () => {
     ['a bad bias', ['--loss', 'ce', '--bias', 'learned'], /choose one of none, regularized, free/],
     ['two variants', ['--loss', 'ce', '--normalized', '--extended'], /cannot be combined/],
     ['CE without weight decay', ['--loss', 'ce', '--lambda-w', '0'], /no minimizer/],
+    ['CE without weight decay after a valid MSE run', ['--loss', 'mse,ce', '--lambda-w', '0'], /no minimizer/],
     ['a bad graph', ['--loss', 'ce', '--graph', '0.5'], /expected p,q/],
     ['--graph-regular without --graph', ['--loss', 'ce', '--graph-regular'], /apply to --graph p,q/],
   ];

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { NcMeasurement, NcMetrics } from '@ncscope/core';
-import { lossLabel, resolveLoss, simulateUfm, type BiasMode, type ClosedForm, type LossSpec, type UfmOptions, type UfmResult } from '@ncscope/ufm';
+import { lossLabel, resolveLoss, resolveProblem, simulateUfm, type BiasMode, type ClosedForm, type LossSpec, type UfmOptions, type UfmResult } from '@ncscope/ufm';
 import { resolve } from 'node:path';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
@@ -224,6 +224,7 @@ export async function runUfm(options: UfmCommandOptions): Promise<string> {
   const lines: string[] = [];
   const results: UfmResult[] = [];
   const runs = specs.map((spec) => simulatorOptions(options, spec, (m) => void lines.push(JSON.stringify(m))));
+  for (const run of runs) resolveProblem(run); // every problem is checked before the first run starts
   for (const run of runs) results.push(await simulateUfm(run));
   if (options.jsonl !== undefined) await writeFileAtomic(resolve(options.jsonl), lines.join('\n') + '\n');
   if (options.json) {
