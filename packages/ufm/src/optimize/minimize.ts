@@ -28,8 +28,12 @@ export interface MinimizeResult {
   gradientNorm: number;
   /** Evaluations of f and ∇f together. */
   evaluations: number;
-  /** Why it stopped: 'tolerance', 'max-iterations', 'line-search' (no acceptable step within float64 precision), 'stopped', 'non-finite'. */
-  stop: 'tolerance' | 'max-iterations' | 'line-search' | 'stopped' | 'non-finite';
+  /**
+   * Why it stopped: 'tolerance'; 'max-iterations'; 'line-search' (no acceptable step within float64 precision);
+   * 'stalled' (L-BFGS: neither f nor the best gradient norm improved in 50 iterations, even after clearing its
+   * memory — the float64 floor of this problem lies above the tolerance); 'stopped' (by onIteration); 'non-finite'.
+   */
+  stop: 'tolerance' | 'max-iterations' | 'line-search' | 'stalled' | 'stopped' | 'non-finite';
 }
 
 const ARMIJO = 1e-4;
@@ -40,12 +44,15 @@ const CURVATURE = 0.9;
  *
  * - `gd` with `step`: θ ← θ − η ∇f (on spheres: θ ← R(θ − η P∇f)); exactly what the papers' gradient-flow analyses
  *   discretize, so iteration counts compare across losses at equal η.
- * - `gd` without `step`, and `lbfgs`: a backtracking line search that accepts the Armijo condition
- *   f(θ + t d) ≤ f(θ) + 10⁻⁴ t ∇fᵀd, or — once f's changes drop below float64 resolution near a minimum — Hager &
- *   Zhang's approximate Wolfe condition on the directional derivative (0.9 ∇fᵀd ≤ ∇f(θ + t d)ᵀd ≤ −0.8 ∇fᵀd with
- *   f(θ + t d) ≤ f(θ) + 10⁻¹⁴|f(θ)|), so gradient norms far below √ε·|f| are reached.
+ * - `gd` without `step`, and `lbfgs`: a line search that accepts the Armijo condition f(θ + t d) ≤ f(θ) + 10⁻⁴ t ∇fᵀd
+ *   where f changes by more than 10⁻¹⁰|f|, and — where it does not, near a minimum — Hager & Zhang's approximate
+ *   Wolfe condition on the directional derivative (0.9 ∇fᵀd ≤ ∇f(θ + t d)ᵀd ≤ −0.8 ∇fᵀd), lengthening or
+ *   shortening the step by it, so gradient norms far below √ε·|f| are reached.
  * - `lbfgs`: two-loop recursion with the last `memory` pairs (s, y), skipping pairs with sᵀy ≤ 10⁻¹²‖s‖‖y‖; on spheres
  *   the pairs and the direction are projected on the current tangent space (vector transport by projection).
+ * - L-BFGS stops as 'stalled' when for 50 iterations f has not fallen by more than 10⁻¹⁴|f| and the gradient norm
+ *   has not gone below its best, twice (the memory is cleared after the first time): the tolerance is under what
+ *   float64 resolves for this problem. Gradient descent runs its iterations as asked.
  */
 export async function minimize(objective: Objective, theta: Float64Array, options: MinimizeOptions): Promise<MinimizeResult> {
   const P = theta.length;
@@ -94,19 +101,39 @@ export async function minimize(objective: Objective, theta: Float64Array, option
     manifold.project(trial, transported);
     return dot(trialGrad, transported);
   };
-  /** Backtracking from t0; returns the accepted step, or 0 when none is acceptable. */
+  /**
+   * Step length from t0; returns the accepted step, or 0 when none is acceptable. Where f changes by more than
+   * 10⁻¹⁰|f|, Armijo backtracking. Below that, rounding in f (logsumexp − z_y cancels, sums of many penalty terms;
+   * seen at 4·10⁻¹⁴|f|) can drown the change, and the directional
+   * derivative decides (Hager & Zhang's approximate Wolfe conditions): accept when 0.9·∇fᵀd ≤ ∇f(θ + td)ᵀd ≤ −0.8·∇fᵀd,
+   * lengthen the step while the slope is still steeper than 0.9·∇fᵀd, shorten it once it turns up too far — by
+   * doubling until bracketed, then bisecting.
+   */
   const lineSearch = (t0: number, slope: number): { t: number; f: number } => {
     let t = t0;
-    for (let tries = 0; tries < 80; tries++) {
+    let lo = 0;
+    let hi = Infinity;
+    const resolution = 1e-10 * Math.abs(f);
+    for (let tries = 0; tries < 100; tries++) {
       const ft = move(t);
+      let longer = false;
       if (Number.isFinite(ft)) {
-        if (ft <= f + ARMIJO * t * slope) return { t, f: ft };
-        if (ft <= f + 1e-14 * Math.abs(f)) {
+        if (Math.abs(ft - f) > resolution) {
+          if (ft <= f + ARMIJO * t * slope) return { t, f: ft };
+        } else {
           const s = slopeAtTrial();
           if (s >= CURVATURE * slope && s <= -0.8 * slope) return { t, f: ft };
+          longer = s < CURVATURE * slope;
         }
       }
-      t *= 0.5;
+      if (longer) {
+        lo = t;
+        t = hi === Infinity ? 2 * t : 0.5 * (lo + hi);
+      } else {
+        hi = t;
+        t = 0.5 * (lo + hi);
+      }
+      if (hi !== Infinity && hi - lo <= 1e-12 * hi) break;
     }
     return { t: 0, f };
   };
@@ -126,8 +153,20 @@ export async function minimize(objective: Objective, theta: Float64Array, option
   let step = options.step;
   let gdStep = 1;
 
+  const PATIENCE = 50;
+  let bestF = f;
+  let bestGradient = gnorm;
+  let sinceProgress = 0;
+  let restarted = false;
   for (let it = 1; it <= options.maxIterations; it++) {
     if (gnorm <= options.tolerance) return result(it - 1, 'tolerance');
+    if (sinceProgress >= PATIENCE) {
+      // Stale curvature pairs can stall L-BFGS near a minimum: restart from the gradient once before giving up.
+      if (restarted) return result(it - 1, 'stalled');
+      restarted = true;
+      sinceProgress = 0;
+      S.length = Y.length = rho.length = 0;
+    }
     if (options.method === 'gd' && step !== undefined) {
       for (let j = 0; j < P; j++) direction[j] = -grad[j];
       const ft = move(step);
@@ -204,6 +243,12 @@ export async function minimize(objective: Objective, theta: Float64Array, option
         Y.push(y);
         rho.push(1 / sy);
       }
+    }
+    if (options.method === 'lbfgs') {
+      const progressed = f < bestF - 1e-14 * Math.abs(bestF) || gnorm < bestGradient;
+      bestF = Math.min(bestF, f);
+      bestGradient = Math.min(bestGradient, gnorm);
+      sinceProgress = progressed ? 0 : sinceProgress + 1;
     }
     if (!(await notify(it))) return result(it, 'stopped');
   }
