@@ -96,7 +96,8 @@ describe('--save-stats and --stats', () => {
       expect(readdirSync(dir.dir)).toEqual(['stats.json']);
       const stats = parseStatistics(readFileSync(path, 'utf8'));
       expect(stats.means.K).toBe(5);
-      expect(stats.spread?.classifierConfusion).toBeDefined();
+      expect(stats.spread?.classifierCorrect).toBeDefined();
+      expect(stats.spread?.perClassNc1?.sums).toHaveLength(5);
       const fromStats = await json(['--stats', path, '--weights', golden('balanced', 'weights'), '--bias', golden('balanced', 'bias')]);
       expectSameMetrics(fromStats, direct, 1e-12);
       expect(fromStats.inputs.stats).toBe(path);

@@ -1,7 +1,8 @@
-import type { ConventionOptions } from './conventions.js';
+import type { ContextOptions } from './context/context.js';
 import type { ProductEngine } from './engine/product-engine.js';
+import type { ScatterSpace } from './engine/spread-plan.js';
 import { NcInputError } from './errors.js';
-import { computeReport, type NcReport } from './report/report.js';
+import { computeReport, type NcReport, type PerClassOptions } from './report/report.js';
 import { MeansAccumulator, type MeansStatistics } from './statistics/means.js';
 import { SpreadAccumulator, type SpreadStatistics } from './statistics/spread.js';
 import type { Batch, Classifier } from './types.js';
@@ -13,13 +14,18 @@ import type { Batch, Classifier } from './types.js';
 export type BatchSource = readonly Batch[] | (() => Iterable<Batch> | AsyncIterable<Batch>);
 
 /** Options of {@link analyze}. */
-export interface AnalyzeOptions extends ConventionOptions {
+export interface AnalyzeOptions extends Omit<ContextOptions, 'classifier' | 'engine'>, PerClassOptions {
   /** Number of classes; default: the classifier's row count, else the largest label + 1. */
   K?: number;
   classifier?: Classifier;
+  /** Where the products run (both phases and the K-sized algebra); default core's portable `jsEngine`. */
   engine?: ProductEngine;
-  /** Rows per product call in the spread phase (default 4096). */
+  /** Rows per product call in the spread phase (default: up to 4096, fewer when K is large). */
   chunkRows?: number;
+  /** Space of the spread phase's scatter; default 'auto' = the smaller of 'means' (K) and 'features' (D). */
+  space?: 'auto' | ScatterSpace;
+  /** Accumulate per-class NC1 in the spread phase (default true; one rows × m × rank product per chunk). */
+  perClassNc1?: boolean;
   /** Called after each batch with the phase and the rows done in that phase. */
   onProgress?: (phase: 'means' | 'spread', rowsDone: number) => void;
 }
@@ -75,13 +81,16 @@ export async function analyze(source: BatchSource, options: AnalyzeOptions = {})
     options.onProgress?.('means', rows);
   }
   if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
-  const spread = new SpreadAccumulator(means.statistics, { classifier: options.classifier, engine: options.engine, chunkRows: options.chunkRows });
+  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, ...reportOptions } = options;
+  const spread = await SpreadAccumulator.create(means.statistics, {
+    classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
+  });
   rows = 0;
   for await (const batch of iterate(source)) {
     await spread.add(batch);
     rows += batch.labels.length;
     options.onProgress?.('spread', rows);
   }
-  const report = computeReport(means.statistics, spread.statistics, options);
+  const report = await computeReport(means.statistics, spread.statistics, { ...reportOptions, classifier, engine });
   return { report, means: means.statistics, spread: spread.statistics };
 }

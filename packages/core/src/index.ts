@@ -1,43 +1,90 @@
 /**
  * @ncscope/core — exact, streaming, mergeable Neural Collapse statistics and metrics.
  * No ML framework: plain typed arrays in, numbers out. See README.md for the formulas and conventions.
+ *
+ * Layers (imports point down only; test/layers.test.ts checks it): types/errors/formats → linalg → engine →
+ * conventions/validate → geometry → statistics → heads → context → metrics → report → analyze.
  */
 export type { Batch, Classifier, FloatArray, LabelArray } from './types.js';
 export { NcInputError, type NcErrorCode } from './errors.js';
 export { PRESETS, resolveConventions, type ConventionOptions, type GlobalMeanConvention, type PresetName, type ResolvedConventions } from './conventions.js';
-export { jsEngine, type KernelChunk, type ProductEngine, type SpreadKernelOutput } from './engine/product-engine.js';
-export { jsSpreadChunk } from './statistics/spread-kernel.js';
+export type { KernelChunk, ProductEngine, SpreadKernelOutput } from './engine/product-engine.js';
+export type { ScatterSpace, SpreadDecisions, SpreadPlan } from './engine/spread-plan.js';
+export { jsEngine } from './engine/js-engine.js';
+export { jsSpreadChunk } from './engine/js-spread-kernel.js';
+export { choleskyWithInverse, columnGram, multiply, multiplyNT, rowGram, type CholeskyInverse } from './engine/algebra.js';
+export { DEFAULT_TILE, firstPairColumn, forEachPairTile, type PairTile } from './engine/pair-tiles.js';
+export { betweenClass, nc1Trace, principalCoordinates, quadraticMap, type BetweenClass, type BetweenClassOptions, type SpectralRoute } from './geometry/between-class.js';
+export { centreMeans, type CentredMeans } from './geometry/centring.js';
 export { MeansAccumulator, classMeans, type MeansAccumulatorOptions, type MeansStatistics } from './statistics/means.js';
 export {
   SpreadAccumulator,
+  addSpreadStatistics,
   checkClassifier,
+  checkMergeable,
+  defaultChunkRows,
+  residualPlan,
+  runSpreadChunk,
   spreadReference,
+  type PerClassNc1Conventions,
   type SpreadAccumulatorOptions,
   type SpreadPartial,
   type SpreadReference,
+  type SpreadReferenceOptions,
   type SpreadStatistics,
 } from './statistics/spread.js';
-export { parseStatistics, serializeStatistics, type StatisticsFile } from './statistics/serialize.js';
+export { STATISTICS_VERSION, parseStatistics, serializeStatistics, type StatisticsFile } from './statistics/serialize.js';
 export { fingerprint } from './statistics/fingerprint.js';
-export { betweenClassSpectrum, buildContext, type BetweenClassSpectrum, type ContextOptions, type NcContext } from './context.js';
+export {
+  coversRows,
+  describeCoverageGaps,
+  describePart,
+  mergeShardCoverage,
+  shardCoverageGaps,
+  shardRows,
+  type CoverageGap,
+  type InputCoverage,
+  type ShardInput,
+  type ShardPart,
+  type ShardRecord,
+} from './statistics/shards.js';
+export { buildContext, memo, requireSpread, requireWeights, type ContextOptions, type NcContext } from './context/context.js';
+export { densePairProduct, pairTileSize, productNorm, productRows, reducePair, reducePairs, type PairProduct, type PairReduction } from './context/pairs.js';
 export { nc1 } from './metrics/nc1.js';
+export { nc1PerClass } from './metrics/nc1-per-class.js';
 export { nc1Quotient } from './metrics/nc1-quotient.js';
-export { cdnv, classVariances } from './metrics/cdnv.js';
+export { cdnv, cdnvReduction, classVariances } from './metrics/cdnv.js';
 export { equinorm, equinormMeans, equinormWeights } from './metrics/equinorm.js';
 export { equiangularity, equiangularityMeans, equiangularityWeights } from './metrics/equiangularity.js';
 export { maxAngle, maxAngleMeans, maxAngleWeights } from './metrics/max-angle.js';
-export { cosineMatrix } from './metrics/cosines.js';
-export { etfError, etfErrorMeans, etfErrorWeights } from './metrics/etf-error.js';
+export { cosineMatrix, cosineMatrixReduction, cosineReduction, type CosineStatistics } from './metrics/cosines.js';
+export { etfError, etfErrorMeans, etfErrorWeights, etfReduction } from './metrics/etf-error.js';
 export { nc3SelfDuality } from './metrics/nc3-self-duality.js';
 export { nc3Zhu } from './metrics/nc3-zhu.js';
 export { classifierAccuracy, nc4NccMismatch, nccAccuracy } from './metrics/nc4.js';
-export { computeReport, reportFromContext, type NcMetrics, type NcPerClass, type NcReport } from './report/report.js';
+export {
+  DEFAULT_PER_CLASS_LIMIT,
+  DEFAULT_PER_CLASS_MATRIX_LIMIT,
+  computeReport,
+  distribution,
+  reportFromContext,
+  type Distribution,
+  type NcMetrics,
+  type NcPerClass,
+  type NcPerClassSummary,
+  type NcReport,
+  type PerClassOptions,
+  type ReportOptions,
+} from './report/report.js';
+export { singlePassReport } from './report/single-pass.js';
 export { toMeasurement, type NcMeasurement } from './report/measurement.js';
 export { analyze, type AnalyzeOptions, type AnalyzeResult, type BatchSource } from './analyze.js';
 export { symmetricEigen } from './linalg/symmetric-eigen.js';
+export { topEigenpairs, type TopEigenpairs } from './linalg/lanczos.js';
+export { gemm, gemmNT, transpose } from './linalg/gemm.js';
 export { multiplyTransposed } from './linalg/dense.js';
-export * from "./formats/npy.js";
-export { ScatterAccumulator, parseScatter, scatterMeans, scatterSpread, serializeScatter, singlePassReport, type ScatterAccumulatorOptions, type ScatterStatistics } from './statistics/scatter.js';
+export * from './formats/npy.js';
+export { ScatterAccumulator, parseScatter, scatterMeans, scatterSpread, serializeScatter, type ScatterAccumulatorOptions, type ScatterStatistics } from './statistics/scatter.js';
 export { labelSmoothingTargets, leastSquaresClassifier, type LeastSquaresClassifier, type LeastSquaresOptions } from './heads/least-squares.js';
 export { centralPath, centralPathMetrics, type CentralPath, type CentralPathOptions } from './heads/central-path.js';
 export { choleskyFactor, choleskySolveRows, type CholeskyFailure } from './linalg/cholesky.js';

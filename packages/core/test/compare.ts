@@ -16,19 +16,23 @@ const SCALE_FREE = new Set(['nc1', 'nc1Quotient', 'cdnv']);
 
 export interface CompareOptions {
   rtol: number;
+  /** Also compare per-class NC1 (when the report's statistics hold it for these conventions). */
+  perClassNc1?: boolean;
   /** Label for failure messages and the tolerance table. */
   where: string;
   /** Key prefix in the tolerance table (e.g. 'f64' or 'f32'). */
   tag: string;
 }
 
-export function compareWithReference(report: NcReport, ref: RefResult, { rtol, where, tag }: CompareOptions): void {
+export function compareWithReference(report: NcReport, ref: RefResult, { rtol, where, tag, perClassNc1 }: CompareOptions): void {
   expect(report.N, `${where}: N`).toBe(ref.N);
   expect(report.D, `${where}: D`).toBe(ref.D);
   expect(report.K, `${where}: K`).toBe(ref.K);
   expect(report.rank, `${where}: rank of Σ_B`).toBe(ref.rank);
-  expect(report.perClass.classes, `${where}: classes`).toEqual(ref.classes);
-  expect(report.perClass.counts, `${where}: counts`).toEqual(ref.perClass.counts);
+  expect(report.perClass, `${where}: perClass`).toBeDefined();
+  const pc = report.perClass!;
+  expect(pc.classes, `${where}: classes`).toEqual(ref.classes);
+  expect(pc.counts, `${where}: counts`).toEqual(ref.perClass.counts);
   expectRel(`${tag} pinvCutoff`, report.conventions.pinvCutoff, ref.pinvCutoff, rtol, 0, where);
 
   const got = Object.keys(report.metrics).sort();
@@ -37,12 +41,15 @@ export function compareWithReference(report: NcReport, ref: RefResult, { rtol, w
     expectRel(`${tag} ${key}`, report.metrics[key as keyof NcReport['metrics']], value, rtol, SCALE_FREE.has(key) ? 0 : BOUNDED_FLOOR, where);
   }
 
-  const pc = report.perClass;
   const scaleOf = (a: number[]) => Math.max(...a.map(Math.abs));
   expectRelArray(`${tag} perClass.meanNorms`, pc.meanNorms, ref.perClass.meanNorms, rtol, 0, where);
   expectRelArray(`${tag} perClass.variances`, pc.variances, ref.perClass.variances, rtol, 0, where);
   expectRelArray(`${tag} perClass.nccRecall`, pc.nccRecall, ref.perClass.nccRecall, rtol, BOUNDED_FLOOR, where);
-  expectRelArray(`${tag} perClass.cosineMeans`, pc.cosineMeans.flat(), ref.perClass.cosineMeans.flat(), rtol, BOUNDED_FLOOR, where);
+  if (perClassNc1) {
+    expect(pc.nc1PerClass, `${where}: nc1PerClass`).toBeDefined();
+    expectRelArray(`${tag} perClass.nc1PerClass`, pc.nc1PerClass, ref.perClass.nc1PerClass, rtol, 0, where);
+  }
+  expectRelArray(`${tag} perClass.cosineMeans`, pc.cosineMeans!.flat(), ref.perClass.cosineMeans.flat(), rtol, BOUNDED_FLOOR, where);
   // Principal coordinates: signs of the two directions are arbitrary; compare magnitudes, relative to the largest.
   const projAbs = pc.meansProjection2d.map(([a, b]) => [Math.abs(a), Math.abs(b)]).flat();
   const refProj = ref.perClass.meansProjection2dAbs.flat();

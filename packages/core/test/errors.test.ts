@@ -55,7 +55,7 @@ describe('non-finite features', () => {
     const batches = clean();
     const means = new MeansAccumulator();
     for (const b of batches) means.add(b);
-    const spread = new SpreadAccumulator(means.statistics);
+    const spread = await SpreadAccumulator.create(means.statistics);
     await spread.add(batches[0]);
     const bad = { features: Float64Array.from(batches[1].features), labels: batches[1].labels };
     bad.features[5 * ds.D] = NaN;
@@ -170,34 +170,40 @@ describe('statistics from different data', () => {
   it('spread phase over different data than the means phase: STATS_MISMATCH naming the class', async () => {
     const means = new MeansAccumulator();
     for (const b of clean()) means.add(b);
-    const spread = new SpreadAccumulator(means.statistics);
+    const spread = await SpreadAccumulator.create(means.statistics);
     for (const b of clean().slice(1)) await spread.add(b);
     await expectNcError(() => computeReport(means.statistics, spread.statistics), 'STATS_MISMATCH', /class \d/, /same data/);
   });
   it('a label the means phase never saw: STATS_MISMATCH naming batch and row', async () => {
     const labels = Int32Array.from(ds.labels, (y) => (y === 1 ? 0 : y));
     const means = new MeansAccumulator({ K: 4 }).add({ features: ds.features, labels });
-    const spread = new SpreadAccumulator(means.statistics);
+    const spread = await SpreadAccumulator.create(means.statistics);
     const err = await expectNcError(() => spread.add({ features: ds.features, labels: ds.labels }), 'STATS_MISMATCH', /batch 0\b/, /row \d+/, /class 1\b/);
     expect(err.where.label).toBe(1);
   });
   it('merging spread shards computed against different means: STATS_MISMATCH', async () => {
     const [a, b] = [clean().slice(0, 2), clean().slice(2)];
     const meansOf = (batches: typeof a) => batches.reduce((m, x) => m.add(x), new MeansAccumulator({ K: 4 })).statistics;
-    const sa = new SpreadAccumulator(meansOf(a));
-    const sb = new SpreadAccumulator(meansOf(b));
+    const sa = await SpreadAccumulator.create(meansOf(a));
+    const sb = await SpreadAccumulator.create(meansOf(b));
     for (const x of a) await sa.add(x);
     for (const x of b) await sb.add(x);
     await expectNcError(() => sa.merge(sb), 'STATS_MISMATCH', /different class means/);
     // Same means, one with and one without a classifier.
     const m = meansOf(clean());
-    await expectNcError(() => new SpreadAccumulator(m, { classifier: { weights: ds.W! } }).merge(new SpreadAccumulator(m)), 'STATS_MISMATCH', /classifier/);
+    const withW = await SpreadAccumulator.create(m, { classifier: { weights: ds.W! } });
+    await expectNcError(async () => withW.merge(await SpreadAccumulator.create(m)), 'STATS_MISMATCH', /classifier/);
+    // Same means and classifier, scatter in different spaces; per-class NC1 for different conventions.
+    const otherSpace = await SpreadAccumulator.create(m, { space: m.K <= m.D ? 'features' : 'means' });
+    await expectNcError(async () => (await SpreadAccumulator.create(m)).merge(otherSpace), 'STATS_MISMATCH', /spaces/);
+    const sample = await SpreadAccumulator.create(m, { perClassNc1: { globalMean: 'sample' } });
+    await expectNcError(async () => (await SpreadAccumulator.create(m)).merge(sample), 'STATS_MISMATCH', /per-class NC1/);
   });
   it('spread statistics of another shape: STATS_MISMATCH', async () => {
     const means = new MeansAccumulator().add(clean()[0]).statistics;
     const other = makeCase(9, { N: 20, D: 3, K: 5 });
     const m2 = new MeansAccumulator().add({ features: other.features, labels: other.labels }).statistics;
-    const s2 = new SpreadAccumulator(m2);
+    const s2 = await SpreadAccumulator.create(m2);
     await s2.add({ features: other.features, labels: other.labels });
     await expectNcError(() => computeReport(means, s2.statistics), 'STATS_MISMATCH', /K = 5/);
   });
@@ -218,7 +224,7 @@ describe('corrupt statistics files', () => {
   };
   const cases: [string, (j: any) => unknown, RegExp][] = [
     ['wrong format tag', (j) => ({ ...j, format: 'other' }), /not an ncscope.statistics/],
-    ['future version', (j) => ({ ...j, version: 2 }), /version 1/],
+    ['future version', (j) => ({ ...j, version: 3 }), /version 3 is not supported.*versions 1 and 2/],
     ['non-integer K', (j) => ({ ...j, K: 2.5 }), /K and D/],
     ['negative D', (j) => ({ ...j, D: -3 }), /K and D/],
     ['sums of the wrong length', (j) => ({ ...j, means: { ...j.means, sums: j.means.sums.slice(1) } }), /"sums" must be an array of 12/],
@@ -228,7 +234,10 @@ describe('corrupt statistics files', () => {
     ['fractional count', (j) => ({ ...j, means: { ...j.means, counts: [1.5, 2, 3, 4] } }), /"counts"/],
     ['missing means', (j) => ({ ...j, means: undefined }), /"counts"/],
     ['spread without fingerprint', (j) => ({ ...j, spread: { ...j.spread, meansFingerprint: undefined } }), /meansFingerprint/],
-    ['projected scatter too short', (j) => ({ ...j, spread: { ...j.spread, projectedScatter: [1, 2] } }), /"projectedScatter" must be an array of 16/],
+    ['scatter too short', (j) => ({ ...j, spread: { ...j.spread, scatter: [1, 2] } }), /"scatter" must be an array of 9/],
+    ['unknown scatter space', (j) => ({ ...j, spread: { ...j.spread, space: 'other' } }), /"spread.space"/],
+    ['per-class NC1 sums too short', (j) => ({ ...j, spread: { ...j.spread, perClassNc1: { ...j.spread.perClassNc1, sums: [1] } } }), /"sums" must be an array of 4/],
+    ['per-class NC1 without its rank', (j) => ({ ...j, spread: { ...j.spread, perClassNc1: { ...j.spread.perClassNc1, rank: 0 } } }), /perClassNc1.rank/],
     ['classifier counts missing', (j) => ({ ...j, spread: { ...j.spread, nccClassifierMismatch: undefined } }), /nccClassifierMismatch/],
     ['classifier fingerprint missing', (j) => ({ ...j, spread: { ...j.spread, classifierFingerprint: undefined } }), /classifierFingerprint/],
   ];

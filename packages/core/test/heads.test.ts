@@ -186,20 +186,20 @@ describe('centralPath', () => {
     const clf = randomClassifier(4, 7, 9);
     const means = new MeansAccumulator();
     for (const b of parts) means.add(b);
-    const spread = new SpreadAccumulator(means.statistics, { classifier: clf });
+    const spread = await SpreadAccumulator.create(means.statistics, { classifier: clf });
     for (const b of parts) await spread.add(b);
-    const report = computeReport(means.statistics, spread.statistics, { classifier: clf, centralPath: { scatter, lambda: 0.01 } });
+    const report = await computeReport(means.statistics, spread.statistics, { classifier: clf, centralPath: { scatter, lambda: 0.01 } });
     const cp = centralPath(scatter, clf, { lambda: 0.01 });
     expect(report.metrics.centralPathNC1).toBe(cp.lNC1);
     expect(report.metrics.centralPathNC23).toBe(cp.lNC23);
     expect(report.metrics.centralPathPerp).toBe(cp.lPerp);
     expect(report.metrics.centralPathLoss).toBe(cp.loss);
-    expect(computeReport(means.statistics, spread.statistics, { classifier: clf }).metrics.centralPathNC1).toBeUndefined();
-    const single = singlePassReport(scatter, { classifier: clf, centralPath: { lambda: 0.01 } });
+    expect((await computeReport(means.statistics, spread.statistics, { classifier: clf })).metrics.centralPathNC1).toBeUndefined();
+    const single = await singlePassReport(scatter, { classifier: clf, centralPath: { lambda: 0.01 } });
     expect(single.metrics.centralPathPerp).toBe(cp.lPerp);
     // Statistics of different samples are refused.
     const other = await streamedStats(makeData({ N: 200, D: 7, K: 4, seed: 15 }), 1);
-    expect(() => computeReport(means.statistics, spread.statistics, { classifier: clf, centralPath: { scatter: other, lambda: 0.01 } })).toThrow(expect.objectContaining({ code: 'STATS_MISMATCH' }));
+    await expect(computeReport(means.statistics, spread.statistics, { classifier: clf, centralPath: { scatter: other, lambda: 0.01 } })).rejects.toThrow(expect.objectContaining({ code: 'STATS_MISMATCH' }));
   });
 });
 

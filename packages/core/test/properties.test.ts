@@ -47,8 +47,8 @@ function expectSameReport(a: NcReport, b: NcReport, rtol: number, where: string,
   for (const [key, value] of Object.entries(a.metrics)) {
     close(b.metrics[key as keyof NcReport['metrics']], value, rtol, SCALED.has(key) ? 0 : ATOL, `${where}: ${key}`);
   }
-  const pa = a.perClass;
-  const pb = b.perClass;
+  const pa = a.perClass!;
+  const pb = b.perClass!;
   for (let k = 0; k < K; k++) {
     const j = perm[k];
     expect(pb.counts[j], `${where}: counts[${k}]`).toBe(pa.counts[k]);
@@ -56,8 +56,10 @@ function expectSameReport(a: NcReport, b: NcReport, rtol: number, where: string,
     if (pa.variances) close(pb.variances![j], pa.variances[k] * ms * ms, rtol, 0, `${where}: variances[${k}]`);
     if (pa.nccRecall) close(pb.nccRecall![j], pa.nccRecall[k], rtol, ATOL, `${where}: nccRecall[${k}]`);
     if (pa.weightNorms) close(pb.weightNorms![j], pa.weightNorms[k] * ws, rtol, 0, `${where}: weightNorms[${k}]`);
+    // NC1_c is scale-free: Σ_c scales by c², Σ_B⁺ by 1/c².
+    if (pa.nc1PerClass) close(pb.nc1PerClass![j], pa.nc1PerClass[k], rtol, 0, `${where}: nc1PerClass[${k}]`);
     for (let l = 0; l < K; l++) {
-      close(pb.cosineMeans[j][perm[l]], pa.cosineMeans[k][l], rtol, ATOL, `${where}: cosineMeans[${k}][${l}]`);
+      close(pb.cosineMeans![j][perm[l]], pa.cosineMeans![k][l], rtol, ATOL, `${where}: cosineMeans[${k}][${l}]`);
       if (pa.cosineWeights) close(pb.cosineWeights![j][perm[l]], pa.cosineWeights[k][l], rtol, ATOL, `${where}: cosineWeights[${k}][${l}]`);
     }
   }
@@ -210,14 +212,14 @@ describe('invariance to batching, chunking, sharding and merge order', () => {
       // Phase 2: each shard against the merged means, merged in random order.
       const M = merged.statistics;
       const spreadShards = await Promise.all(shards.map(async (batches) => {
-        const acc = new SpreadAccumulator(M, { classifier });
+        const acc = await SpreadAccumulator.create(M, { classifier });
         for (const b of batches) await acc.add(b);
         return acc.statistics;
       }));
-      const spread = new SpreadAccumulator(M, { classifier });
+      const spread = await SpreadAccumulator.create(M, { classifier });
       for (const s of shuffle(spreadShards.map((_, i) => i), u)) spread.merge(roundTrip(spreadShards[s], 'spread', M));
 
-      const report = computeReport(M, spread.statistics, { classifier });
+      const report = await computeReport(M, spread.statistics, { classifier });
       const onePass = (await analyze([{ features: ds.features, labels: ds.labels }], { classifier })).report;
       expectSameReport(onePass, report, 1e-10, `${nShards} shards ${viaFiles ? 'via files' : 'in memory'} seed ${seed}`);
 
@@ -225,9 +227,10 @@ describe('invariance to batching, chunking, sharding and merge order', () => {
       const file = serializeStatistics({ means: M, spread: spread.statistics });
       const parsed = parseStatistics(file);
       expect(Array.from(parsed.means.sums)).toEqual(Array.from(M.sums));
-      expect(Array.from(parsed.spread!.projectedScatter)).toEqual(Array.from(spread.statistics.projectedScatter));
-      expect(computeReport(parsed.means, parsed.spread, { classifier })).toEqual(report);
-      expectSameReport(onePass, computeReport(parsed.means, parsed.spread, { classifier }), 1e-10, `merged file seed ${seed}`);
+      expect(Array.from(parsed.spread!.scatter)).toEqual(Array.from(spread.statistics.scatter));
+      expect(Array.from(parsed.spread!.perClassNc1!.sums)).toEqual(Array.from(spread.statistics.perClassNc1!.sums));
+      expect(await computeReport(parsed.means, parsed.spread, { classifier })).toEqual(report);
+      expectSameReport(onePass, await computeReport(parsed.means, parsed.spread, { classifier }), 1e-10, `merged file seed ${seed}`);
     }), RUNS);
   });
 

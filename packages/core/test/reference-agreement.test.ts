@@ -66,15 +66,34 @@ async function checkAllConventions(ds: Dataset, name: string, rtol: number, tag:
       expect(report.conventions.nc4Bias).toBe(conv.nc4Bias);
       expect(report.conventions.centreWeights).toBe(conv.centreWeights);
       expect(report.conventions.nc1Normalization).toBe(conv.nc1DivideByK ? 'K' : 'none');
-      compareWithReference(report, ref(conv, true), { rtol, where: `${where}, analyze with classifier`, tag });
-      const again = computeReport(withW.means, withW.spread, { classifier, preset, globalMean });
-      compareWithReference(again, ref(conv, true), { rtol, where: `${where}, computeReport with classifier`, tag });
-      const plain = computeReport(withoutW.means, withoutW.spread, { preset, globalMean });
-      compareWithReference(plain, ref(conv, false), { rtol, where: `${where}, computeReport without classifier`, tag });
+      compareWithReference(report, ref(conv, true), { rtol, where: `${where}, analyze with classifier`, tag, perClassNc1: true });
+      // The spread pass of `withW` accumulated per-class NC1 for the default (class-uniform) global mean only.
+      const samePerClass = conv.globalMean === 'class';
+      const again = await computeReport(withW.means, withW.spread, { classifier, preset, globalMean });
+      compareWithReference(again, ref(conv, true), { rtol, where: `${where}, computeReport with classifier`, tag, perClassNc1: samePerClass });
+      if (!samePerClass) expect(again.perClass!.nc1PerClass).toBeUndefined();
+      const plain = await computeReport(withoutW.means, withoutW.spread, { preset, globalMean });
+      compareWithReference(plain, ref(conv, false), { rtol, where: `${where}, computeReport without classifier`, tag, perClassNc1: samePerClass });
       if (globalMean === undefined) {
         const { report: r0 } = await analyze(batches, { K: ds.K, preset });
-        compareWithReference(r0, ref(conv, false), { rtol, where: `${where}, analyze without classifier`, tag });
+        compareWithReference(r0, ref(conv, false), { rtol, where: `${where}, analyze without classifier`, tag, perClassNc1: true });
       }
+    }
+  }
+  // The same data with the scatter forced into the other space (D × D when K ≤ D, K × K when D < K), with Σ_B⁺
+  // forced through the eigendecomposition, and with pair products streamed in tiles of 2 rows: same numbers.
+  for (const preset of ['ncscope', 'zhou'] as const) {
+    const conv = refConventions(preset);
+    const other = ds.K <= ds.D ? 'features' : 'means';
+    const variants = [
+      { space: other, label: `scatter in '${other}' space` },
+      { spectralRoute: 'eigen' as const, label: 'eigen route' },
+      { space: other, spectralRoute: 'eigen' as const, label: `'${other}' space, eigen route` },
+      { pairTile: 2, label: 'pair tiles of 2 rows' },
+    ];
+    for (const { label, ...v } of variants) {
+      const { report } = await analyze(batches, { classifier, K: ds.K, preset, ...v });
+      compareWithReference(report, ref(conv, true), { rtol, where: `${name}, preset ${preset}, ${label}`, tag, perClassNc1: true });
     }
   }
 }

@@ -62,6 +62,8 @@ export interface RefResult {
     variances: number[];
     nccRecall: number[];
     weightNorms?: number[];
+    /** NC1_c = Tr(Σ_c Σ_B⁺), Σ_c = (1/n_c) Σ_{y_i=c} (h_i − μ_c)(h_i − μ_c)ᵀ (D × D here). */
+    nc1PerClass: number[];
     cosineMeans: number[][];
     cosineWeights?: number[][];
     /** |coordinates| of μ̃_k on the top two right-singular directions of M̃ (signs are arbitrary). */
@@ -160,13 +162,18 @@ export function referenceMetrics(input: RefInput, conv: RefConventions): RefResu
   const Mt: Mat = mu.map((m) => sub(m, muG));
   const muOf = new Map(classes.map((k, i) => [k, mu[i]]));
 
-  // Σ_W = (1/N) Σ_i (h_i − μ_{y_i})(h_i − μ_{y_i})ᵀ  (D × D).
+  // Σ_W = (1/N) Σ_i (h_i − μ_{y_i})(h_i − μ_{y_i})ᵀ  (D × D), and each class's own Σ_c.
   const SW = zeros(D, D);
+  const Sc: Mat[] = classes.map(() => zeros(D, D));
   const withinSS = new Array<number>(K).fill(0);
   h.forEach((hi, i) => {
     const r = sub(hi, muOf.get(y[i])!);
-    withinSS[classes.indexOf(y[i])] += dot(r, r);
-    for (let a = 0; a < D; a++) for (let c = 0; c < D; c++) SW[a][c] += (r[a] * r[c]) / N;
+    const c = classes.indexOf(y[i]);
+    withinSS[c] += dot(r, r);
+    for (let a = 0; a < D; a++) for (let b = 0; b < D; b++) {
+      SW[a][b] += (r[a] * r[b]) / N;
+      Sc[c][a][b] += (r[a] * r[b]) / n[c];
+    }
   });
   // Σ_B = (1/K) Σ_k μ̃_k μ̃_kᵀ  (D × D).
   const SB = zeros(D, D);
@@ -186,9 +193,13 @@ export function referenceMetrics(input: RefInput, conv: RefConventions): RefResu
     rank++;
     for (let a = 0; a < D; a++) for (let c = 0; c < D; c++) SBp[a][c] += (V.get(a, j) * V.get(c, j)) / l;
   });
-  // Tr(Σ_W Σ_B⁺).
-  let tr = 0;
-  for (let a = 0; a < D; a++) for (let c = 0; c < D; c++) tr += SW[a][c] * SBp[c][a];
+  // Tr(Σ_W Σ_B⁺), and Tr(Σ_c Σ_B⁺) per class.
+  const traceProduct = (A: Mat, B: Mat) => {
+    let t = 0;
+    for (let a = 0; a < D; a++) for (let c = 0; c < D; c++) t += A[a][c] * B[c][a];
+    return t;
+  };
+  const tr = traceProduct(SW, SBp);
   const trace = (A: Mat) => A.reduce((s, r, i) => s + r[i], 0);
 
   const v = withinSS.map((s, i) => s / n[i]);
@@ -229,6 +240,7 @@ export function referenceMetrics(input: RefInput, conv: RefConventions): RefResu
     meanNorms: Mt.map(norm),
     variances: v,
     nccRecall: classes.map((k, i) => ncc.filter((c, s) => y[s] === k && c === k).length / n[i]),
+    nc1PerClass: Sc.map((S) => traceProduct(S, SBp)),
     cosineMeans: cosines(Mt),
     meansProjection2dAbs: projection2dAbs(Mt),
   };

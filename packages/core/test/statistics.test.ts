@@ -2,26 +2,30 @@
  * The two-phase statistics themselves: empty shards, K growth across shards, the identities behind
  * `spreadReference` (which on-device implementations rely on), sources that are iterables, and progress.
  *
- * Memory (DESIGN.md: O(K·D + K²) beyond the input, never a D × D matrix in the default mode). This is not tested
- * by measuring allocations — a test of that kind could not reliably fail. The design guarantees it structurally:
+ * Memory (DESIGN.md: O(K·D + min(K, D)²) beyond the input). This is not tested by measuring allocations — a test
+ * of that kind could not reliably fail. The design guarantees it structurally:
  * - MeansAccumulator holds counts (K) and sums (K × D), nothing else.
- * - SpreadAccumulator holds counts and withinSS (K), projectedScatter, nccConfusion and classifierConfusion (K × K),
- *   and its `reference` (means and shifted means K × D, pairDistSq and classifier offsets K × K). Per chunk it
- *   allocates the residuals R (chunkRows × D), the product Z = R [M_s; W]ᵀ (chunkRows × 2K), P and Pᵀ
- *   (chunkRows × K) and PᵀP (K × K): the only D-sized factor is always paired with chunkRows or K.
- * - Σ_W and Σ_B are never formed: NC1 uses C = M̃ Σ_W M̃ᵀ (K × K, from PᵀP by a K × K congruence) and the
- *   eigen-decomposition of M̃M̃ᵀ (K × K); the other metrics read K × D rows and K-vectors.
- * The statistics a SpreadAccumulator exposes (checked below) have exactly those sizes, whatever D is.
+ * - SpreadAccumulator holds K-vectors (counts, withinSS, nccCorrect, classifierCorrect, per-class NC1 sums) and one
+ *   m × m scatter, m = min(K, D); its `reference` holds K × D means and the decision tables — K × K only in 'means'
+ *   space (K ≤ D, where K × K ≤ K × D), K-vectors in 'features' space. Per chunk it allocates rows × D residuals,
+ *   the rows × 2K product and rows × m coordinates; chunkRows shrinks as K grows.
+ * - Σ_W and Σ_B are never formed beyond m × m; pairwise metrics stream tiles of M̃M̃ᵀ, WWᵀ and WM̃ᵀ.
+ * The statistics a SpreadAccumulator exposes (checked below) have exactly those sizes.
  */
 import { describe, expect, it } from 'vitest';
 import {
+  addSpreadStatistics,
   analyze,
   computeReport,
+  jsEngine,
   MeansAccumulator,
   parseStatistics,
+  residualPlan,
+  runSpreadChunk,
   serializeStatistics,
   SpreadAccumulator,
   spreadReference,
+  type SpreadStatistics,
 } from '@ncscope/core';
 import { batchesOf, makeCase } from './helpers.js';
 
@@ -69,11 +73,13 @@ describe('empty shards', () => {
 });
 
 describe('spreadReference identities (what an on-device spread phase computes)', () => {
-  it('with r = h − μ_y and p = M_s r: ‖h − μ_k‖² = ‖r‖² + 2(p_y − p_k) + ‖μ_y − μ_k‖², logits = W r + offset[y, :]', () => {
+  it("'means' space: with r = h − μ_y and p = M_s r, ‖h − μ_k‖² = ‖r‖² + 2(p_y − p_k) + ‖μ_y − μ_k‖², logits = W r + offset[y, :]", async () => {
     const ds = makeCase(21, { N: 40, D: 5, K: 4, offset: 3 });
     const means = new MeansAccumulator().add({ features: ds.features, labels: ds.labels }).statistics;
-    const ref = spreadReference(means, { weights: ds.W!, bias: ds.b! });
+    const ref = await spreadReference(means, { classifier: { weights: ds.W!, bias: ds.b! } });
+    expect(ref.space).toBe('means');
     const { K, D } = ref;
+    const d = ref.decisions!;
     for (let i = 0; i < ds.N; i++) {
       const y = ds.labels[i];
       const h = Array.from(ds.features.subarray(i * D, (i + 1) * D));
@@ -82,11 +88,11 @@ describe('spreadReference identities (what an on-device spread phase computes)',
       const rr = r.reduce((s, x) => s + x * x, 0);
       for (let k = 0; k < K; k++) {
         const direct = h.reduce((s, x, t) => s + (x - ref.means[k * D + t]) ** 2, 0);
-        expect(rr + 2 * (p[y] - p[k]) + ref.pairDistSq[y * K + k]).toBeCloseTo(direct, 10);
+        expect(rr + 2 * (p[y] - p[k]) + d.pairDistSq![y * K + k]).toBeCloseTo(direct, 10);
         const wr = r.reduce((s, x, t) => s + ds.W![k * D + t] * x, 0);
         const logit = h.reduce((s, x, t) => s + ds.W![k * D + t] * x, 0) + ds.b![k];
-        expect(wr + ref.classifierOffset![y * K + k]).toBeCloseTo(logit, 10);
-        expect(wr + ref.classifierOffsetNoBias![y * K + k]).toBeCloseTo(logit - ds.b![k], 10);
+        expect(wr + d.classifier!.offset[y * K + k]).toBeCloseTo(logit, 10);
+        expect(wr + d.classifier!.offsetNoBias[y * K + k]).toBeCloseTo(logit - ds.b![k], 10);
       }
     }
     // The shift s is the class-uniform mean of the means.
@@ -97,12 +103,73 @@ describe('spreadReference identities (what an on-device spread phase computes)',
     }
   });
 
-  it('spread statistics have K- and K × K-sized arrays only, whatever D is', async () => {
+  it("'features' space: with x = h − s, ‖h − μ_k‖² = ‖x‖² − 2 m_k·x + ‖m_k‖², logits = W x + offset (K-vectors only)", async () => {
+    const ds = makeCase(24, { N: 60, D: 3, K: 6, offset: 3 });
+    const means = new MeansAccumulator().add({ features: ds.features, labels: ds.labels }).statistics;
+    const ref = await spreadReference(means, { classifier: { weights: ds.W!, bias: ds.b! } });
+    expect(ref.space).toBe('features');
+    const { K, D } = ref;
+    const d = ref.decisions!;
+    expect(d.pairDistSq).toBeUndefined();
+    expect([d.meanSqNorms!.length, d.classifier!.offset.length, d.classifier!.offsetNoBias.length]).toEqual([K, K, K]);
+    for (let i = 0; i < ds.N; i++) {
+      const h = Array.from(ds.features.subarray(i * D, (i + 1) * D));
+      const x = h.map((v, t) => v - ref.shift[t]);
+      const xx = x.reduce((s, v) => s + v * v, 0);
+      for (let k = 0; k < K; k++) {
+        const mx = x.reduce((s, v, t) => s + ref.shiftedMeans[k * D + t] * v, 0);
+        const direct = h.reduce((s, v, t) => s + (v - ref.means[k * D + t]) ** 2, 0);
+        expect(xx - 2 * mx + d.meanSqNorms![k]).toBeCloseTo(direct, 10);
+        const wx = x.reduce((s, v, t) => s + ds.W![k * D + t] * v, 0);
+        const logit = h.reduce((s, v, t) => s + ds.W![k * D + t] * v, 0) + ds.b![k];
+        expect(wx + d.classifier!.offset[k]).toBeCloseTo(logit, 10);
+      }
+    }
+  });
+
+  it('the quadratic map gives each residual its rᵀ Σ_B⁺ r, in both spaces', async () => {
+    for (const [D, K] of [[6, 4], [3, 6]]) {
+      const ds = makeCase(25, { N: 50, D, K });
+      const means = new MeansAccumulator().add({ features: ds.features, labels: ds.labels }).statistics;
+      // Σ_B⁺ by brute force (D × D, full rank here): Σ_B = M̃ᵀM̃/K with the class-uniform global mean.
+      const mu = Array.from({ length: K }, (_, k) => Array.from({ length: D }, (_, t) => means.sums[k * D + t] / means.counts[k]));
+      const g = Array.from({ length: D }, (_, t) => mu.reduce((s, m) => s + m[t], 0) / K);
+      const SB = Array.from({ length: D }, (_, a) => Array.from({ length: D }, (_, b) => mu.reduce((s, m) => s + (m[a] - g[a]) * (m[b] - g[b]), 0) / K));
+      const SBinv = D < K ? invert(SB) : [];
+      const qOf = new Map<string, number[]>();
+      for (const space of ['means', 'features'] as const) {
+        const ref = await spreadReference(means, { space });
+        expect(ref.space).toBe(space);
+        const { map, rows } = ref.quadratic!;
+        qOf.set(space, Array.from({ length: 10 }, (_, i) => {
+          const y = ds.labels[i];
+          const r = Array.from({ length: D }, (_, t) => ds.features[i * D + t] - mu[y][t]);
+          const b = space === 'means' ? Array.from({ length: K }, (_, k) => r.reduce((s, v, t) => s + ref.shiftedMeans[k * D + t] * v, 0)) : r;
+          let q = 0;
+          for (let j = 0; j < rows; j++) q += b.reduce((s, v, c) => s + map[j * ref.m + c] * v, 0) ** 2;
+          return q;
+        }));
+      }
+      // The two spaces agree; when D < K, Σ_B is invertible in D dimensions and both equal rᵀ Σ_B⁻¹ r.
+      qOf.get('means')!.forEach((q, i) => expect(q).toBeCloseTo(qOf.get('features')![i], 8));
+      if (D < K) {
+        for (let i = 0; i < 10; i++) {
+          const y = ds.labels[i];
+          const r = Array.from({ length: D }, (_, t) => ds.features[i * D + t] - mu[y][t]);
+          const direct = r.reduce((s, ra, a) => s + ra * r.reduce((u, rb, c) => u + SBinv[a][c] * rb, 0), 0);
+          expect(qOf.get('features')![i]).toBeCloseTo(direct, 8);
+        }
+      }
+    }
+  });
+
+  it('spread statistics hold K-vectors and one m × m scatter (m = min(K, D)), nothing K × K when D < K', async () => {
     for (const D of [2, 300]) {
       const ds = makeCase(22, { N: 20, D, K: 3 });
       const { spread } = await analyze([{ features: ds.features, labels: ds.labels }], { classifier: { weights: ds.W!, bias: ds.b! } });
-      expect([spread.counts.length, spread.withinSS.length]).toEqual([3, 3]);
-      expect([spread.projectedScatter.length, spread.nccConfusion.length, spread.classifierConfusion!.length]).toEqual([9, 9, 9]);
+      expect([spread.counts.length, spread.withinSS.length, spread.nccCorrect.length, spread.classifierCorrect!.length, spread.perClassNc1!.sums.length]).toEqual([3, 3, 3, 3, 3]);
+      expect(spread.space).toBe(D < 3 ? 'features' : 'means');
+      expect(spread.scatter.length).toBe(Math.min(3, D) ** 2);
     }
   });
 
@@ -111,16 +178,59 @@ describe('spreadReference identities (what an on-device spread phase computes)',
     const classifier = { weights: ds.W!, bias: ds.b! };
     const [a, b] = [batchesOf(ds, 17).slice(0, 2), batchesOf(ds, 17).slice(2)];
     const means = new MeansAccumulator().add({ features: ds.features, labels: ds.labels }).statistics;
-    const sa = new SpreadAccumulator(means, { classifier });
-    const sb = new SpreadAccumulator(means, { classifier });
+    const sa = await SpreadAccumulator.create(means, { classifier });
+    const sb = await SpreadAccumulator.create(means, { classifier });
     for (const x of a) await sa.add(x);
     for (const x of b) await sb.add(x);
-    const viaPartial = new SpreadAccumulator(means, { classifier }).addPartial(sa.statistics).addPartial(sb.statistics);
-    const viaMerge = new SpreadAccumulator(means, { classifier }).merge(sa).merge(sb);
+    const partial = (s: SpreadStatistics) => ({ ...s, perClassNc1: s.perClassNc1?.sums });
+    const viaPartial = (await SpreadAccumulator.create(means, { classifier })).addPartial(partial(sa.statistics)).addPartial(partial(sb.statistics));
+    const viaMerge = (await SpreadAccumulator.create(means, { classifier })).merge(sa).merge(sb);
     expect(viaPartial.statistics).toEqual(viaMerge.statistics);
-    expect(computeReport(means, viaMerge.statistics, { classifier })).toEqual(computeReport(means, viaPartial.statistics, { classifier }));
+    expect(addSpreadStatistics(sa.statistics, sb.statistics)).toEqual(viaMerge.statistics);
+    expect(await computeReport(means, viaMerge.statistics, { classifier })).toEqual(await computeReport(means, viaPartial.statistics, { classifier }));
+  });
+
+  it('a residual plan measures residuals around other centres with the same Σ_B⁺ map (the multi-label building block)', async () => {
+    const ds = makeCase(26, { N: 80, D: 5, K: 4 });
+    const means = new MeansAccumulator().add({ features: ds.features, labels: ds.labels }).statistics;
+    const acc = await SpreadAccumulator.create(means);
+    await acc.add({ features: ds.features, labels: ds.labels });
+    // Centres = the class means themselves: the per-row sums must reproduce withinSS and the per-class NC1 sums.
+    const plan = residualPlan(acc.reference, acc.reference.means, 4);
+    expect(plan.decisions).toBeUndefined();
+    const out = await runSpreadChunk(jsEngine, { features: ds.features, labels: ds.labels, start: 0, rows: ds.N, D: 5, K: 4 }, plan);
+    const ss = new Float64Array(4);
+    const q = new Float64Array(4);
+    for (let i = 0; i < ds.N; i++) { ss[ds.labels[i]] += out.rowSquaredNorms[i]; q[ds.labels[i]] += out.quadratic![i]; }
+    ss.forEach((v, k) => expect(v).toBeCloseTo(acc.statistics.withinSS[k], 10));
+    q.forEach((v, k) => expect(v).toBeCloseTo(acc.statistics.perClassNc1!.sums[k], 10));
+    Array.from(out.scatter).forEach((v, i) => expect(v).toBeCloseTo(acc.statistics.scatter[i], 10));
+    // Other centres: residuals against them.
+    const centres = Float64Array.from({ length: 2 * 5 }, (_, i) => i / 7);
+    const two = residualPlan(acc.reference, centres, 2);
+    const idx = Int32Array.from(ds.labels, (y) => y % 2);
+    const o2 = await runSpreadChunk(jsEngine, { features: ds.features, labels: idx, start: 0, rows: ds.N, D: 5, K: 4 }, two);
+    for (let i = 0; i < 5; i++) {
+      const direct = Array.from({ length: 5 }, (_, t) => (ds.features[i * 5 + t] - centres[idx[i] * 5 + t]) ** 2).reduce((a, b) => a + b, 0);
+      expect(o2.rowSquaredNorms[i]).toBeCloseTo(direct, 10);
+    }
   });
 });
+
+/** Inverse of a small SPD matrix by Gauss–Jordan (test helper). */
+function invert(A: number[][]): number[][] {
+  const n = A.length;
+  const M = A.map((r, i) => [...r, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    [M[c], M[p]] = [M[p], M[c]];
+    const d = M[c][c];
+    for (let j = 0; j < 2 * n; j++) M[c][j] /= d;
+    for (let r = 0; r < n; r++) if (r !== c) { const f = M[r][c]; for (let j = 0; j < 2 * n; j++) M[r][j] -= f * M[c][j]; }
+  }
+  return M.map((r) => r.slice(n));
+}
 
 describe('analyze sources and progress', () => {
   const ds = makeCase(31, { N: 45, D: 3, K: 3 });
@@ -145,10 +255,10 @@ describe('analyze sources and progress', () => {
     await expect(analyze((batches.values() as unknown) as never)).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
 
-  it('without the spread phase, computeReport gives the means-only metrics', () => {
+  it('without the spread phase, computeReport gives the means-only metrics', async () => {
     const means = new MeansAccumulator().add({ features: ds.features, labels: ds.labels }).statistics;
-    const report = computeReport(means, undefined);
+    const report = await computeReport(means, undefined);
     expect(Object.keys(report.metrics).sort()).toEqual(['equiangularityMeans', 'equinormMeans', 'etfErrorMeans', 'maxAngleMeans']);
-    expect(report.perClass.variances).toBeUndefined();
+    expect(report.perClass!.variances).toBeUndefined();
   });
 });

@@ -110,7 +110,8 @@ export class NcMeter {
         const { means, spread } = options.engine === undefined || options.engine === 'device'
           ? await this.onDevice(feats, batches, K, layer.name, clf)
           : await this.inJs(feats, batches, K, options.engine, clf?.core);
-        const report = computeReport(means, spread, { ...options.conventions, classifier: clf?.core });
+        const engine = options.engine === undefined || options.engine === 'device' ? undefined : options.engine;
+        const report = await computeReport(means, spread, { ...options.conventions, classifier: clf?.core, engine });
         results.push({ layer: layer.name, primary: li === plan.primary, withClassifier: clf !== undefined, report, means, spread });
       }
       return results;
@@ -122,7 +123,7 @@ export class NcMeter {
 
   private async onDevice(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, name: string, clf: DeviceClassifier | undefined) {
     const means = await deviceMeans(feats, batches, K, name);
-    const spread = await deviceSpread(feats, batches, means, clf);
+    const spread = await deviceSpread(feats, batches, means, clf, this.options.conventions);
     return { means, spread };
   }
 
@@ -131,7 +132,7 @@ export class NcMeter {
     const macc = new MeansAccumulator({ K });
     batches.forEach((b, i) => macc.add({ features: data[i], labels: b.labels }));
     const means = macc.statistics;
-    const sacc = new SpreadAccumulator(means, { classifier, engine });
+    const sacc = await SpreadAccumulator.create(means, { classifier, engine, perClassNc1: this.options.conventions ?? {} });
     for (let i = 0; i < batches.length; i++) await sacc.add({ features: data[i], labels: batches[i].labels });
     return { means, spread: sacc.statistics };
   }

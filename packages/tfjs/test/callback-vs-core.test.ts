@@ -1,4 +1,4 @@
-import { analyze, jsEngine, type NcMetrics } from '@ncscope/core';
+import { analyze, jsEngine, type NcMetrics, type SpreadStatistics } from '@ncscope/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,8 +108,9 @@ for (const backend of BACKENDS) {
       const [device] = await measureNc(model, { xs: data.probe.xs, ys: data.probe.ints }, { batchSize: 100 });
       const [js] = await measureNc(model, { xs: data.probe.xs, ys: data.probe.ints }, { engine: jsEngine });
       expectClose(device.report.metrics, js.report.metrics, ALL);
-      for (let i = 0; i < device.spread.nccConfusion.length; i++) expect(device.spread.nccConfusion[i]).toBe(js.spread.nccConfusion[i]);
+      expectSameDecisions(device.spread, js.spread);
       for (let i = 0; i < device.means.counts.length; i++) expect(device.means.counts[i]).toBe(js.means.counts[i]);
+      expectCloseArrays(device.report.perClass!.nc1PerClass!, js.report.perClass!.nc1PerClass!);
     });
     it('a class missing from the probe (K = 4, labels 0..2): device and JS paths agree, the class is excluded', async () => {
       const keep = Array.from(data.probe.labels.entries()).filter(([, y]) => y !== 3).map(([i]) => i);
@@ -122,8 +123,35 @@ for (const backend of BACKENDS) {
       expect(device.report.K).toBe(3);
       expect(device.report.warnings.join(' ')).toMatch(/no samples: 3/);
       expectClose(device.report.metrics, js.report.metrics, ALL);
-      expect(Array.from(device.spread.nccConfusion)).toEqual(Array.from(js.spread.nccConfusion));
-      expect(Array.from(device.spread.classifierConfusion!)).toEqual(Array.from(js.spread.classifierConfusion!));
+      expectSameDecisions(device.spread, js.spread);
+    });
+
+    it("fewer features than classes (D = 3 < K = 6, the scatter in 'features' space): device and JS paths agree", async () => {
+      const small = { train: clusters(240, 6, 10, 3), probe: clusters(180, 6, 10, 4) };
+      const narrow = sequentialMlp(10, 16, 3, 6, 'linear', 11);
+      narrow.compile({ optimizer: tf.train.adam(0.01), loss: (y, z) => tf.losses.softmaxCrossEntropy(y, z) });
+      await narrow.fit(small.train.xs, small.train.oneHot, { epochs: 5, batchSize: 32, verbose: 0 });
+      const [device] = await measureNc(narrow, { xs: small.probe.xs, ys: small.probe.ints }, { batchSize: 64 });
+      const [js] = await measureNc(narrow, { xs: small.probe.xs, ys: small.probe.ints }, { engine: jsEngine });
+      tf.dispose([small.train.xs, small.train.oneHot, small.train.ints, small.probe.xs, small.probe.oneHot, small.probe.ints]);
+      narrow.dispose();
+      expect(device.spread.space).toBe('features');
+      expect(device.spread.scatter.length).toBe(9);
+      expectClose(device.report.metrics, js.report.metrics, ALL);
+      expectSameDecisions(device.spread, js.spread);
+      expectCloseArrays(device.report.perClass!.nc1PerClass!, js.report.perClass!.nc1PerClass!);
     });
   });
+}
+
+/** Per-class NCC / classifier decisions and mismatch counts agree exactly between two spread statistics. */
+function expectSameDecisions(a: SpreadStatistics, b: SpreadStatistics): void {
+  expect(Array.from(a.nccCorrect)).toEqual(Array.from(b.nccCorrect));
+  expect(Array.from(a.classifierCorrect ?? [])).toEqual(Array.from(b.classifierCorrect ?? []));
+  expect([a.nccClassifierMismatch, a.nccClassifierMismatchNoBias]).toEqual([b.nccClassifierMismatch, b.nccClassifierMismatchNoBias]);
+}
+
+function expectCloseArrays(a: ArrayLike<number>, b: ArrayLike<number>): void {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < b.length; i++) expect(relDiff(a[i], b[i], 1e-3), `[${i}]: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(1e-5);
 }

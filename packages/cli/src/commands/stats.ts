@@ -3,8 +3,10 @@ import {
   MeansAccumulator,
   NcInputError,
   SpreadAccumulator,
+  addSpreadStatistics,
   serializeStatistics,
   type MeansStatistics,
+  type ShardRecord,
   type SpreadStatistics,
   type StatisticsFile,
 } from '@ncscope/core';
@@ -13,7 +15,8 @@ import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } fr
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { createProgress } from '../output/progress.js';
-import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { DEFAULT_BATCH_SIZE, MAX_K_WITHOUT_WEIGHTS, disposeEngine, locateError, maxLabel, parsePositiveInteger, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
@@ -24,6 +27,10 @@ import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, p
  *   ncscope stats merge  spread-a.json spread-b.json -o stats.json
  *   ncscope analyze --stats stats.json [--weights W --bias b]
  *
+ * With `--shard i/n` every task reads only rows shardRows(i, n, N) of one large file (the same command for every task
+ * of a Kubernetes Indexed Job, a Slurm array or a Ray task list, with its index), and its file records the shard and
+ * the input's fingerprint; `stats merge` refuses duplicate or overlapping shards and names missing ones.
+ *
  * Every file is `ncscope.statistics/1` JSON (core's serializeStatistics); means shards merge by addition, spread
  * shards only when computed against the same merged means (and classifier). Results equal one pass, to rounding.
  */
@@ -31,26 +38,28 @@ export function registerStats(program: Command): void {
   const stats = program.command('stats').description('two-phase statistics of sharded data: means, merge, spread (then analyze --stats)');
   const inputOptions = (c: Command) =>
     c
-      .requiredOption('--features <file>', 'features of this shard, N × D (.npy, .npz, .safetensors)')
-      .requiredOption('--labels <file>', 'labels of this shard, N integers')
+      .requiredOption('--features <file>', 'features, N × D (.npy, .npz, .safetensors): a shard, or the whole file with --shard')
+      .requiredOption('--labels <file>', 'labels, N integers')
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
+      .option('--shard <i/n>', 'read only shard i of n of the rows (0-based i, 0 ≤ i < n; contiguous balanced ranges, as numpy.array_split) — e.g. --shard $JOB_COMPLETION_INDEX/8 (Kubernetes Indexed Job) or --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (Slurm --array=0-7)', parseShard)
       .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
       .requiredOption('-o, --output <file>', 'statistics file to write (JSON, ncscope.statistics/1)');
 
   inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
-    .option('--classes <K>', 'number of classes (fix it so every shard has the same K)', (v) => parsePositiveIntegerFlag(v, '--classes'))
-    .action(async (o: { features: string; labels: string; featuresKey?: string; labelsKey?: string; batchSize: number; output: string; classes?: number }) => {
+    .option('--classes <K>', 'number of classes (fix it so every shard has the same K; with --shard, default: largest label in the whole labels file + 1)', (v) => parsePositiveIntegerFlag(v, '--classes'))
+    .action(async (o: MeansOptions) => {
       process.stdout.write(await statsMeans(o));
     });
 
   stats
     .command('merge')
-    .description('add statistics shards: all means-only, or all spread files computed against the same means')
+    .description('add statistics shards: all means-only, or all spread files computed against the same means; refuses a shard given twice or overlapping ones, and names missing ones')
     .argument('<files...>', 'statistics files to merge')
     .requiredOption('-o, --output <file>', 'merged statistics file to write')
-    .action(async (files: string[], o: { output: string }) => {
-      process.stdout.write(await statsMerge(files, o.output));
+    .option('--allow-partial', 'write the merge even when shards are missing (the file records which rows it holds; merge it with the rest later)')
+    .action(async (files: string[], o: { output: string; allowPartial?: boolean }) => {
+      process.stdout.write(await statsMerge(files, o.output, { allowPartial: o.allowPartial === true }));
     });
 
   inputOptions(stats.command('spread').description('phase 2 of a shard against the merged means: within-class and NCC/classifier sums'))
@@ -76,8 +85,13 @@ interface ShardOptions {
   labels: string;
   featuresKey?: string;
   labelsKey?: string;
+  shard?: ShardSpec;
   batchSize: number;
   output: string;
+}
+
+interface MeansOptions extends ShardOptions {
+  classes?: number;
 }
 
 interface SpreadOptions extends ShardOptions {
@@ -102,26 +116,43 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
   });
 }
 
+/**
+ * K for a shard's means without --classes: the largest label of the whole labels file + 1 (labels are a small
+ * fraction of the features' bytes), so every task of the split agrees on K.
+ */
+async function classesOfWholeFile(inputs: AnalyzeInputs): Promise<number> {
+  const { max, row } = await maxLabel(inputs.labels.tensor);
+  const K = Math.floor(max) + 1;
+  if (K > inputs.N && K > MAX_K_WITHOUT_WEIGHTS) {
+    throw new CliError(`${inputs.labels.tensor.where}: row ${row}: label ${max} implies ${K} classes for ${inputs.N} samples; check the labels, or pass --classes K`);
+  }
+  return K;
+}
+
 /** `stats means`: phase 1 over one shard. Returns the summary line. */
-export async function statsMeans(o: ShardOptions & { classes?: number }): Promise<string> {
+export async function statsMeans(o: MeansOptions): Promise<string> {
   const inputs = await openShard(o);
   const clock = new ReadClock();
-  const progress = createProgress(process.stderr.isTTY === true, inputs.N);
+  let progress = createProgress(false, 0);
   try {
-    const acc = new MeansAccumulator({ K: o.classes });
+    const task = await taskRows(o.shard, o.features, inputs);
+    const K = o.classes ?? (task.coverage ? await classesOfWholeFile(inputs) : undefined);
+    progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
+    const acc = new MeansAccumulator({ K, D: inputs.D });
     let rows = 0;
     try {
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
         await acc.addAsync(batch);
         rows += batch.labels.length;
         progress.update('means', rows);
       }
     } catch (e) {
-      throw locateError(e, inputs, o.batchSize);
+      throw locateError(e, inputs, o.batchSize, task);
     }
     const means = acc.statistics;
-    await writeFileAtomic(o.output, serializeStatistics({ means }));
-    return `${o.output}: means of ${inputs.N} samples, K = ${means.K}, D = ${means.D}\n`;
+    const shards: ShardRecord | undefined = task.coverage ? { means: [task.coverage] } : undefined;
+    await writeFileAtomic(o.output, serializeStatistics({ means, shards }));
+    return `${o.output}: means ${describeTask(task, inputs.N)}, K = ${means.K}, D = ${means.D}\n`;
   } finally {
     progress.stop();
     await inputs.close();
@@ -134,26 +165,31 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   const means = file.means;
   const inputs = await openShard(o);
   const clock = new ReadClock();
-  const progress = createProgress(process.stderr.isTTY === true, inputs.N);
+  let progress = createProgress(false, 0);
   let engine;
   try {
     if (inputs.D !== means.D) throw new CliError(`${inputs.features.tensor.where}: features have D = ${inputs.D} but ${o.means} has D = ${means.D}`);
     if (inputs.K !== undefined && inputs.K !== means.K) throw new CliError(`${inputs.weights!.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}`);
+    const task = await taskRows(o.shard, o.features, inputs);
+    if (task.coverage && file.shards?.means) checkMeansHoldShard(o.means, file.shards.means, task.coverage);
     const classifier = await readClassifier(inputs, clock);
-    engine = (await selectEngine(o.engine, productWork(inputs.N, inputs.D, means.K, classifier !== undefined))).engine;
-    const acc = new SpreadAccumulator(means, { classifier, engine });
+    progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
+    engine = (await selectEngine(o.engine, productWork(task.end - task.start, inputs.D, means.K, classifier !== undefined))).engine;
+    const acc = await SpreadAccumulator.create(means, { classifier, engine });
     let rows = 0;
     try {
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
         await acc.add(batch);
         rows += batch.labels.length;
         progress.update('spread', rows);
       }
     } catch (e) {
-      throw locateError(e, inputs, o.batchSize);
+      throw locateError(e, inputs, o.batchSize, task);
     }
-    await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics }));
-    return `${o.output}: spread of ${inputs.N} samples against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
+    const meansRecord = file.shards?.means ? { means: file.shards.means } : {};
+    const shards: ShardRecord | undefined = task.coverage ? { ...meansRecord, spread: [task.coverage] } : file.shards?.means ? meansRecord : undefined;
+    await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics, shards }));
+    return `${o.output}: spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
   } finally {
     progress.stop();
     await inputs.close();
@@ -161,11 +197,19 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   }
 }
 
+/** Options of {@link statsMerge}. */
+export interface MergeOptions {
+  /** Write the merge even when shards are missing (it records which rows it holds). */
+  allowPartial?: boolean;
+}
+
 /**
- * `stats merge`: means-only files add their counts and sums (K grows to the largest); spread files must share
- * the same means (fingerprint) and classifier, and add their spread sums. Mixing the two kinds is refused.
+ * `stats merge`: means-only files add their counts and sums; spread files must share the same means (fingerprint)
+ * and classifier, and add their spread sums. Mixing the two kinds, or files with different K, is refused. Files
+ * made with --shard are checked against each other (mergeShardCoverage): a shard given twice or overlapping rows
+ * are refused, missing shards are named (a spread merge must cover the rows its means summed) unless allowPartial.
  */
-export async function statsMerge(files: string[], output: string): Promise<string> {
+export async function statsMerge(files: string[], output: string, options: MergeOptions = {}): Promise<string> {
   const shards: { path: string; stats: StatisticsFile }[] = [];
   for (const path of files) shards.push({ path, stats: await readStatisticsFile(path) });
   const withSpread = shards.filter((s) => s.stats.spread);
@@ -173,8 +217,14 @@ export async function statsMerge(files: string[], output: string): Promise<strin
     const odd = shards.find((s) => !s.stats.spread)!;
     throw new CliError(`${odd.path}: holds only means while ${withSpread[0].path} holds spread statistics; merge means shards first, then spread shards`);
   }
+  const sized = shards.filter((s) => s.stats.means.K > 0);
+  const otherK = sized.find((s) => s.stats.means.K !== sized[0].stats.means.K);
+  if (otherK) {
+    throw new CliError(`${otherK.path}: has K = ${otherK.stats.means.K} classes but ${sized[0].path} has K = ${sized[0].stats.means.K}; shards must agree on K (give every stats means task the same --classes K)`);
+  }
+  const phase = withSpread.length === 0 ? 'means' : 'spread';
   let merged: StatisticsFile;
-  if (withSpread.length === 0) {
+  if (phase === 'means') {
     const acc = new MeansAccumulator();
     for (const s of shards) {
       try {
@@ -188,42 +238,30 @@ export async function statsMerge(files: string[], output: string): Promise<strin
   } else {
     merged = { means: shards[0].stats.means, spread: mergeSpread(shards.map((s) => ({ path: s.path, spread: s.stats.spread!, means: s.stats.means }))) };
   }
+  const coverage = mergeRecords(shards, phase, options.allowPartial === true);
+  if (coverage) merged.shards = coverage.record;
   await writeFileAtomic(output, serializeStatistics(merged));
   const N = merged.means.counts.reduce((a, b) => a + b, 0);
-  return `${output}: merged ${files.length} ${merged.spread ? 'spread' : 'means'} file${files.length > 1 ? 's' : ''}, ${N} samples, K = ${merged.means.K}, D = ${merged.means.D}\n`;
+  const partial = coverage?.gaps ? `; partial: ${coverage.gaps}` : '';
+  return `${output}: merged ${files.length} ${phase} file${files.length > 1 ? 's' : ''}, ${N} samples, K = ${merged.means.K}, D = ${merged.means.D}${partial}\n`;
 }
 
-/** Adds spread shards that share means and classifier (the same rule as core's SpreadAccumulator.merge). */
+/** Adds spread shards that share means, classifier, space and per-class conventions (core's merge rule). */
 function mergeSpread(shards: { path: string; spread: SpreadStatistics; means: MeansStatistics }[]): SpreadStatistics {
   const first = shards[0];
-  const { K, D } = first.spread;
-  const add = (a: Float64Array, b: ArrayLike<number>) => {
-    for (let i = 0; i < a.length; i++) a[i] += b[i];
-  };
-  const counts = Float64Array.from(first.spread.counts);
-  const withinSS = Float64Array.from(first.spread.withinSS);
-  const projectedScatter = Float64Array.from(first.spread.projectedScatter);
-  const nccConfusion = Float64Array.from(first.spread.nccConfusion);
-  const classifierConfusion = first.spread.classifierConfusion ? Float64Array.from(first.spread.classifierConfusion) : undefined;
-  let mismatch = first.spread.nccClassifierMismatch;
-  let mismatchNoBias = first.spread.nccClassifierMismatchNoBias;
+  let out = first.spread;
   for (const s of shards.slice(1)) {
-    const t = s.spread;
-    if (t.meansFingerprint !== first.spread.meansFingerprint || t.K !== K || t.D !== D) {
-      throw new CliError(`${s.path}: computed against different class means than ${first.path}; run every spread shard against the same merged means`);
+    try {
+      out = addSpreadStatistics(out, s.spread);
+    } catch (e) {
+      if (!(e instanceof NcInputError)) throw e;
+      const why = /different class means/.test(e.message)
+        ? `computed against different class means than ${first.path}; run every spread shard against the same merged means`
+        : /classifier/.test(e.message)
+          ? `computed with a different classifier (or none) than ${first.path}`
+          : `${e.message.replace(/^cannot merge /, 'cannot be merged with ' + first.path + ': ')}`;
+      throw new CliError(`${s.path}: ${why}`);
     }
-    if (t.classifierFingerprint !== first.spread.classifierFingerprint) {
-      throw new CliError(`${s.path}: computed with a different classifier (or none) than ${first.path}`);
-    }
-    add(counts, t.counts);
-    add(withinSS, t.withinSS);
-    add(projectedScatter, t.projectedScatter);
-    add(nccConfusion, t.nccConfusion);
-    if (classifierConfusion && t.classifierConfusion) add(classifierConfusion, t.classifierConfusion);
-    if (mismatch !== undefined) mismatch += t.nccClassifierMismatch ?? 0;
-    if (mismatchNoBias !== undefined) mismatchNoBias += t.nccClassifierMismatchNoBias ?? 0;
   }
-  const out: SpreadStatistics = { ...first.spread, counts, withinSS, projectedScatter, nccConfusion };
-  if (!classifierConfusion) return out;
-  return { ...out, classifierConfusion, nccClassifierMismatch: mismatch, nccClassifierMismatchNoBias: mismatchNoBias };
+  return out;
 }

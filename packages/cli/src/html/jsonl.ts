@@ -152,21 +152,27 @@ function checkMeasurement(value: unknown, file: string, line: number, index: num
   }
   const K = m.K as number;
   const pc = m.perClass;
-  if (!isObject(pc)) throw bad(file, line, '"perClass" must be an object');
-  if (!isNumberArray(pc.classes, K)) throw bad(file, line, `perClass.classes must hold K = ${K} class ids`);
-  for (const key of ['counts', 'meanNorms'] as const) {
-    if (!isNumberArray(pc[key], K)) throw bad(file, line, `perClass.${key} must hold K = ${K} numbers`);
+  // Past a size (core's perClassLimit) a measurement carries perClassSummary instead of perClass.
+  if (pc === undefined && isObject(m.perClassSummary)) {
+    // accepted as is: distributions of the per-class quantities
+  } else {
+    if (!isObject(pc)) throw bad(file, line, '"perClass" must be an object');
+    if (!isNumberArray(pc.classes, K)) throw bad(file, line, `perClass.classes must hold K = ${K} class ids`);
+    for (const key of ['counts', 'meanNorms'] as const) {
+      if (!isNumberArray(pc[key], K)) throw bad(file, line, `perClass.${key} must hold K = ${K} numbers`);
+    }
+    for (const key of ['variances', 'nccRecall', 'nc1PerClass', 'weightNorms'] as const) {
+      if (pc[key] !== undefined && !isNumberArray(pc[key], K)) throw bad(file, line, `perClass.${key} must hold K = ${K} numbers`);
+    }
+    // The K × K cosine matrices are optional (core leaves them out past perClassMatrixLimit classes).
+    for (const key of ['cosineMeans', 'cosineWeights'] as const) {
+      if (pc[key] === undefined) continue;
+      const rows = pc[key];
+      if (!Array.isArray(rows) || rows.length !== K || !rows.every((r) => isNumberArray(r, K))) throw bad(file, line, `perClass.${key} must be a ${K}×${K} array of numbers`);
+    }
+    const p = pc.meansProjection2d;
+    if (!Array.isArray(p) || p.length !== K || !p.every((r) => isNumberArray(r, 2))) throw bad(file, line, `perClass.meansProjection2d must hold K = ${K} pairs of numbers`);
   }
-  for (const key of ['variances', 'nccRecall', 'weightNorms'] as const) {
-    if (pc[key] !== undefined && !isNumberArray(pc[key], K)) throw bad(file, line, `perClass.${key} must hold K = ${K} numbers`);
-  }
-  for (const key of ['cosineMeans', 'cosineWeights'] as const) {
-    if (key === 'cosineWeights' && pc[key] === undefined) continue;
-    const rows = pc[key];
-    if (!Array.isArray(rows) || rows.length !== K || !rows.every((r) => isNumberArray(r, K))) throw bad(file, line, `perClass.${key} must be a ${K}×${K} array of numbers`);
-  }
-  const p = pc.meansProjection2d;
-  if (!Array.isArray(p) || p.length !== K || !p.every((r) => isNumberArray(r, 2))) throw bad(file, line, `perClass.meansProjection2d must hold K = ${K} pairs of numbers`);
   if (m.warnings !== undefined && !(Array.isArray(m.warnings) && m.warnings.every((w) => typeof w === 'string'))) throw bad(file, line, '"warnings" must be an array of strings');
   return { ...(m as unknown as NcMeasurement), warnings: (m.warnings as string[] | undefined) ?? [] };
 }

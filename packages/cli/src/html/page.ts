@@ -132,7 +132,7 @@ function embeddedData(runs: readonly ReportRun[], snapshots: (NcMeasurement | un
       sources: r.sources,
       measurements: r.measurements.map((m) => {
         if (snapshots.includes(m)) {
-          if (m.K <= 100) return m;
+          if (m.K <= 100 || !m.perClass) return m;
           const { cosineMeans: _c, cosineWeights: _w, ...perClass } = m.perClass;
           return { ...m, perClass };
         }
@@ -207,18 +207,23 @@ async function trendFigure(
 
 async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeasurement, x: XAxis): Promise<string> {
   const K = m.K;
-  const classes = m.perClass.classes;
-  const pc = m.perClass;
   const ideal = -1 / (K - 1);
   const at = x.at(m);
   const parts: string[] = [];
   parts.push(`<h2>Snapshot: ${esc(run.name)} at ${esc(at)}</h2>`);
   parts.push(`<div class="cols"><div>${metaTable(run, m)}${conventionsTable(m)}</div>${metricsTable(m)}</div>`);
   if (m.warnings.length) parts.push(`<ul class="warnings">${m.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
+  const pc = m.perClass;
+  if (!pc) {
+    parts.push(`<p>K = ${K} classes: the measurement holds per-class distributions (perClassSummary) instead of per-class values, so there are no per-class plots.</p>`);
+    return `<section id="${id}" class="snapshot">${parts.join('\n')}</section>`;
+  }
+  const classes = pc.classes;
 
   const figs: string[] = [];
   const idealMatrix = classes.map((_, a) => classes.map((__, b) => (a === b ? 1 : ideal)));
   const cosTitle = 'cos(μ̃_k, μ̃_l)';
+  if (pc.cosineMeans) {
   const off = offDiagonal(pc.cosineMeans);
   figs.push(await matrixFigure(page, `${id}-cosine-means`, 'cosine of centred class means', `measured: ${cosTitle}`, cosTitle, classes, pc.cosineMeans, [-1, 1],
     `Off the diagonal: mean ${num(off.mean)}, std ${num(off.std)} (the equiangularity); the simplex ETF has ${num(ideal)} everywhere.`));
@@ -228,12 +233,14 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
   const maxDev = Math.max(1e-12, ...dev.flat().map((v) => Math.abs(v ?? 0)));
   figs.push(await matrixFigure(page, `${id}-cosine-deviation`, 'deviation from the simplex ETF', `measured − ideal; max |deviation| = ${num(maxDev)}`, 'cosine − ETF', classes, dev, [-maxDev, maxDev],
     `Its mean absolute value off the diagonal is the max-angle metric: ${num(m.metrics.maxAngleMeans)}. The colour scale is stretched to the largest deviation.`));
+  }
   if (pc.cosineWeights) {
     const offW = offDiagonal(pc.cosineWeights);
     figs.push(await matrixFigure(page, `${id}-cosine-weights`, 'cosine of classifier rows', 'measured: cos(w_k, w_l)', 'cos(w_k, w_l)', classes, pc.cosineWeights, [-1, 1],
       `Off the diagonal: mean ${num(offW.mean)}, std ${num(offW.std)}; NC2 for the classifier predicts ${num(ideal)}.`));
   }
-  parts.push(`<h3>Class-mean geometry (NC2)</h3><div class="grid">${figs.join('')}</div>`);
+  if (figs.length) parts.push(`<h3>Class-mean geometry (NC2)</h3><div class="grid">${figs.join('')}</div>`);
+  else parts.push(`<p>K = ${K} classes: the K × K cosine matrices are not in the measurement; equiangularity ${num(m.metrics.equiangularityMeans)} and max-angle ${num(m.metrics.maxAngleMeans)} summarise them.</p>`);
 
   const bars: string[] = [];
   bars.push(await barsFigure(page, `${id}-mean-norms`, 'norms of centred class means', `‖μ̃_k‖; dashed: mean; equinorm = ${num(m.metrics.equinormMeans)}`, '‖μ̃_k‖ (class-mean norm)', classes, pc.meanNorms, pc.counts,

@@ -23,7 +23,8 @@ export interface Timing {
 
 /**
  * The `ncscope analyze --json` object: the core report's fields (schema `ncscope.report/1`: N, D, K, rank,
- * conventions, metrics, perClass, warnings) plus `engine`, `timing` and `inputs`. Exactly these keys.
+ * conventions, metrics, perClass — or perClassSummary past core's perClassLimit —, warnings) plus `engine`, `timing` and
+ * `inputs`. Exactly these keys.
  */
 export interface AnalyzeJson extends NcReport {
   engine: string;

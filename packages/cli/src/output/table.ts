@@ -81,18 +81,20 @@ export function formatReportTable(report: NcReport, engine: string, timing: Timi
   }
   lines.push(...table(rows, '  '));
   const pc = report.perClass;
-  if (pc.classes.length <= 20) {
+  if (pc && pc.classes.length <= 20) {
     lines.push('');
     const head = ['class', 'count', '‖μ̃_k‖', 'v_k', 'NCC recall'];
+    if (pc.nc1PerClass) head.push('NC1_c');
     if (pc.weightNorms) head.push('‖w_k‖');
     const body = pc.classes.map((k, i) => {
       const r = [String(k), String(pc.counts[i]), formatNumber(pc.meanNorms[i]), formatNumber(pc.variances?.[i]), formatNumber(pc.nccRecall?.[i])];
+      if (pc.nc1PerClass) r.push(formatNumber(pc.nc1PerClass[i]));
       if (pc.weightNorms) r.push(formatNumber(pc.weightNorms[i]));
       return r;
     });
     lines.push(...table([head, ...body], '  '));
   } else {
-    lines.push('', `  (per-class values for ${pc.classes.length} classes: use --json)`);
+    lines.push('', `  (per-class values for ${report.K} classes: use --json)`);
   }
   const warnings = [...extraWarnings, ...report.warnings];
   if (warnings.length) lines.push('', ...warnings.map((w) => `  warning: ${w}`));

@@ -1,4 +1,5 @@
-import { weightsGram, type NcContext } from '../context.js';
+import { requireWeights, type NcContext } from '../context/context.js';
+import { productNorm, reducePair, type PairProduct, type PairReduction } from '../context/pairs.js';
 import { frobeniusNorm, multiplyTransposed } from '../linalg/dense.js';
 
 /**
@@ -22,12 +23,47 @@ export function etfErrorOfProduct(g: Float64Array, K: number): number {
   return Math.sqrt(s);
 }
 
+/**
+ * The ETF error of a pair product streamed in tiles: ‖G‖_F first ({@link productNorm}: two D × D Grams when D < K),
+ * then Σ (g/‖G‖ − e)² entry by entry — the direct form, accurate down to rounding when the error is tiny.
+ */
+export function etfReduction(product: PairProduct): PairReduction<{ norm: number; sum: number }, number> {
+  return {
+    product,
+    init: async (ctx) => ({ norm: await productNorm(ctx, product), sum: 0 }),
+    tile(state, tile, ctx) {
+      const K = ctx.K;
+      const scale = 1 / Math.sqrt(K - 1);
+      const off = -scale / K;
+      const on = (1 - 1 / K) * scale;
+      const inv = 1 / state.norm;
+      let s = 0;
+      for (let i = 0; i < tile.rows; i++) {
+        const k = tile.rowStart + i;
+        const diagTile = tile.symmetric && tile.colStart === tile.rowStart;
+        for (let j = diagTile ? i : 0; j < tile.cols; j++) {
+          const l = tile.colStart + j;
+          const d = tile.values[i * tile.cols + j] * inv - (k === l ? on : off);
+          s += (tile.symmetric && k !== l ? 2 : 1) * d * d;
+        }
+      }
+      state.sum += s;
+    },
+    finish: (state) => Math.sqrt(state.sum),
+  };
+}
+
+export const etfMeansReduction = etfReduction('means');
+export const etfWeightsReduction = etfReduction('weights');
+export const etfWeightsMeansReduction = etfReduction('weightsMeans');
+
 /** NC2 ETF error of the centred class means: etfError(M̃, M̃). */
-export function etfErrorMeans(ctx: NcContext): number {
-  return etfErrorOfProduct(ctx.meansGram, ctx.K);
+export async function etfErrorMeans(ctx: NcContext): Promise<number> {
+  return reducePair(ctx, etfMeansReduction);
 }
 
 /** NC2 ETF error of the classifier rows: etfError(W, W) (raw W, or centred under conventions.centreWeights). */
-export function etfErrorWeights(ctx: NcContext): number {
-  return etfErrorOfProduct(weightsGram(ctx, 'etfErrorWeights'), ctx.K);
+export async function etfErrorWeights(ctx: NcContext): Promise<number> {
+  requireWeights(ctx, 'etfErrorWeights');
+  return reducePair(ctx, etfWeightsReduction);
 }

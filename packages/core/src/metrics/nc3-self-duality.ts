@@ -1,11 +1,11 @@
-import { requireWeights, type NcContext } from '../context.js';
+import { requireWeights, type NcContext } from '../context/context.js';
 import { frobeniusNorm } from '../linalg/dense.js';
 
 /**
  * NC3 self-duality (Papyan, Han & Donoho 2020): ‖ W/‖W‖_F − M̃/‖M̃‖_F ‖_F², squared as in their notebook.
  * Zero when the classifier rows are proportional to the centred class means; at most 4.
  */
-export function nc3SelfDuality(ctx: NcContext): number {
+export async function nc3SelfDuality(ctx: NcContext): Promise<number> {
   const W = requireWeights(ctx, 'NC3 self-duality');
   const M = ctx.centredMeans;
   const nw = frobeniusNorm(W);

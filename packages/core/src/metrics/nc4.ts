@@ -1,4 +1,4 @@
-import { requireSpread, type NcContext } from '../context.js';
+import { requireSpread, type NcContext } from '../context/context.js';
 import { NcInputError } from '../errors.js';
 
 /**
@@ -6,22 +6,22 @@ import { NcInputError } from '../errors.js';
  * argmin_k ‖h − μ_k‖ differs from the classifier's argmax_k (W h + b)_k (bias included by default;
  * conventions.nc4Bias = false drops it, as rhubarbwu/neural-collapse does). Zero under collapse.
  */
-export function nc4NccMismatch(ctx: NcContext): number {
+export async function nc4NccMismatch(ctx: NcContext): Promise<number> {
   const s = requireSpread(ctx, 'NC4');
   if (s.nccClassifierMismatch === undefined) throw new NcInputError('BAD_OPTION', 'NC4 needs the classifier (W, b) during the spread phase');
   return s.nccClassifierMismatch / ctx.N;
 }
 
 /** Nearest-class-centre accuracy: fraction of samples with argmin_k ‖h − μ_k‖ = y. */
-export function nccAccuracy(ctx: NcContext): number {
-  const { nccConfusion } = requireSpread(ctx, 'NCC accuracy');
+export async function nccAccuracy(ctx: NcContext): Promise<number> {
+  const { nccCorrect } = requireSpread(ctx, 'NCC accuracy');
   let correct = 0;
-  for (let k = 0; k < ctx.K; k++) correct += nccConfusion[k * ctx.K + k];
+  for (let k = 0; k < ctx.K; k++) correct += nccCorrect[k];
   return correct / ctx.N;
 }
 
 /** Classifier accuracy: fraction of samples with argmax_k (W h + b)_k = y. */
-export function classifierAccuracy(ctx: NcContext): number {
+export async function classifierAccuracy(ctx: NcContext): Promise<number> {
   const s = requireSpread(ctx, 'classifier accuracy');
   if (s.classifierCorrect === undefined) throw new NcInputError('BAD_OPTION', 'classifier accuracy needs the classifier during the spread phase');
   return s.classifierCorrect / ctx.N;

@@ -26,12 +26,13 @@ export interface NcMeasurement {
   metrics: NcReport['metrics'];
   /** Anything else the producer logged alongside (training loss, accuracy, …). */
   logs?: Record<string, number>;
-  perClass: NcReport['perClass'];
+  perClass?: NcReport['perClass'];
+  perClassSummary?: NcReport['perClassSummary'];
   warnings: string[];
 }
 
 /** Wraps a report as a measurement line. */
-export function toMeasurement(report: NcReport, at: Omit<NcMeasurement, 'schema' | 'time' | 'N' | 'D' | 'K' | 'rank' | 'conventions' | 'metrics' | 'perClass' | 'warnings'> & { time?: string }): NcMeasurement {
+export function toMeasurement(report: NcReport, at: Omit<NcMeasurement, 'schema' | 'time' | 'N' | 'D' | 'K' | 'rank' | 'conventions' | 'metrics' | 'perClass' | 'perClassSummary' | 'warnings'> & { time?: string }): NcMeasurement {
   const { schema: _reportSchema, ...body } = report;
   return { schema: 'ncscope.measurement/1', ...at, time: at.time ?? new Date().toISOString(), ...body };
 }

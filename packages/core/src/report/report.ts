@@ -1,12 +1,15 @@
-import { betweenClassSpectrum, buildContext, weightsGram, type ContextOptions, type NcContext } from '../context.js';
+import { buildContext, type ContextOptions, type NcContext } from '../context/context.js';
+import { productRows, reducePairs, type PairReduction } from '../context/pairs.js';
 import type { ResolvedConventions } from '../conventions.js';
-import { cdnv, classVariances } from '../metrics/cdnv.js';
-import { cosinesFromGram } from '../metrics/cosines.js';
+import { principalCoordinates } from '../geometry/between-class.js';
+import { cdnv, cdnvReduction, classVariances } from '../metrics/cdnv.js';
+import { cosineMatrixMeansReduction, cosineMatrixWeightsReduction, cosineMeansReduction, cosineWeightsReduction } from '../metrics/cosines.js';
 import { equiangularityMeans, equiangularityWeights } from '../metrics/equiangularity.js';
 import { equinormMeans, equinormWeights } from '../metrics/equinorm.js';
-import { etfErrorMeans, etfErrorWeights } from '../metrics/etf-error.js';
+import { etfErrorMeans, etfErrorWeights, etfMeansReduction, etfWeightsMeansReduction, etfWeightsReduction } from '../metrics/etf-error.js';
 import { maxAngleMeans, maxAngleWeights } from '../metrics/max-angle.js';
 import { nc1 } from '../metrics/nc1.js';
+import { nc1PerClass } from '../metrics/nc1-per-class.js';
 import { nc1Quotient } from '../metrics/nc1-quotient.js';
 import { nc3SelfDuality } from '../metrics/nc3-self-duality.js';
 import { nc3Zhu } from '../metrics/nc3-zhu.js';
@@ -44,7 +47,10 @@ export interface NcMetrics {
   centralPathLoss?: number;
 }
 
-/** Per-class quantities behind the metrics, in the order of `classes`, for tables and plots. */
+/**
+ * Per-class quantities behind the metrics, in the order of `classes`, for tables and plots. Present in a report while
+ * K ≤ `perClassLimit` (default 4096); the K × K cosine matrices only while K ≤ `perClassMatrixLimit` (default 256).
+ */
 export interface NcPerClass {
   classes: number[];
   counts: number[];
@@ -54,14 +60,39 @@ export interface NcPerClass {
   variances?: number[];
   /** NCC recall per class (with the spread phase). */
   nccRecall?: number[];
+  /** NC1_c = Tr(Σ_c Σ_B⁺) (with the spread phase, when its sums match this report's Σ_B⁺; see metrics/nc1-per-class.ts). */
+  nc1PerClass?: number[];
   /** ‖w_k‖ (with a classifier). */
   weightNorms?: number[];
-  /** cos(μ̃_k, μ̃_l), K × K as nested rows; the simplex ETF has −1/(K−1) off the diagonal. */
-  cosineMeans: number[][];
-  /** cos(w_k, w_l) (with a classifier). */
+  /** cos(μ̃_k, μ̃_l), K × K as nested rows; the simplex ETF has −1/(K−1) off the diagonal (K ≤ perClassMatrixLimit). */
+  cosineMeans?: number[][];
+  /** cos(w_k, w_l) (with a classifier; K ≤ perClassMatrixLimit). */
   cosineWeights?: number[][];
   /** Coordinates of μ̃_k on the top two principal directions of the centred means (M̃ = U S Vᵀ → U S). */
   meansProjection2d: [number, number][];
+}
+
+/** Distribution of one per-class quantity over the classes: quantiles (nearest rank) and the mean. */
+export interface Distribution {
+  min: number;
+  p05: number;
+  p25: number;
+  median: number;
+  p75: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+/** What replaces `perClass` past `perClassLimit` classes: each per-class quantity as a {@link Distribution}. */
+export interface NcPerClassSummary {
+  K: number;
+  counts: Distribution;
+  meanNorms: Distribution;
+  variances?: Distribution;
+  nccRecall?: Distribution;
+  nc1PerClass?: Distribution;
+  weightNorms?: Distribution;
 }
 
 /** A full NC report. Schema id `ncscope.report/1`; every report records the conventions it used. */
@@ -74,95 +105,151 @@ export interface NcReport {
   rank: number;
   conventions: ResolvedConventions & { pinvCutoff: number };
   metrics: NcMetrics;
-  perClass: NcPerClass;
-  /** Notes a reader should see: excluded empty classes, D < K − 1, … */
+  /** Per-class data while K ≤ perClassLimit (see {@link NcPerClass}). */
+  perClass?: NcPerClass;
+  /** Past perClassLimit classes: distributions of the per-class quantities instead. */
+  perClassSummary?: NcPerClassSummary;
+  /** Notes a reader should see: excluded empty classes, D < K − 1, summarised per-class data, … */
   warnings: string[];
 }
 
-/** Computes every metric the context supports. */
-export function reportFromContext(ctx: NcContext): NcReport {
-  const spectrum = betweenClassSpectrum(ctx);
+/** Size rules for the per-class block of a report. */
+export interface PerClassOptions {
+  /** Largest K with per-class vectors and the 2-D projection in the report (default 4096); beyond, distributions. */
+  perClassLimit?: number;
+  /** Largest K with the K × K cosine matrices (default 256). */
+  perClassMatrixLimit?: number;
+}
+
+export const DEFAULT_PER_CLASS_LIMIT = 4096;
+export const DEFAULT_PER_CLASS_MATRIX_LIMIT = 256;
+
+/**
+ * Computes every metric the context supports. Pairwise metrics share one tiled pass per pair product (M̃M̃ᵀ, WWᵀ,
+ * WM̃ᵀ) on the context's engine; nothing K × K is held beyond one tile unless K ≤ perClassMatrixLimit.
+ */
+export async function reportFromContext(ctx: NcContext, options: PerClassOptions = {}): Promise<NcReport> {
+  const perClassLimit = options.perClassLimit ?? DEFAULT_PER_CLASS_LIMIT;
+  const matrixLimit = options.perClassMatrixLimit ?? DEFAULT_PER_CLASS_MATRIX_LIMIT;
   const hasW = ctx.weights !== undefined;
   const s = ctx.spread;
+  const { K, D } = ctx;
+  const withMatrices = K <= Math.min(matrixLimit, perClassLimit);
+  // Every reduction the report needs, so each product is streamed once.
+  const reductions: PairReduction<any, any>[] = [cosineMeansReduction, etfMeansReduction];
+  if (s) reductions.push(cdnvReduction);
+  if (withMatrices) reductions.push(cosineMatrixMeansReduction);
+  if (hasW) {
+    reductions.push(cosineWeightsReduction, etfWeightsReduction, etfWeightsMeansReduction);
+    if (withMatrices) reductions.push(cosineMatrixWeightsReduction);
+  }
+  await reducePairs(ctx, reductions);
+
   const metrics: NcMetrics = {
-    equinormMeans: equinormMeans(ctx),
-    equiangularityMeans: equiangularityMeans(ctx),
-    maxAngleMeans: maxAngleMeans(ctx),
-    etfErrorMeans: etfErrorMeans(ctx),
+    equinormMeans: await equinormMeans(ctx),
+    equiangularityMeans: await equiangularityMeans(ctx),
+    maxAngleMeans: await maxAngleMeans(ctx),
+    etfErrorMeans: await etfErrorMeans(ctx),
   };
   if (s) {
-    metrics.nc1 = nc1(ctx);
-    metrics.nc1Quotient = nc1Quotient(ctx);
-    metrics.cdnv = cdnv(ctx);
+    metrics.nc1 = await nc1(ctx);
+    metrics.nc1Quotient = await nc1Quotient(ctx);
+    metrics.cdnv = await cdnv(ctx);
   }
   if (hasW) {
-    metrics.equinormWeights = equinormWeights(ctx);
-    metrics.equiangularityWeights = equiangularityWeights(ctx);
-    metrics.maxAngleWeights = maxAngleWeights(ctx);
-    metrics.etfErrorWeights = etfErrorWeights(ctx);
-    metrics.nc3SelfDuality = nc3SelfDuality(ctx);
-    metrics.nc3Zhu = nc3Zhu(ctx);
+    metrics.equinormWeights = await equinormWeights(ctx);
+    metrics.equiangularityWeights = await equiangularityWeights(ctx);
+    metrics.maxAngleWeights = await maxAngleWeights(ctx);
+    metrics.etfErrorWeights = await etfErrorWeights(ctx);
+    metrics.nc3SelfDuality = await nc3SelfDuality(ctx);
+    metrics.nc3Zhu = await nc3Zhu(ctx);
   }
-  if (s?.nccClassifierMismatch !== undefined) metrics.nc4NccMismatch = nc4NccMismatch(ctx);
-  if (s) metrics.nccAccuracy = nccAccuracy(ctx);
-  if (s?.classifierCorrect !== undefined) metrics.classifierAccuracy = classifierAccuracy(ctx);
+  if (s?.nccClassifierMismatch !== undefined) metrics.nc4NccMismatch = await nc4NccMismatch(ctx);
+  if (s) metrics.nccAccuracy = await nccAccuracy(ctx);
+  if (s?.classifierCorrect !== undefined) metrics.classifierAccuracy = await classifierAccuracy(ctx);
 
-  const { K, D } = ctx;
-  const toRows = (m: Float64Array) => Array.from({ length: K }, (_, a) => Array.from(m.subarray(a * K, (a + 1) * K)));
-  const perClass: NcPerClass = {
-    classes: ctx.classes,
-    counts: Array.from(ctx.counts),
-    meanNorms: Array.from({ length: K }, (_, k) => Math.sqrt(ctx.meansGram[k * K + k])),
-    cosineMeans: toRows(cosinesFromGram(ctx.meansGram, K)),
-    meansProjection2d: projection2d(ctx),
-  };
-  if (s) {
-    perClass.variances = Array.from(classVariances(ctx));
-    perClass.nccRecall = Array.from({ length: K }, (_, k) => s.nccConfusion[k * K + k] / ctx.counts[k]);
-  }
-  if (ctx.weights) {
-    const gw = weightsGram(ctx, 'perClass');
-    perClass.weightNorms = Array.from({ length: K }, (_, k) => Math.sqrt(gw[k * K + k]));
-    perClass.cosineWeights = toRows(cosinesFromGram(gw, K));
-  }
   const warnings: string[] = [];
   if (ctx.emptyClasses.length) warnings.push(`excluded class${ctx.emptyClasses.length > 1 ? 'es' : ''} with no samples: ${ctx.emptyClasses.join(', ')}`);
   if (D < K - 1) warnings.push(`D = ${D} < K − 1 = ${K - 1}: the class means cannot form a simplex ETF; Σ_B has rank at most ${D}`);
-  else if (spectrum.rank < K - 1) warnings.push(`Σ_B has rank ${spectrum.rank} < K − 1 = ${K - 1}: some class means are (nearly) affinely dependent`);
-  return {
+  else if (ctx.between.rank < K - 1) warnings.push(`Σ_B has rank ${ctx.between.rank} < K − 1 = ${K - 1}: some class means are (nearly) affinely dependent`);
+  if (s?.nc1SumsNote) warnings.push(s.nc1SumsNote);
+
+  // Per-class vectors (K numbers each).
+  const vectors: Record<string, ArrayLike<number>> = {
+    counts: ctx.counts,
+    meanNorms: Float64Array.from(ctx.meanNormsSq, Math.sqrt),
+  };
+  if (s) {
+    vectors.variances = classVariances(ctx);
+    vectors.nccRecall = Float64Array.from({ length: K }, (_, k) => s.nccCorrect[k] / ctx.counts[k]);
+    const pc = await nc1PerClass(ctx);
+    if (pc) vectors.nc1PerClass = pc;
+  }
+  if (hasW) vectors.weightNorms = Float64Array.from(productRows(ctx, 'weights').xNormsSq, Math.sqrt);
+
+  const report: NcReport = {
     schema: 'ncscope.report/1',
     N: ctx.N,
     D,
     K,
-    rank: spectrum.rank,
-    conventions: { ...ctx.conventions, pinvCutoff: spectrum.cutoff },
+    rank: ctx.between.rank,
+    conventions: { ...ctx.conventions, pinvCutoff: ctx.between.cutoff },
     metrics,
-    perClass,
     warnings,
   };
+  if (K <= perClassLimit) {
+    const proj = await principalCoordinates(ctx.engine, ctx.between, ctx.centredMeans);
+    const perClass: NcPerClass = {
+      classes: ctx.classes,
+      counts: Array.from(ctx.counts),
+      meanNorms: Array.from(vectors.meanNorms),
+      meansProjection2d: Array.from({ length: K }, (_, k) => [proj[2 * k], proj[2 * k + 1]] as [number, number]),
+    };
+    for (const key of ['variances', 'nccRecall', 'nc1PerClass', 'weightNorms'] as const) if (vectors[key]) perClass[key] = Array.from(vectors[key]);
+    if (withMatrices) {
+      const [cm] = await reducePairs(ctx, [cosineMatrixMeansReduction]);
+      perClass.cosineMeans = rowsOf(cm as Float64Array, K);
+      if (hasW) perClass.cosineWeights = rowsOf((await reducePairs(ctx, [cosineMatrixWeightsReduction]))[0] as Float64Array, K);
+    } else {
+      warnings.push(`K = ${K} > ${matrixLimit}: the K × K cosine matrices are left out of perClass (equiangularity and max-angle summarise them)`);
+    }
+    report.perClass = perClass;
+  } else {
+    const summary = { K } as NcPerClassSummary;
+    for (const [key, v] of Object.entries(vectors)) (summary as unknown as Record<string, Distribution>)[key] = distribution(v);
+    report.perClassSummary = summary;
+    warnings.push(`K = ${K} > ${perClassLimit}: per-class values are summarised as distributions (perClassSummary); raise perClassLimit for all of them`);
+  }
+  return report;
 }
 
-/** Top-two principal coordinates of the centred means: column j of U scaled by √Λ_j, largest first. */
-function projection2d(ctx: NcContext): [number, number][] {
-  const { values, vectors } = betweenClassSpectrum(ctx);
-  const K = ctx.K;
-  const col = (j: number) => (j >= 0 ? Math.sqrt(Math.max(0, values[j])) : 0);
-  const s1 = col(K - 1);
-  const s2 = col(K - 2);
-  return Array.from({ length: K }, (_, k) => [vectors[k * K + K - 1] * s1, K >= 2 ? vectors[k * K + K - 2] * s2 : 0]);
+function rowsOf(m: Float64Array, K: number): number[][] {
+  return Array.from({ length: K }, (_, a) => Array.from(m.subarray(a * K, (a + 1) * K)));
+}
+
+/** Nearest-rank quantiles and mean of a vector. */
+export function distribution(values: ArrayLike<number>): Distribution {
+  const v = Float64Array.from(values).sort();
+  const n = v.length;
+  const q = (p: number) => v[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))];
+  let s = 0;
+  for (let i = 0; i < n; i++) s += v[i];
+  return { min: v[0], p05: q(0.05), p25: q(0.25), median: q(0.5), p75: q(0.75), p95: q(0.95), max: v[n - 1], mean: s / n };
+}
+
+/** Options of {@link computeReport}: the context's, the per-class size rules, and the optional central-path terms. */
+export interface ReportOptions extends ContextOptions, PerClassOptions {
+  /** Single-pass scatter statistics of the same samples and λ: adds the MSE central-path metrics (with a classifier). */
+  centralPath?: CentralPathOptions & { scatter: ScatterStatistics };
 }
 
 /**
  * Builds the context and the full report from statistics in one call. With `centralPath` (single-pass scatter
  * statistics of the same samples, and λ) and a classifier, adds the MSE central-path metrics (heads/central-path.ts).
  */
-export function computeReport(
-  means: MeansStatistics,
-  spread: SpreadStatistics | undefined,
-  options: ContextOptions & { centralPath?: CentralPathOptions & { scatter: ScatterStatistics } } = {},
-): NcReport {
-  const { centralPath, ...contextOptions } = options;
-  const report = reportFromContext(buildContext(means, spread, contextOptions));
+export async function computeReport(means: MeansStatistics, spread: SpreadStatistics | undefined, options: ReportOptions = {}): Promise<NcReport> {
+  const { perClassLimit, perClassMatrixLimit, centralPath, ...contextOptions } = options;
+  const report = await reportFromContext(await buildContext(means, spread, contextOptions), { perClassLimit, perClassMatrixLimit });
   if (centralPath && options.classifier) Object.assign(report.metrics, centralPathMetrics(centralPath.scatter, options.classifier, centralPath, means));
   return report;
 }

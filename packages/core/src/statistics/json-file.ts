@@ -12,10 +12,10 @@ export interface StatsJson {
 }
 
 /**
- * Parses `text` as a `{ format, version: 1, K, D, … }` file of the given format. K and D must be integers
- * ≥ `minSize` (0 allows the empty shard an accumulator that saw no rows writes).
+ * Parses `text` as a `{ format, version, K, D, … }` file of the given format and one of `versions` (default [1]).
+ * K and D must be integers ≥ `minSize` (0 allows the empty shard an accumulator that saw no rows writes).
  */
-export function readStatsJson(text: string, source: string, format: string, minSize: 0 | 1): StatsJson {
+export function readStatsJson(text: string, source: string, format: string, minSize: 0 | 1, versions: readonly number[] = [1]): StatsJson & { version: number } {
   let json: any;
   try {
     json = JSON.parse(text);
@@ -23,7 +23,10 @@ export function readStatsJson(text: string, source: string, format: string, minS
     throw new NcInputError('BAD_STATS_FILE', `${source}: not valid JSON (${(e as Error).message})`, { source });
   }
   const bad = (what: string) => new NcInputError('BAD_STATS_FILE', `${source}: ${what}`, { source });
-  if (json?.format !== format || json.version !== 1) throw bad(`not an ${format} version 1 file`);
+  if (json?.format !== format) throw bad(`not an ${format} file`);
+  if (!versions.includes(json.version)) {
+    throw bad(`${format} version ${JSON.stringify(json.version)} is not supported (this ncscope reads version${versions.length > 1 ? 's' : ''} ${versions.join(' and ')}; a newer ncscope wrote it?)`);
+  }
   const { K, D } = json;
   if (!Number.isInteger(K) || !Number.isInteger(D) || K < minSize || D < minSize) {
     throw bad(minSize === 0 ? 'K and D must be non-negative integers' : 'K and D must be positive integers');
@@ -35,5 +38,5 @@ export function readStatsJson(text: string, source: string, format: string, minS
     }
     return Float64Array.from(a);
   };
-  return { json, K, D, bad, array };
+  return { json, K, D, bad, array, version: json.version };
 }

@@ -1,15 +1,14 @@
-import { buildContext, type ContextOptions } from '../context.js';
-import { jsEngine, type ProductEngine } from '../engine/product-engine.js';
+import { jsEngine } from '../engine/js-engine.js';
+import type { ProductEngine } from '../engine/product-engine.js';
 import { NcInputError } from '../errors.js';
 import { readStatsJson } from './json-file.js';
 import { addOuters } from '../linalg/outer.js';
-import { reportFromContext, type NcReport } from '../report/report.js';
 import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
-import { centralPathMetrics } from '../heads/central-path.js';
 import { fingerprint } from './fingerprint.js';
 import type { MeansStatistics } from './means.js';
-import { spreadReference, type SpreadStatistics } from './spread.js';
+import type { SpreadStatistics } from './spread.js';
+import { shiftedMeans } from './spread-reference.js';
 
 /**
  * Single-pass second-moment statistics (opt-in; O(D² + K·D) memory): per-class counts n_k, means μ_k, within-class
@@ -295,16 +294,18 @@ export function scatterMeans(s: ScatterStatistics): MeansStatistics {
 }
 
 /**
- * The spread-phase quantities one pass can give, derived exactly from S_W: withinSS and the projected scatter
- * Σ_i p_i p_iᵀ = M_s S_W M_sᵀ (M_s the shifted means of {@link spreadReference}). `nccConfusion` is all zeros and
- * NOT meaningful (NCC decisions need the means before the samples): use {@link singlePassReport}, which drops the
- * NCC metrics, rather than feeding this to `computeReport` yourself.
+ * The spread-phase quantities one pass can give, derived exactly from S_W in the smaller space: withinSS and the
+ * scatter — S_W itself when D < K ('features' space), else Σ_i p_i p_iᵀ = M_s S_W M_sᵀ ('means' space, M_s the
+ * shifted means of the spread reference). `nccCorrect` is all zeros and NOT meaningful (NCC decisions need the means
+ * before the samples): use `singlePassReport`, which drops the NCC metrics, rather than feeding this to
+ * `computeReport` yourself. No per-class NC1 (it needs each sample's quadratic form).
  */
 export function scatterSpread(s: ScatterStatistics): SpreadStatistics {
   const { K, D } = s;
   const means = scatterMeans(s);
-  const ref = spreadReference(means);
-  const Ms = ref.shiftedMeans;
+  const base = { K, D, meansFingerprint: fingerprint(means.counts, means.sums), counts: s.counts, withinSS: s.withinSS, nccCorrect: new Float64Array(K) };
+  if (D < K) return { ...base, space: 'features', scatter: s.withinScatter };
+  const Ms = shiftedMeans(means).shifted;
   // T = M_s S_W (K × D), then T M_sᵀ (K × K).
   const T = new Float64Array(K * D);
   for (let k = 0; k < K; k++) {
@@ -324,33 +325,7 @@ export function scatterSpread(s: ScatterStatistics): SpreadStatistics {
       P[a * K + b] = v;
     }
   for (let a = 0; a < K; a++) for (let b = a + 1; b < K; b++) P[a * K + b] = P[b * K + a] = 0.5 * (P[a * K + b] + P[b * K + a]);
-  return {
-    K,
-    D,
-    meansFingerprint: fingerprint(means.counts, means.sums),
-    counts: s.counts,
-    withinSS: s.withinSS,
-    projectedScatter: P,
-    nccConfusion: new Float64Array(K * K),
-  };
-}
-
-/**
- * NC report from single-pass statistics: everything `computeReport` gives except the metrics that need the
- * class means before the samples (nccAccuracy, nc4NccMismatch, classifierAccuracy, per-class NCC recall), which
- * are omitted with a warning. With a classifier, the classifier's NC2/NC3 metrics are included; pass
- * `centralPath: { lambda }` as well to add the MSE central-path terms.
- */
-export function singlePassReport(s: ScatterStatistics, options: ContextOptions & { centralPath?: { lambda: number; targets?: ArrayLike<number> } } = {}): NcReport {
-  const { centralPath, ...contextOptions } = options;
-  const report = reportFromContext(buildContext(scatterMeans(s), scatterSpread(s), contextOptions));
-  delete report.metrics.nccAccuracy;
-  delete report.metrics.nc4NccMismatch;
-  delete report.metrics.classifierAccuracy;
-  delete report.perClass.nccRecall;
-  report.warnings.push('single-pass statistics: NCC accuracy and NC4 need the class means before the samples and are not computed');
-  if (centralPath && options.classifier) Object.assign(report.metrics, centralPathMetrics(s, options.classifier, centralPath));
-  return report;
+  return { ...base, space: 'means', scatter: P };
 }
 
 /**

@@ -1,17 +1,17 @@
+import { jsEngine } from '../engine/js-engine.js';
+import { jsSpreadChunk } from '../engine/js-spread-kernel.js';
+import type { KernelChunk, ProductEngine, SpreadKernelOutput } from '../engine/product-engine.js';
+import type { ScatterSpace, SpreadPlan } from '../engine/spread-plan.js';
 import { NcInputError } from '../errors.js';
-import { jsEngine, type KernelChunk, type ProductEngine, type SpreadKernelOutput } from '../engine/product-engine.js';
-import type { Batch, Classifier } from '../types.js';
-import { jsSpreadChunk } from './spread-kernel.js';
+import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
-import { fingerprint } from './fingerprint.js';
-import { classMeans, type MeansStatistics } from './means.js';
-import { multiplyTransposed } from '../linalg/dense.js';
+import type { MeansStatistics } from './means.js';
+import { spreadReference, type PerClassNc1Conventions, type SpreadReference, type SpreadReferenceOptions } from './spread-reference.js';
 
 /**
- * Phase 2 sufficient statistics, given the phase-1 class means μ_k. All entries are sums over samples, so
- * shards that used the same means merge by addition. With r_i = h_i − μ_{y_i} and the shifted means
- * m_k = μ_k − s (s = class-uniform mean of the non-empty classes' means; any centring convention is recovered
- * later by an exact K × K congruence, see `context.ts`):
+ * Phase 2 sufficient statistics, given the phase-1 class means μ_k. All entries are sums over samples, so shards that
+ * used the same means merge by addition. With r_i = h_i − μ_{y_i} and the shifted means m_k = μ_k − s
+ * (s = class-uniform mean of the non-empty classes' means; any centring convention is recovered later exactly):
  */
 export interface SpreadStatistics {
   readonly K: number;
@@ -20,102 +20,34 @@ export interface SpreadStatistics {
   readonly meansFingerprint: string;
   /** Digest of the classifier (W, b) used for decisions, or undefined without one. */
   readonly classifierFingerprint?: string;
+  /** The space of `scatter`: 'means' (K ≤ D) or 'features' (D < K). */
+  readonly space: ScatterSpace;
   /** Samples seen per class (must equal phase 1's n_k). */
   readonly counts: Float64Array;
   /** Σ_{y_i=k} ‖r_i‖², length K. */
   readonly withinSS: Float64Array;
-  /** Σ_i p_i p_iᵀ with p_i = M_s r_i (M_s rows m_k), K × K. */
-  readonly projectedScatter: Float64Array;
-  /** Counts of (true label, nearest-class-centre decision), K × K row-major. */
-  readonly nccConfusion: Float64Array;
-  /** With a classifier: counts of (true label, argmax_k (W h + b)_k), K × K. */
-  readonly classifierConfusion?: Float64Array;
+  /** 'means': Σ_i p_i p_iᵀ with p_i = M_s r_i (K × K); 'features': Σ_i r_i r_iᵀ = S_W (D × D). */
+  readonly scatter: Float64Array;
+  /** Samples of class k whose nearest class centre is μ_k (K). */
+  readonly nccCorrect: Float64Array;
+  /** With a classifier: samples of class k with argmax_j (W h + b)_j = k (K). */
+  readonly classifierCorrect?: Float64Array;
   /** With a classifier: samples whose NCC decision differs from argmax (W h + b). */
   readonly nccClassifierMismatch?: number;
   /** With a classifier: the same, ignoring the bias (argmax W h), as rhubarbwu/neural-collapse computes it. */
   readonly nccClassifierMismatchNoBias?: number;
-}
-
-/** The K-sized quantities every spread computation (JS, tfjs, onnx) needs, derived once from the means. */
-export interface SpreadReference {
-  K: number;
-  D: number;
-  /** μ_k, K × D (rows of empty classes are 0). */
-  means: Float64Array;
-  /** Which classes had samples in phase 1. */
-  present: boolean[];
-  /** s: class-uniform mean of the non-empty class means. */
-  shift: Float64Array;
-  /** m_k = μ_k − s, K × D (0 for empty classes). */
-  shiftedMeans: Float64Array;
-  /** ‖μ_y − μ_k‖², K × K. */
-  pairDistSq: Float64Array;
-  /** W_k · μ_y + b_k at [y, k], K × K (with a classifier). */
-  classifierOffset?: Float64Array;
-  /** W_k · μ_y at [y, k], K × K (with a classifier). */
-  classifierOffsetNoBias?: Float64Array;
-  meansFingerprint: string;
-  classifierFingerprint?: string;
-}
-
-/** Derives the {@link SpreadReference} from phase-1 statistics and an optional classifier. */
-export function spreadReference(means: MeansStatistics, classifier?: Classifier): SpreadReference {
-  const { K, D } = means;
-  const mu = classMeans(means);
-  const present = Array.from(means.counts, (n) => n > 0);
-  const nPresent = present.filter(Boolean).length;
-  if (nPresent === 0) throw new NcInputError('NO_DATA', 'no samples were seen in the means phase');
-  const shift = new Float64Array(D);
-  for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shift[t] += mu[k * D + t];
-  for (let t = 0; t < D; t++) shift[t] /= nPresent;
-  const shiftedMeans = new Float64Array(K * D);
-  for (let k = 0; k < K; k++) if (present[k]) for (let t = 0; t < D; t++) shiftedMeans[k * D + t] = mu[k * D + t] - shift[t];
-  // ‖μ_a − μ_b‖² directly (not from a Gram matrix: no cancellation when two means are close).
-  const pairDistSq = new Float64Array(K * K);
-  for (let a = 0; a < K; a++)
-    for (let b = a + 1; b < K; b++) {
-      let s = 0;
-      const ra = a * D;
-      const rb = b * D;
-      for (let t = 0; t < D; t++) {
-        const diff = shiftedMeans[ra + t] - shiftedMeans[rb + t];
-        s += diff * diff;
-      }
-      pairDistSq[a * K + b] = pairDistSq[b * K + a] = s;
-    }
-  const ref: SpreadReference = { K, D, means: mu, present, shift, shiftedMeans, pairDistSq, meansFingerprint: fingerprint(means.counts, means.sums) };
-  if (classifier) {
-    checkClassifier(classifier, K, D);
-    // offNoBias[y, k] = w_k · μ_y, i.e. (M Wᵀ)[y, k]; add b_k for the biased form.
-    const offNoBias = multiplyTransposed(mu, classifier.weights, K, K, D);
-    const b = classifier.bias;
-    const off = Float64Array.from(offNoBias, (v, i) => v + (b ? b[i % K] : 0));
-    ref.classifierOffset = off;
-    ref.classifierOffsetNoBias = offNoBias;
-    ref.classifierFingerprint = fingerprint(classifier.weights, b ?? []);
-  }
-  return ref;
-}
-
-/** Checks a classifier's shapes and values against K and D; named errors otherwise. */
-export function checkClassifier(classifier: Classifier, K: number, D: number): void {
-  const { weights, bias } = classifier;
-  if (weights.length !== K * D) {
-    throw new NcInputError('SHAPE', `classifier weights have ${weights.length} values; expected K × D = ${K} × ${D} = ${K * D} (rows are classes)`);
-  }
-  assertFinite(weights, D, 'classifier weights');
-  if (bias) {
-    if (bias.length !== K) throw new NcInputError('SHAPE', `classifier bias has ${bias.length} values; expected K = ${K}`);
-    assertFinite(bias, 1, 'classifier bias');
-  }
+  /**
+   * Σ_{y_i=k} r_iᵀ Σ_B⁺ r_i per class (K), for the Σ_B⁺ of `conventions` (per-class NC1 = sums[k]/n_k). Absent when
+   * the spread phase skipped it (option perClassNc1: false) or the statistics come from a version-1 file.
+   */
+  readonly perClassNc1?: { readonly conventions: PerClassNc1Conventions; readonly sums: Float64Array };
 }
 
 /** Options of {@link SpreadAccumulator}. */
-export interface SpreadAccumulatorOptions {
-  classifier?: Classifier;
-  /** Product engine; default the portable {@link jsEngine}. */
+export interface SpreadAccumulatorOptions extends SpreadReferenceOptions {
+  /** Product engine for the chunks (and the K-sized set-up); default the portable {@link jsEngine}. */
   engine?: ProductEngine;
-  /** Rows per engine call; bounds scratch memory to chunkRows × (D + 3K). Default 4096. */
+  /** Rows per engine call; default min(4096, 2^25 / (columns of the widest product)): scratch ≤ 2^25 values. */
   chunkRows?: number;
 }
 
@@ -123,46 +55,63 @@ export interface SpreadAccumulatorOptions {
 export interface SpreadPartial {
   counts: ArrayLike<number>;
   withinSS: ArrayLike<number>;
-  projectedScatter: ArrayLike<number>;
-  nccConfusion: ArrayLike<number>;
-  classifierConfusion?: ArrayLike<number>;
+  /** m × m in the reference's space. */
+  scatter: ArrayLike<number>;
+  nccCorrect: ArrayLike<number>;
+  classifierCorrect?: ArrayLike<number>;
   nccClassifierMismatch?: number;
   nccClassifierMismatchNoBias?: number;
+  /** Per-class Σ q_i when the reference has a quadratic map. */
+  perClassNc1?: ArrayLike<number>;
+}
+
+/** Rows per chunk for a plan: the widest per-chunk product stays under 2^25 values. */
+export function defaultChunkRows(plan: SpreadPlan): number {
+  const cols = Math.max(plan.D, plan.m, plan.decisions?.classifier ? 2 * plan.K : plan.K, plan.quadratic?.rows ?? 0);
+  return Math.max(64, Math.min(4096, Math.floor(2 ** 25 / cols)));
+}
+
+/** Runs one chunk through the engine's fused kernel, or the portable kernel on its products. */
+export function runSpreadChunk(engine: ProductEngine, chunk: KernelChunk, plan: SpreadPlan): Promise<SpreadKernelOutput> {
+  return engine.spreadChunk ? engine.spreadChunk(chunk, plan) : jsSpreadChunk(chunk, plan, engine);
 }
 
 /**
- * Streams batches into {@link SpreadStatistics} (phase 2). The heavy work is one product per chunk,
- * R · [M_s; W]ᵀ (rows × D by D × K or 2K), and PᵀP (K × rows by rows × K), both on the chosen engine;
- * residuals, squared norms and decisions are O(rows · (D + K)) in float64.
+ * Streams batches into {@link SpreadStatistics} (phase 2). Build it with `await SpreadAccumulator.create(means,
+ * options)` (the K-sized set-up runs on the engine), or from a ready {@link SpreadReference}.
  */
 export class SpreadAccumulator {
-  readonly reference: SpreadReference;
   private readonly engine: ProductEngine;
   private readonly chunkRows: number;
-  private readonly withClassifier: boolean;
   private readonly countsArr: Float64Array;
   private readonly withinArr: Float64Array;
   private readonly scatterArr: Float64Array;
-  private readonly confusionArr: Float64Array;
-  private readonly clfConfusionArr: Float64Array | undefined;
+  private readonly nccArr: Float64Array;
+  private readonly clfArr: Float64Array | undefined;
+  private readonly nc1Arr: Float64Array | undefined;
   private mismatch = 0;
   private mismatchNoBias = 0;
   private batches = 0;
 
-  constructor(means: MeansStatistics, options: SpreadAccumulatorOptions = {}) {
-    this.reference = spreadReference(means, options.classifier);
+  /** Derives the reference from the means (on `options.engine`) and returns an empty accumulator. */
+  static async create(means: MeansStatistics, options: SpreadAccumulatorOptions = {}): Promise<SpreadAccumulator> {
+    return new SpreadAccumulator(await spreadReference(means, options), options);
+  }
+
+  constructor(readonly reference: SpreadReference, options: Pick<SpreadAccumulatorOptions, 'engine' | 'chunkRows'> = {}) {
     this.engine = options.engine ?? jsEngine;
-    this.chunkRows = options.chunkRows ?? 4096;
-    this.withClassifier = options.classifier !== undefined;
-    const { K } = means;
+    if (options.chunkRows !== undefined && !(Number.isInteger(options.chunkRows) && options.chunkRows >= 1)) {
+      throw new NcInputError('BAD_OPTION', `chunkRows must be a positive integer, got ${options.chunkRows}`);
+    }
+    this.chunkRows = options.chunkRows ?? defaultChunkRows(reference);
+    const { K, m } = reference;
     this.countsArr = new Float64Array(K);
     this.withinArr = new Float64Array(K);
-    this.scatterArr = new Float64Array(K * K);
-    this.confusionArr = new Float64Array(K * K);
-    this.clfConfusionArr = this.withClassifier ? new Float64Array(K * K) : undefined;
-    this.classifier = options.classifier;
+    this.scatterArr = new Float64Array(m * m);
+    this.nccArr = new Float64Array(K);
+    this.clfArr = reference.decisions?.classifier ? new Float64Array(K) : undefined;
+    this.nc1Arr = reference.quadratic ? new Float64Array(K) : undefined;
   }
-  private readonly classifier: Classifier | undefined;
 
   /** Adds one batch (the same data, in any batching, as phase 1). */
   async add(batch: Batch): Promise<this> {
@@ -179,20 +128,17 @@ export class SpreadAccumulator {
     }
     for (let start = 0; start < rows; start += this.chunkRows) {
       const chunk: KernelChunk = { features: batch.features, labels: batch.labels, start, rows: Math.min(this.chunkRows, rows - start), D, K };
-      const out = this.engine.spreadChunk
-        ? await this.engine.spreadChunk(chunk, this.reference, this.classifier?.weights)
-        : await jsSpreadChunk(chunk, this.reference, this.classifier?.weights, this.engine);
-      this.accumulate(chunk, out, index);
+      this.accumulate(chunk, await runSpreadChunk(this.engine, chunk, this.reference), index);
     }
     return this;
   }
 
   private accumulate(chunk: KernelChunk, out: SpreadKernelOutput, batchIndex: number): void {
-    const { K } = this.reference;
     const { labels, start, rows } = chunk;
+    const q = out.quadratic;
     for (let i = 0; i < rows; i++) {
       const ss = out.rowSquaredNorms[i];
-      if (!Number.isFinite(ss)) {
+      if (!Number.isFinite(ss) || (q && !Number.isFinite(q[i]))) {
         // Phase 1 refused non-finite values, so the data changed between passes or overflowed: name the row.
         assertFinite(chunk.features.subarray((start + i) * chunk.D, (start + i + 1) * chunk.D), chunk.D, `row ${start + i} of`, batchIndex);
         throw new NcInputError('NON_FINITE', `batch ${batchIndex}, row ${start + i}: squared distance to the class mean overflowed`, { batch: batchIndex, row: start + i });
@@ -200,41 +146,46 @@ export class SpreadAccumulator {
       const y = labels[start + i] as number;
       this.withinArr[y] += ss;
       this.countsArr[y] += 1;
-      const ncc = Number(out.ncc[i]);
-      this.confusionArr[y * K + ncc] += 1;
-      if (this.clfConfusionArr && out.classifier && out.classifierNoBias) {
+      if (this.nc1Arr && q) this.nc1Arr[y] += q[i];
+      const ncc = Number(out.ncc![i]);
+      if (ncc === y) this.nccArr[y] += 1;
+      if (this.clfArr && out.classifier && out.classifierNoBias) {
         const c = Number(out.classifier[i]);
-        this.clfConfusionArr[y * K + c] += 1;
+        if (c === y) this.clfArr[y] += 1;
         if (c !== ncc) this.mismatch++;
         if (Number(out.classifierNoBias[i]) !== ncc) this.mismatchNoBias++;
       }
     }
-    for (let i = 0; i < K * K; i++) this.scatterArr[i] += out.projectedScatter[i];
+    const s = out.scatter;
+    const S = this.scatterArr;
+    for (let i = 0; i < S.length; i++) S[i] += s[i];
   }
 
   /** Adds sums computed elsewhere against the same {@link reference} (e.g. on device by @ncscope/tfjs). */
   addPartial(partial: SpreadPartial): this {
-    const { K } = this.reference;
+    const { K, m } = this.reference;
     const need = (name: string, a: ArrayLike<number> | undefined, len: number) => {
       if (!a || a.length !== len) throw new NcInputError('SHAPE', `spread partial: ${name} must have ${len} entries`);
     };
     need('counts', partial.counts, K);
     need('withinSS', partial.withinSS, K);
-    need('projectedScatter', partial.projectedScatter, K * K);
-    need('nccConfusion', partial.nccConfusion, K * K);
+    need('scatter', partial.scatter, m * m);
+    need('nccCorrect', partial.nccCorrect, K);
     for (let k = 0; k < K; k++) {
       this.countsArr[k] += partial.counts[k];
       this.withinArr[k] += partial.withinSS[k];
+      this.nccArr[k] += partial.nccCorrect[k];
     }
-    for (let i = 0; i < K * K; i++) {
-      this.scatterArr[i] += partial.projectedScatter[i];
-      this.confusionArr[i] += partial.nccConfusion[i];
-    }
-    if (this.clfConfusionArr) {
-      need('classifierConfusion', partial.classifierConfusion, K * K);
-      for (let i = 0; i < K * K; i++) this.clfConfusionArr[i] += partial.classifierConfusion![i];
+    for (let i = 0; i < m * m; i++) this.scatterArr[i] += partial.scatter[i];
+    if (this.clfArr) {
+      need('classifierCorrect', partial.classifierCorrect, K);
+      for (let k = 0; k < K; k++) this.clfArr[k] += partial.classifierCorrect![k];
       this.mismatch += partial.nccClassifierMismatch ?? 0;
       this.mismatchNoBias += partial.nccClassifierMismatchNoBias ?? 0;
+    }
+    if (this.nc1Arr) {
+      need('perClassNc1', partial.perClassNc1, K);
+      for (let k = 0; k < K; k++) this.nc1Arr[k] += partial.perClassNc1![k];
     }
     return this;
   }
@@ -242,34 +193,69 @@ export class SpreadAccumulator {
   /** Adds another shard computed against the same means (and classifier). Order does not matter. */
   merge(other: SpreadAccumulator | SpreadStatistics): this {
     const s = other instanceof SpreadAccumulator ? other.statistics : other;
-    if (s.meansFingerprint !== this.reference.meansFingerprint) {
-      throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics computed against different class means (merge the means shards first, then run phase 2 against the merged means)');
-    }
-    if (s.classifierFingerprint !== this.reference.classifierFingerprint) {
-      throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics computed with different classifiers (or one with and one without)');
-    }
-    return this.addPartial(s);
+    checkMergeable(this.statistics, s);
+    return this.addPartial({ ...s, perClassNc1: s.perClassNc1?.sums });
   }
 
   get statistics(): SpreadStatistics {
+    const r = this.reference;
     const s: SpreadStatistics = {
-      K: this.reference.K,
-      D: this.reference.D,
-      meansFingerprint: this.reference.meansFingerprint,
+      K: r.K,
+      D: r.D,
+      meansFingerprint: r.meansFingerprint,
+      space: r.space,
       counts: this.countsArr,
       withinSS: this.withinArr,
-      projectedScatter: this.scatterArr,
-      nccConfusion: this.confusionArr,
+      scatter: this.scatterArr,
+      nccCorrect: this.nccArr,
     };
-    if (this.withClassifier) {
-      return {
-        ...s,
-        classifierFingerprint: this.reference.classifierFingerprint,
-        classifierConfusion: this.clfConfusionArr,
-        nccClassifierMismatch: this.mismatch,
-        nccClassifierMismatchNoBias: this.mismatchNoBias,
-      };
+    const out: { -readonly [P in keyof SpreadStatistics]: SpreadStatistics[P] } = s;
+    if (this.clfArr) {
+      out.classifierFingerprint = r.classifierFingerprint;
+      out.classifierCorrect = this.clfArr;
+      out.nccClassifierMismatch = this.mismatch;
+      out.nccClassifierMismatchNoBias = this.mismatchNoBias;
     }
-    return s;
+    if (this.nc1Arr && r.perClassNc1) out.perClassNc1 = { conventions: r.perClassNc1, sums: this.nc1Arr };
+    return out;
   }
 }
+
+/** STATS_MISMATCH unless two spread statistics can be added: same means, classifier, space and per-class NC1 conventions. */
+export function checkMergeable(a: SpreadStatistics, b: SpreadStatistics): void {
+  if (a.K !== b.K || a.D !== b.D) throw new NcInputError('STATS_MISMATCH', `cannot merge spread statistics with K = ${b.K}, D = ${b.D} into K = ${a.K}, D = ${a.D}`);
+  if (b.meansFingerprint !== a.meansFingerprint) {
+    throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics computed against different class means (merge the means shards first, then run phase 2 against the merged means)');
+  }
+  if (b.classifierFingerprint !== a.classifierFingerprint) {
+    throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics computed with different classifiers (or one with and one without)');
+  }
+  if (b.space !== a.space) throw new NcInputError('STATS_MISMATCH', `cannot merge spread statistics whose scatter lives in different spaces ('${b.space}' into '${a.space}'); run every shard with the same --space`);
+  const ca = a.perClassNc1?.conventions;
+  const cb = b.perClassNc1?.conventions;
+  if ((ca === undefined) !== (cb === undefined) || (ca && cb && (ca.globalMean !== cb.globalMean || ca.rank !== cb.rank || ca.pinvRtol !== cb.pinvRtol))) {
+    throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics whose per-class NC1 sums use different conventions (or one without them); run every shard with the same options');
+  }
+}
+
+/** The sum of spread statistics that {@link checkMergeable} accepts, as new arrays. */
+export function addSpreadStatistics(a: SpreadStatistics, b: SpreadStatistics): SpreadStatistics {
+  checkMergeable(a, b);
+  const add = (x: Float64Array, y: ArrayLike<number>) => Float64Array.from(x, (v, i) => v + y[i]);
+  const out: { -readonly [P in keyof SpreadStatistics]: SpreadStatistics[P] } = {
+    ...a,
+    counts: add(a.counts, b.counts),
+    withinSS: add(a.withinSS, b.withinSS),
+    scatter: add(a.scatter, b.scatter),
+    nccCorrect: add(a.nccCorrect, b.nccCorrect),
+  };
+  if (a.classifierCorrect && b.classifierCorrect) {
+    out.classifierCorrect = add(a.classifierCorrect, b.classifierCorrect);
+    out.nccClassifierMismatch = (a.nccClassifierMismatch ?? 0) + (b.nccClassifierMismatch ?? 0);
+    out.nccClassifierMismatchNoBias = (a.nccClassifierMismatchNoBias ?? 0) + (b.nccClassifierMismatchNoBias ?? 0);
+  }
+  if (a.perClassNc1 && b.perClassNc1) out.perClassNc1 = { conventions: a.perClassNc1.conventions, sums: add(a.perClassNc1.sums, b.perClassNc1.sums) };
+  return out;
+}
+
+export { checkClassifier, residualPlan, spreadReference, type PerClassNc1Conventions, type SpreadReference, type SpreadReferenceOptions } from './spread-reference.js';

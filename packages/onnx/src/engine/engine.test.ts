@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze, jsEngine, mulberry32, parseNpy, type ProductEngine, type AnalyzeResult } from '@ncscope/core';
+import { analyze, jsEngine, MeansAccumulator, mulberry32, parseNpy, residualPlan, runSpreadChunk, SpreadAccumulator, type ProductEngine, type AnalyzeResult } from '@ncscope/core';
 import { createOnnxProductEngine } from './onnx-product-engine.js';
 
 const golden = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/golden');
@@ -17,13 +17,18 @@ const prng = mulberry32;
 function expectSameResult(a: AnalyzeResult, b: AnalyzeResult, rel: number) {
   expect(b.means.counts).toEqual(a.means.counts);
   expect(b.spread.counts).toEqual(a.spread.counts);
-  expect(b.spread.nccConfusion).toEqual(a.spread.nccConfusion);
+  expect(b.spread.nccCorrect).toEqual(a.spread.nccCorrect);
+  expect(b.spread.classifierCorrect).toEqual(a.spread.classifierCorrect);
   expect(b.spread.nccClassifierMismatch).toEqual(a.spread.nccClassifierMismatch);
   expect(b.spread.nccClassifierMismatchNoBias).toEqual(a.spread.nccClassifierMismatchNoBias);
   for (const [k, v] of Object.entries(a.report.metrics)) {
     const w = (b.report.metrics as Record<string, number>)[k];
     expect(Math.abs(w - v), `${k}: ${w} vs ${v}`).toBeLessThanOrEqual(rel * Math.max(Math.abs(v), 1e-12));
   }
+  const pa = a.report.perClass?.nc1PerClass;
+  const pb = b.report.perClass?.nc1PerClass;
+  expect(pb?.length).toBe(pa?.length);
+  pa?.forEach((v, k) => expect(Math.abs(pb![k] - v), `nc1PerClass[${k}]`).toBeLessThanOrEqual(rel * Math.max(Math.abs(v), 1e-12)));
 }
 
 describe('onnxruntime product engine', () => {
@@ -75,6 +80,69 @@ describe('onnxruntime product engine', () => {
       let worst = 0;
       for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(sums[i] - exact[i]));
       expect(worst).toBeLessThan(1e-9);
+    }
+  });
+
+  it("D < K and D ≥ K on the same data: both scatter spaces, both engines, float32 and float64 agree", async () => {
+    const r = prng(5);
+    const N = 900, D = 12, K = 9;
+    const centres = Float64Array.from({ length: K * D }, () => 2 * (r() - 0.5));
+    const features = new Float32Array(N * D);
+    const labels = new Int32Array(N);
+    for (let i = 0; i < N; i++) {
+      const y = i % K;
+      labels[i] = y;
+      for (let t = 0; t < D; t++) features[i * D + t] = 3 + centres[y * D + t] + 0.4 * (r() - 0.5);
+    }
+    const weights = Float32Array.from({ length: K * D }, (_, i) => centres[i] + 0.1 * (r() - 0.5));
+    const bias = Float32Array.from({ length: K }, () => 0.1 * (r() - 0.5));
+    for (const f64 of [false, true]) {
+      const feats = f64 ? Float64Array.from(features) : features;
+      const clf = f64 ? { weights: Float64Array.from(weights), bias: Float64Array.from(bias) } : { weights, bias };
+      const batches = [{ features: feats, labels }];
+      // K = 9 ≤ D = 12: 'means' is the natural space; 'features' is forced. Then the first 6 features only: D < K.
+      const ref = await analyze(batches, { classifier: clf, engine: jsEngine, chunkRows: 128 });
+      expect(ref.spread.space).toBe('means');
+      for (const space of ['means', 'features'] as const) {
+        for (const e of [jsEngine, engine]) {
+          const got = await analyze(batches, { classifier: clf, engine: e, chunkRows: 128, space });
+          expect(got.spread.space).toBe(space);
+          expectSameResult(ref, got, f64 ? 1e-10 : 2e-5);
+        }
+      }
+      const D2 = 6;
+      const narrow = (f64 ? Float64Array : Float32Array).from({ length: N * D2 }, (_, i) => feats[Math.floor(i / D2) * D + (i % D2)]);
+      const w2 = (f64 ? Float64Array : Float32Array).from({ length: K * D2 }, (_, i) => clf.weights[Math.floor(i / D2) * D + (i % D2)]);
+      const nb = [{ features: narrow, labels }];
+      const ref2 = await analyze(nb, { classifier: { weights: w2, bias: clf.bias }, engine: jsEngine });
+      expect(ref2.spread.space).toBe('features');
+      expect(ref2.spread.scatter.length).toBe(D2 * D2);
+      for (const space of ['features', 'means'] as const) {
+        const got = await analyze(nb, { classifier: { weights: w2, bias: clf.bias }, engine, chunkRows: 200, space });
+        expectSameResult(ref2, got, f64 ? 1e-10 : 2e-5);
+      }
+    }
+  });
+
+  it('residual plans (other centres, no decisions, the Σ_B⁺ map) give the JS kernel\'s per-row values', async () => {
+    const r = prng(9);
+    const N = 300, D = 7, K = 5;
+    const features = Float32Array.from({ length: N * D }, () => r() - 0.5);
+    const labels = Int32Array.from({ length: N }, (_, i) => i % K);
+    const means = new MeansAccumulator().add({ features, labels }).statistics;
+    for (const space of ['means', 'features'] as const) {
+      const acc = await SpreadAccumulator.create(means, { space });
+      const centres = Float64Array.from({ length: 3 * D }, () => r() - 0.5);
+      const plan = residualPlan(acc.reference, centres, 3);
+      const idx = Int32Array.from({ length: N }, (_, i) => i % 3);
+      const chunk = { features, labels: idx, start: 10, rows: 250, D, K };
+      const a = await runSpreadChunk(jsEngine, chunk, plan);
+      const b = await runSpreadChunk(engine, chunk, plan);
+      expect(b.ncc).toBeUndefined();
+      for (let i = 0; i < 250; i++) {
+        expect(Math.abs(Number(b.rowSquaredNorms[i]) - a.rowSquaredNorms[i])).toBeLessThan(1e-5 * a.rowSquaredNorms[i]);
+        expect(Math.abs(Number(b.quadratic![i]) - a.quadratic![i])).toBeLessThan(1e-4 * a.quadratic![i] + 1e-6);
+      }
     }
   });
 

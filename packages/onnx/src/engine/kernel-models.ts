@@ -25,67 +25,106 @@ export function classSumsModel(elemType: number): Uint8Array {
   );
 }
 
+/** Which variant of the spread graph to build (see {@link spreadModel}). */
+export interface SpreadGraphOptions {
+  space: 'means' | 'features';
+  /** NCC (and with `classifier` the classifier's) decisions. */
+  decisions: boolean;
+  classifier: boolean;
+  /** Per-row quadratic forms q = ‖T b‖². */
+  quadratic: boolean;
+}
+
 /**
- * Phase 2 for one chunk, the fused form of core's jsSpreadChunk:
- *   R = (H − Mhi[y]) − Mlo[y]        (means as a float32 hi + lo pair, so r keeps float32 relative precision)
- *   SS = Σ_t R²  per row;  P = R · Bm (Bm = M_sᵀ, D × K);  S = Pᵀ P
- *   NCC = argmin_k 2 (P[i, y_i] − P[i, k]) + PD[y_i, k]   (PD = ‖μ_y − μ_k‖², +∞ for classes without samples)
- *   with a classifier: L0 = R · Wᵀ, CLF = argmax (L0 + OFF[y]), CLFNB = argmax (L0 + OFFNB[y]).
- * With a classifier both products are one MatMul, Z = R · [M_sᵀ Wᵀ] (D × 2K), sliced into P and L0: on 2 cores a
- * 2K-column product measured no slower than a K-column one. The slice bounds are inputs (k0 = [0], k1 = [K],
- * k2 = [2K], ax = [1]). Inputs y (n) and y2 (n × 1) are the int64 labels (GatherElements needs the 2-D form).
+ * Phase 2 for one chunk, the fused form of core's jsSpreadChunk (see core's SpreadPlan):
+ *   R = (H − Chi[c]) − Clo[c]        (residual centres as a float32 hi + lo pair, so r keeps float32 relative precision)
+ *   SS = Σ_t R² per row
+ * 'means' space (K ≤ D): Z = R · B (B = M_sᵀ, or [M_sᵀ Wᵀ] D × 2K with a classifier), P = Z[:, :K], S = Pᵀ P,
+ *   NCC = argmin_k 2 (P[i, y_i] − P[i, k]) + PD[y_i, k]  (PD = ‖μ_y − μ_k‖², +∞ for classes without samples),
+ *   CLF = argmax (Z[:, K:] + OFF[y]), CLFNB = argmax (Z[:, K:] + OFFNB[y])  (K × K offset tables);
+ * 'features' space (D < K): S = Rᵀ R; with decisions X = (H − Shi) − Slo (the shift s), Z = X · B,
+ *   NCC = argmin_k MSQ_k − 2 Z[i, k]  (MSQ = ‖m_k‖², +∞ without samples), CLF = argmax (Z[:, K:] + OFF),
+ *   CLFNB likewise with OFFNB (K-vectors: nothing K × K).
+ * With a quadratic map: Q = Σ_j ((b_i Tt)_j)² with b_i = P (means) or R (features), Tt = Tᵀ (m × t).
+ * The slice bounds are inputs (k0 = [0], k1 = [K], k2 = [2K], ax = [1]). Inputs c (n) are the int64 centre indices
+ * (= the labels with decisions), c2 (n × 1) the same for GatherElements.
  */
-export function spreadModel(elemType: number, withClassifier: boolean): Uint8Array {
+export function spreadModel(elemType: number, o: SpreadGraphOptions): Uint8Array {
   const T = elemType;
   const lo = T === ONNX_FLOAT;
-  const nodes = [
-    node('Gather', ['Mhi', 'y'], ['Ghi'], { axis: 0 }),
+  const means = o.space === 'means';
+  const withW = o.decisions && o.classifier;
+  const needZ = means || o.decisions;
+  const nodes: Uint8Array[] = [
+    node('Gather', ['Chi', 'c'], ['Ghi'], { axis: 0 }),
     node('Sub', ['H', 'Ghi'], [lo ? 'R1' : 'R']),
-    ...(lo ? [node('Gather', ['Mlo', 'y'], ['Glo'], { axis: 0 }), node('Sub', ['R1', 'Glo'], ['R'])] : []),
+    ...(lo ? [node('Gather', ['Clo', 'c'], ['Glo'], { axis: 0 }), node('Sub', ['R1', 'Glo'], ['R'])] : []),
     node('ReduceSumSquare', ['R'], ['SS'], { axes: [1], keepdims: 0 }),
-    ...(withClassifier
-      ? [node('MatMul', ['R', 'B'], ['Z']), node('Slice', ['Z', 'k0', 'k1', 'ax'], ['P']), node('Slice', ['Z', 'k1', 'k2', 'ax'], ['L0'])]
-      : [node('MatMul', ['R', 'B'], ['P'])]),
-    node('Transpose', ['P'], ['Pt'], { perm: [1, 0] }),
-    node('MatMul', ['Pt', 'P'], ['S']),
-    node('GatherElements', ['P', 'y2'], ['Py'], { axis: 1 }),
-    node('Sub', ['Py', 'P'], ['Dif']),
-    node('Add', ['Dif', 'Dif'], ['Dif2']),
-    node('Gather', ['PD', 'y'], ['PDy'], { axis: 0 }),
-    node('Add', ['Dif2', 'PDy'], ['Dist']),
-    node('ArgMin', ['Dist'], ['NCC'], { axis: 1, keepdims: 0 }),
-    ...(withClassifier
-      ? [
-          node('Gather', ['OFF', 'y'], ['OFFy'], { axis: 0 }),
-          node('Add', ['L0', 'OFFy'], ['L']),
-          node('ArgMax', ['L'], ['CLF'], { axis: 1, keepdims: 0 }),
-          node('Gather', ['OFFNB', 'y'], ['OFFNBy'], { axis: 0 }),
-          node('Add', ['L0', 'OFFNBy'], ['LNB']),
-          node('ArgMax', ['LNB'], ['CLFNB'], { axis: 1, keepdims: 0 }),
-        ]
-      : []),
   ];
+  if (!means && o.decisions) {
+    nodes.push(node('Sub', ['H', 'Shi'], [lo ? 'X1' : 'X']));
+    if (lo) nodes.push(node('Sub', ['X1', 'Slo'], ['X']));
+  }
+  if (needZ) {
+    const input = means ? 'R' : 'X';
+    if (withW) nodes.push(node('MatMul', [input, 'B'], ['Z']), node('Slice', ['Z', 'k0', 'k1', 'ax'], ['P']), node('Slice', ['Z', 'k1', 'k2', 'ax'], ['L0']));
+    else nodes.push(node('MatMul', [input, 'B'], ['P']));
+  }
+  // Scatter of the coordinates b: P ('means') or R ('features').
+  const b = means ? 'P' : 'R';
+  nodes.push(node('Transpose', [b], ['Bt'], { perm: [1, 0] }), node('MatMul', ['Bt', b], ['S']));
+  if (o.quadratic) nodes.push(node('MatMul', [b, 'Tt'], ['QV']), node('ReduceSumSquare', ['QV'], ['Q'], { axes: [1], keepdims: 0 }));
+  if (o.decisions) {
+    if (means) {
+      nodes.push(
+        node('GatherElements', ['P', 'c2'], ['Py'], { axis: 1 }),
+        node('Sub', ['Py', 'P'], ['Dif']),
+        node('Add', ['Dif', 'Dif'], ['Dif2']),
+        node('Gather', ['PD', 'c'], ['PDy'], { axis: 0 }),
+        node('Add', ['Dif2', 'PDy'], ['Dist']),
+      );
+    } else {
+      nodes.push(node('Add', ['P', 'P'], ['P2']), node('Sub', ['MSQ', 'P2'], ['Dist']));
+    }
+    nodes.push(node('ArgMin', ['Dist'], ['NCC'], { axis: 1, keepdims: 0 }));
+    if (withW) {
+      if (means) {
+        nodes.push(
+          node('Gather', ['OFF', 'c'], ['OFFy'], { axis: 0 }),
+          node('Add', ['L0', 'OFFy'], ['L']),
+          node('Gather', ['OFFNB', 'c'], ['OFFNBy'], { axis: 0 }),
+          node('Add', ['L0', 'OFFNBy'], ['LNB']),
+        );
+      } else {
+        nodes.push(node('Add', ['L0', 'OFF'], ['L']), node('Add', ['L0', 'OFFNB'], ['LNB']));
+      }
+      nodes.push(node('ArgMax', ['L'], ['CLF'], { axis: 1, keepdims: 0 }), node('ArgMax', ['LNB'], ['CLFNB'], { axis: 1, keepdims: 0 }));
+    }
+  }
   const inputs = [
     tensorValue('H', T, ['n', 'D']),
-    tensorValue('y', ONNX_INT64, ['n']),
-    tensorValue('y2', ONNX_INT64, ['n', 1]),
-    tensorValue('Mhi', T, ['K', 'D']),
-    ...(lo ? [tensorValue('Mlo', T, ['K', 'D'])] : []),
-    tensorValue('B', T, ['D', withClassifier ? 'K2' : 'K']),
-    tensorValue('PD', T, ['K', 'K']),
-    ...(withClassifier
+    tensorValue('c', ONNX_INT64, ['n']),
+    ...(o.decisions && means ? [tensorValue('c2', ONNX_INT64, ['n', 1])] : []),
+    tensorValue('Chi', T, ['J', 'D']),
+    ...(lo ? [tensorValue('Clo', T, ['J', 'D'])] : []),
+    ...(!means && o.decisions ? [tensorValue('Shi', T, [1, 'D']), ...(lo ? [tensorValue('Slo', T, [1, 'D'])] : [])] : []),
+    ...(needZ ? [tensorValue('B', T, ['D', withW ? 'K2' : 'K'])] : []),
+    ...(o.quadratic ? [tensorValue('Tt', T, ['m', 't'])] : []),
+    ...(o.decisions ? [means ? tensorValue('PD', T, ['K', 'K']) : tensorValue('MSQ', T, [1, 'K'])] : []),
+    ...(withW
       ? [
-          tensorValue('OFF', T, ['K', 'K']),
-          tensorValue('OFFNB', T, ['K', 'K']),
+          tensorValue('OFF', T, means ? ['K', 'K'] : [1, 'K']),
+          tensorValue('OFFNB', T, means ? ['K', 'K'] : [1, 'K']),
           ...['k0', 'k1', 'k2', 'ax'].map((name) => tensorValue(name, ONNX_INT64, [1])),
         ]
       : []),
   ];
   const outputs = [
     tensorValue('SS', T, ['n']),
-    tensorValue('S', T, ['K', 'K']),
-    tensorValue('NCC', ONNX_INT64, ['n']),
-    ...(withClassifier ? [tensorValue('CLF', ONNX_INT64, ['n']), tensorValue('CLFNB', ONNX_INT64, ['n'])] : []),
+    tensorValue('S', T, ['m', 'm']),
+    ...(o.quadratic ? [tensorValue('Q', T, ['n'])] : []),
+    ...(o.decisions ? [tensorValue('NCC', ONNX_INT64, ['n'])] : []),
+    ...(withW ? [tensorValue('CLF', ONNX_INT64, ['n']), tensorValue('CLFNB', ONNX_INT64, ['n'])] : []),
   ];
   return model('ncscope_spread', nodes, inputs, outputs);
 }

@@ -1,4 +1,4 @@
-import type { FloatArray, KernelChunk, ProductEngine, SpreadKernelOutput, SpreadReference } from '@ncscope/core';
+import type { FloatArray, KernelChunk, ProductEngine, SpreadKernelOutput, SpreadPlan } from '@ncscope/core';
 import * as ort from 'onnxruntime-node';
 import { ONNX_DOUBLE, ONNX_FLOAT } from './graph-builder.js';
 import { classSumsModel, matmulModel, spreadModel } from './kernel-models.js';
@@ -38,13 +38,13 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
   // Create one session eagerly so a broken onnxruntime install fails here, not mid-analysis.
   await session('matmul:float32', () => matmulModel(ONNX_FLOAT));
 
-  const constants = new WeakMap<SpreadReference, Map<Precision, Feeds>>();
-  const spreadConstants = (ref: SpreadReference, weights: FloatArray | undefined, p: Precision): Feeds => {
-    let byPrecision = constants.get(ref);
-    if (!byPrecision) constants.set(ref, (byPrecision = new Map()));
+  const constants = new WeakMap<SpreadPlan, Map<Precision, Feeds>>();
+  const spreadConstants = (plan: SpreadPlan, p: Precision): Feeds => {
+    let byPrecision = constants.get(plan);
+    if (!byPrecision) constants.set(plan, (byPrecision = new Map()));
     const cached = byPrecision.get(p);
     if (cached) return cached;
-    const feeds = buildSpreadConstants(ref, weights, p);
+    const feeds = buildSpreadConstants(plan, p);
     byPrecision.set(p, feeds);
     return feeds;
   };
@@ -71,25 +71,27 @@ export async function createOnnxProductEngine(options: OnnxProductEngineOptions 
       });
       return out.S.data as Float64Array;
     },
-    async spreadChunk(chunk: KernelChunk, ref: SpreadReference, weights?: FloatArray): Promise<SpreadKernelOutput> {
+    async spreadChunk(chunk: KernelChunk, plan: SpreadPlan): Promise<SpreadKernelOutput> {
       const { features, labels, start, rows, D } = chunk;
       const p = precisionOf(features);
-      const withClassifier = weights !== undefined;
-      const s = await session(`spread:${p}:${withClassifier}`, () => spreadModel(elem(p), withClassifier));
-      const y = new BigInt64Array(rows);
-      for (let i = 0; i < rows; i++) y[i] = BigInt(labels[start + i] as number);
-      const out = await s.run({
-        ...spreadConstants(ref, weights, p),
+      const graph = { space: plan.space, decisions: plan.decisions !== undefined, classifier: plan.decisions?.classifier !== undefined, quadratic: plan.quadratic !== undefined };
+      const s = await session(`spread:${p}:${graph.space}:${+graph.decisions}${+graph.classifier}${+graph.quadratic}`, () => spreadModel(elem(p), graph));
+      const c = new BigInt64Array(rows);
+      for (let i = 0; i < rows; i++) c[i] = BigInt(labels[start + i] as number);
+      const feeds: Feeds = {
+        ...spreadConstants(plan, p),
         H: new ort.Tensor(p, features.subarray(start * D, (start + rows) * D), [rows, D]),
-        y: new ort.Tensor('int64', y, [rows]),
-        y2: new ort.Tensor('int64', y, [rows, 1]),
-      });
+        c: new ort.Tensor('int64', c, [rows]),
+      };
+      if (graph.decisions && graph.space === 'means') feeds.c2 = new ort.Tensor('int64', c, [rows, 1]);
+      const out = await s.run(feeds);
       return {
         rowSquaredNorms: out.SS.data as FloatArray,
-        projectedScatter: out.S.data as FloatArray,
-        ncc: out.NCC.data as BigInt64Array,
-        classifier: withClassifier ? (out.CLF.data as BigInt64Array) : undefined,
-        classifierNoBias: withClassifier ? (out.CLFNB.data as BigInt64Array) : undefined,
+        scatter: out.S.data as FloatArray,
+        quadratic: graph.quadratic ? (out.Q.data as FloatArray) : undefined,
+        ncc: graph.decisions ? (out.NCC.data as BigInt64Array) : undefined,
+        classifier: graph.classifier ? (out.CLF.data as BigInt64Array) : undefined,
+        classifierNoBias: graph.classifier ? (out.CLFNB.data as BigInt64Array) : undefined,
       };
     },
     async dispose() {
@@ -108,37 +110,63 @@ function cast(x: FloatArray, p: Precision): FloatArray {
   return x instanceof Float32Array ? x : Float32Array.from(x);
 }
 
-/** The per-reference inputs of the spread graph (see kernel-models.ts), in the features' precision. */
-function buildSpreadConstants(ref: SpreadReference, weights: FloatArray | undefined, p: Precision): Feeds {
-  const { K, D, means, shiftedMeans, pairDistSq, present } = ref;
+/** The per-plan inputs of the spread graph (see kernel-models.ts), in the features' precision. */
+function buildSpreadConstants(plan: SpreadPlan, p: Precision): Feeds {
+  const { K, D, J, m, centres, shiftedMeans, shift, decisions, quadratic, space } = plan;
   const make = (n: number) => (p === 'float64' ? new Float64Array(n) : new Float32Array(n));
-  const hi = make(K * D);
-  hi.set(means);
-  const feeds: Feeds = { Mhi: new ort.Tensor(p, hi, [K, D]) };
-  if (p === 'float32') {
-    // float32 hi + lo split of the float64 means: r = (h − hi) − lo keeps r accurate even when ‖μ‖ ≫ ‖r‖.
-    const lo = make(K * D);
-    for (let i = 0; i < lo.length; i++) lo[i] = means[i] - hi[i];
-    feeds.Mlo = new ort.Tensor(p, lo, [K, D]);
+  /** A float64 array as one tensor (float64) or a float32 hi + lo pair: x = hi + lo to ~2⁻⁴⁸ relative. */
+  const split = (x: Float64Array, dims: number[], hiName: string, loName: string, feeds: Feeds) => {
+    const hi = make(x.length);
+    hi.set(x);
+    feeds[hiName] = new ort.Tensor(p, hi, dims);
+    if (p === 'float32') {
+      const lo = make(x.length);
+      for (let i = 0; i < lo.length; i++) lo[i] = x[i] - hi[i];
+      feeds[loName] = new ort.Tensor(p, lo, dims);
+    }
+  };
+  const feeds: Feeds = {};
+  split(centres, [J, D], 'Chi', 'Clo', feeds);
+  const W = decisions?.classifier?.weights;
+  if (space === 'means' || decisions) {
+    // B = [M_sᵀ Wᵀ] (D × 2K) with a classifier, else M_sᵀ (D × K).
+    const cols = W ? 2 * K : K;
+    const B = make(D * cols);
+    for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + k] = shiftedMeans[k * D + t];
+    if (W) for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + K + k] = W[k * D + t];
+    feeds.B = new ort.Tensor(p, B, [D, cols]);
   }
-  // B = [M_sᵀ Wᵀ] (D × 2K) with a classifier, else M_sᵀ (D × K).
-  const cols = weights ? 2 * K : K;
-  const B = make(D * cols);
-  for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + k] = shiftedMeans[k * D + t];
-  if (weights) for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) B[t * cols + K + k] = weights[k * D + t];
-  feeds.B = new ort.Tensor(p, B, [D, cols]);
-  const PD = make(K * K);
-  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) PD[a * K + b] = present[b] ? pairDistSq[a * K + b] : Infinity;
-  feeds.PD = new ort.Tensor(p, PD, [K, K]);
-  if (weights && ref.classifierOffset && ref.classifierOffsetNoBias) {
-    const bound = (v: number) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), [1]);
-    Object.assign(feeds, { k0: bound(0), k1: bound(K), k2: bound(2 * K), ax: bound(1) });
-    const off = make(K * K);
-    off.set(ref.classifierOffset);
-    const offNb = make(K * K);
-    offNb.set(ref.classifierOffsetNoBias);
-    feeds.OFF = new ort.Tensor(p, off, [K, K]);
-    feeds.OFFNB = new ort.Tensor(p, offNb, [K, K]);
+  if (quadratic) {
+    const t = quadratic.rows;
+    const Tt = make(m * t);
+    for (let r = 0; r < t; r++) for (let i = 0; i < m; i++) Tt[i * t + r] = quadratic.map[r * m + i];
+    feeds.Tt = new ort.Tensor(p, Tt, [m, t]);
+  }
+  if (decisions) {
+    const { present } = decisions;
+    if (space === 'means') {
+      const PD = make(K * K);
+      const pd = decisions.pairDistSq!;
+      for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) PD[a * K + b] = present[b] ? pd[a * K + b] : Infinity;
+      feeds.PD = new ort.Tensor(p, PD, [K, K]);
+    } else {
+      split(shift, [1, D], 'Shi', 'Slo', feeds);
+      const MSQ = make(K);
+      for (let k = 0; k < K; k++) MSQ[k] = present[k] ? decisions.meanSqNorms![k] : Infinity;
+      feeds.MSQ = new ort.Tensor(p, MSQ, [1, K]);
+    }
+    const clf = decisions.classifier;
+    if (clf) {
+      const bound = (v: number) => new ort.Tensor('int64', BigInt64Array.of(BigInt(v)), [1]);
+      Object.assign(feeds, { k0: bound(0), k1: bound(K), k2: bound(2 * K), ax: bound(1) });
+      const dims = space === 'means' ? [K, K] : [1, K];
+      const off = make(clf.offset.length);
+      off.set(clf.offset);
+      const offNb = make(clf.offsetNoBias.length);
+      offNb.set(clf.offsetNoBias);
+      feeds.OFF = new ort.Tensor(p, off, dims);
+      feeds.OFFNB = new ort.Tensor(p, offNb, dims);
+    }
   }
   return feeds;
 }

@@ -201,7 +201,8 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
     });
 
     // Pass 2: spread around the means (cached features, or inference again).
-    const spread = tensors.map((_, t) => new SpreadAccumulator(means[t].statistics, { classifier: classifiers[t]?.c, engine }));
+    const conventions: ConventionOptions = { preset: options.preset, globalMean: options.globalMean, nc1Normalization: options.nc1Normalization, pinvRtol: options.pinvRtol, centreWeights: options.centreWeights, nc4Bias: options.nc4Bias, emptyClasses: options.emptyClasses };
+    const spread = await Promise.all(tensors.map((_, t) => SpreadAccumulator.create(means[t].statistics, { classifier: classifiers[t]?.c, engine, perClassNc1: conventions })));
     rows = 0;
     const second: AsyncIterable<FeatureBatch> | Iterable<FeatureBatch> = cache ?? timed();
     for await (const b of second) {
@@ -217,10 +218,11 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
       options.onProgress?.({ phase: 'spread', batch: b.index + 1, batches, rows, cached });
     }
 
-    const results: TensorAnalysis[] = tensors.map((tensor, t) => {
-      const report = computeReport(means[t].statistics, spread[t].statistics, { ...options, classifier: classifiers[t]?.c });
-      return { tensor, N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics };
-    });
+    const results: TensorAnalysis[] = [];
+    for (let t = 0; t < tensors.length; t++) {
+      const report = await computeReport(means[t].statistics, spread[t].statistics, { ...conventions, classifier: classifiers[t]?.c, engine });
+      results.push({ tensor: tensors[t], N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics });
+    }
     return { model: m.source, tensors: results, foundClassifier: found, cached, engine: engine!.name, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await extractor.release();

@@ -1,4 +1,4 @@
-import { NcInputError, SpreadAccumulator, type Classifier, type MeansStatistics, type SpreadStatistics } from '@ncscope/core';
+import { NcInputError, SpreadAccumulator, type Classifier, type ConventionOptions, type MeansStatistics, type SpreadStatistics } from '@ncscope/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProbeBatch } from '../probe/probe.js';
 
@@ -56,37 +56,60 @@ export async function deviceMeans(features: tf.Tensor2D[], batches: ProbeBatch[]
 }
 
 /**
- * Phase 2 on device against the phase-1 means, following core's `SpreadAccumulator` (same reference quantities from
- * `spreadReference`): with r = h − μ_y (n × D) and B = [M_sᵀ | W_tfjs] (D × K or 2K),
- *   Z = R B;  P = Z[:, :K] (p = M_s r);  projected scatter += Pᵀ P;  withinSS_k += Σ_{y=k} ‖r‖²;
- *   NCC decision = argmin_k 2(p_y − p_k) + ‖μ_y − μ_k‖² over classes present in phase 1;
- *   classifier decision = argmax_k (W r)_k + (W_k·μ_y + b_k)  (= argmax W h + b), and the same without b.
- * Confusions are Yᵀ onehot(decision). Per batch one flat vector of K + 3K² + 2 numbers is downloaded.
+ * Phase 2 on device against the phase-1 means, following core's spread plan (`SpreadAccumulator.create` builds the
+ * same reference quantities), with r = h − μ_y (n × D) and B = [M_sᵀ | W_tfjs] (D × K or 2K):
+ * - 'means' space (K ≤ D): Z = R B, P = Z[:, :K] (p = M_s r), scatter += Pᵀ P (K × K),
+ *   NCC = argmin_k 2(p_y − p_k) + ‖μ_y − μ_k‖², classifier = argmax_k (W r)_k + (W_k·μ_y + b_k);
+ * - 'features' space (D < K): scatter += Rᵀ R (D × D), and with x = h − s, Z = X B:
+ *   NCC = argmin_k ‖m_k‖² − 2 m_k·x, classifier = argmax_k (W x)_k + (W_k·s + b_k) — no K × K table;
+ * both: withinSS_k += Σ_{y=k} ‖r‖², per-class NC1 sums += Σ_{y=k} ‖T b‖² (b = p or r, T the plan's map), and per-class
+ * correct counts Σ_i Y_i ∘ onehot(decision_i). Per batch one flat vector of about 4K + m² numbers is downloaded.
  * Rows of K-row tables are picked per sample by the one-hot product Y T (exact: one 1 per row) rather than
  * `tf.gather`, whose wasm kernel took ~14 ms for 2,000 × 64 against < 1 ms for the product.
  */
-export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[], means: MeansStatistics, classifier?: DeviceClassifier): Promise<SpreadStatistics> {
-  const acc = new SpreadAccumulator(means, { classifier: classifier?.core });
+export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[], means: MeansStatistics, classifier?: DeviceClassifier, conventions?: ConventionOptions): Promise<SpreadStatistics> {
+  const acc = await SpreadAccumulator.create(means, { classifier: classifier?.core, perClassNc1: conventions ?? {} });
   const ref = acc.reference;
-  const { K, D } = ref;
+  const { K, D, m, space } = ref;
+  const dec = ref.decisions!;
   const withW = classifier !== undefined;
+  const quad = ref.quadratic;
   const consts = tf.tidy(() => {
     const msT = new Float32Array(D * K);
     for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) msT[t * K + k] = ref.shiftedMeans[k * D + t];
     const msTensor = tf.tensor2d(msT, [D, K]);
     const B = withW ? tf.concat([msTensor, classifier!.kernel as tf.Tensor2D], 1) : msTensor;
-    const pair = new Float32Array(K * K);
-    // Classes absent in phase 1 can never be the nearest centre: a huge finite distance (not Infinity, which the
-    // one-hot products below would turn into 0 · ∞ = NaN).
-    for (let y = 0; y < K; y++) for (let k = 0; k < K; k++) pair[y * K + k] = ref.present[k] ? ref.pairDistSq[y * K + k] : ABSENT;
+    let Tt: tf.Tensor2D | undefined;
+    if (quad) {
+      const t = quad.rows;
+      const tt = new Float32Array(m * t);
+      for (let r = 0; r < t; r++) for (let i = 0; i < m; i++) tt[i * t + r] = quad.map[r * m + i];
+      Tt = tf.tensor2d(tt, [m, t]);
+    }
+    const off = dec.classifier?.offset;
+    const offNb = dec.classifier?.offsetNoBias;
+    if (space === 'means') {
+      const pair = new Float32Array(K * K);
+      // Classes absent in phase 1 can never be the nearest centre: a huge finite distance (not Infinity, which the
+      // one-hot products below would turn into 0 · ∞ = NaN).
+      for (let y = 0; y < K; y++) for (let k = 0; k < K; k++) pair[y * K + k] = dec.present[k] ? dec.pairDistSq![y * K + k] : ABSENT;
+      return {
+        mu: tf.tensor2d(Float32Array.from(ref.means), [K, D]), B, Tt,
+        pair: tf.tensor2d(pair, [K, K]),
+        off: off ? tf.tensor2d(Float32Array.from(off), [K, K]) : undefined,
+        offNoBias: offNb ? tf.tensor2d(Float32Array.from(offNb), [K, K]) : undefined,
+      };
+    }
+    const msq = Float32Array.from({ length: K }, (_, k) => (dec.present[k] ? dec.meanSqNorms![k] : ABSENT));
     return {
-      mu: tf.tensor2d(Float32Array.from(ref.means), [K, D]),
-      B,
-      pair: tf.tensor2d(pair, [K, K]),
-      off: withW ? tf.tensor2d(Float32Array.from(ref.classifierOffset!), [K, K]) : undefined,
-      offNoBias: withW ? tf.tensor2d(Float32Array.from(ref.classifierOffsetNoBias!), [K, K]) : undefined,
+      mu: tf.tensor2d(Float32Array.from(ref.means), [K, D]), B, Tt,
+      shift: tf.tensor2d(Float32Array.from(ref.shift), [1, D]),
+      msq: tf.tensor2d(msq, [1, K]),
+      off: off ? tf.tensor2d(Float32Array.from(off), [1, K]) : undefined,
+      offNoBias: offNb ? tf.tensor2d(Float32Array.from(offNb), [1, K]) : undefined,
     };
   });
+  const c = consts as { mu: tf.Tensor2D; B: tf.Tensor2D; Tt?: tf.Tensor2D; pair?: tf.Tensor2D; shift?: tf.Tensor2D; msq?: tf.Tensor2D; off?: tf.Tensor2D; offNoBias?: tf.Tensor2D };
   const parts: tf.Tensor[] = [];
   try {
     for (let i = 0; i < batches.length; i++) {
@@ -94,22 +117,40 @@ export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[
       parts.push(tf.tidy(() => {
         const H = features[i];
         const n = H.shape[0];
-        const R = tf.sub(H, tf.matMul(b.oneHot, consts.mu));
+        const R = tf.sub(H, tf.matMul(b.oneHot, c.mu));
         const ss = tf.reshape(tf.sum(tf.square(R), 1), [n, 1]);
         const within = tf.matMul(b.oneHotT, ss);
-        const Z = tf.matMul(R, consts.B);
-        const P = withW ? tf.slice(Z, [0, 0], [n, K]) : Z;
-        const scatter = tf.matMul(tf.transpose(P), P);
-        const py = tf.sum(tf.mul(P, b.oneHot), 1, true);
-        const dist = tf.add(tf.mul(tf.sub(py, P), 2), tf.matMul(b.oneHot, consts.pair));
+        let Z: tf.Tensor2D;
+        let P: tf.Tensor2D;
+        let dist: tf.Tensor2D;
+        let coords: tf.Tensor2D;
+        if (space === 'means') {
+          Z = tf.matMul(R, c.B);
+          P = withW ? tf.slice(Z, [0, 0], [n, K]) : Z;
+          coords = P;
+          const py = tf.sum(tf.mul(P, b.oneHot), 1, true);
+          dist = tf.add(tf.mul(tf.sub(py, P), 2), tf.matMul(b.oneHot, c.pair!)) as tf.Tensor2D;
+        } else {
+          Z = tf.matMul(tf.sub(H, c.shift!) as tf.Tensor2D, c.B);
+          P = withW ? tf.slice(Z, [0, 0], [n, K]) : Z;
+          coords = R as tf.Tensor2D;
+          dist = tf.sub(c.msq!, tf.mul(P, 2)) as tf.Tensor2D;
+        }
+        const scatter = tf.matMul(tf.transpose(coords), coords);
         const ncc = tf.argMin(dist, 1);
-        const nccConf = tf.matMul(b.oneHotT, tf.cast(tf.oneHot(ncc, K), 'float32'));
-        const pieces: tf.Tensor[] = [tf.reshape(within, [-1]), tf.reshape(scatter, [-1]), tf.reshape(nccConf, [-1])];
+        const correct = (decision: tf.Tensor) => tf.sum(tf.mul(b.oneHot, tf.cast(tf.oneHot(decision, K), 'float32')), 0);
+        const pieces: tf.Tensor[] = [tf.reshape(within, [-1]), tf.reshape(scatter, [-1]), correct(ncc)];
+        if (quad) {
+          const q = tf.reshape(tf.sum(tf.square(tf.matMul(coords, c.Tt!)), 1), [n, 1]);
+          pieces.push(tf.reshape(tf.matMul(b.oneHotT, q), [-1]));
+        }
         if (withW) {
           const WR = tf.slice(Z, [0, K], [n, K]);
-          const arg = tf.argMax(tf.add(WR, tf.matMul(b.oneHot, consts.off!)), 1);
-          const argNb = tf.argMax(tf.add(WR, tf.matMul(b.oneHot, consts.offNoBias!)), 1);
-          pieces.push(tf.reshape(tf.matMul(b.oneHotT, tf.cast(tf.oneHot(arg, K), 'float32')), [-1]));
+          const offY = space === 'means' ? tf.matMul(b.oneHot, c.off!) : c.off!;
+          const offNbY = space === 'means' ? tf.matMul(b.oneHot, c.offNoBias!) : c.offNoBias!;
+          const arg = tf.argMax(tf.add(WR, offY), 1);
+          const argNb = tf.argMax(tf.add(WR, offNbY), 1);
+          pieces.push(correct(arg));
           pieces.push(tf.reshape(tf.sum(tf.cast(tf.notEqual(arg, ncc), 'float32')), [1]));
           pieces.push(tf.reshape(tf.sum(tf.cast(tf.notEqual(argNb, ncc), 'float32')), [1]));
         }
@@ -117,19 +158,23 @@ export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[
       }));
     }
     const data = await Promise.all(parts.map((p) => p.data()));
-    const KK = K * K;
+    const mm = m * m;
     batches.forEach((b, i) => {
       const d = data[i] as Float32Array;
       const counts = new Float64Array(K);
       for (const y of b.labels) counts[y] += 1;
+      let o = 0;
+      const take = (len: number) => d.subarray(o, (o += len));
+      const withinSS = take(K);
+      const scatter = take(mm);
+      const nccCorrect = take(K);
+      const perClassNc1 = quad ? take(K) : undefined;
+      const classifierCorrect = withW ? take(K) : undefined;
+      const mismatch = withW ? take(2) : undefined;
       acc.addPartial({
-        counts,
-        withinSS: d.subarray(0, K),
-        projectedScatter: d.subarray(K, K + KK),
-        nccConfusion: d.subarray(K + KK, K + 2 * KK),
-        classifierConfusion: withW ? d.subarray(K + 2 * KK, K + 3 * KK) : undefined,
-        nccClassifierMismatch: withW ? d[K + 3 * KK] : undefined,
-        nccClassifierMismatchNoBias: withW ? d[K + 3 * KK + 1] : undefined,
+        counts, withinSS, scatter, nccCorrect, perClassNc1, classifierCorrect,
+        nccClassifierMismatch: mismatch?.[0],
+        nccClassifierMismatchNoBias: mismatch?.[1],
       });
     });
   } finally {

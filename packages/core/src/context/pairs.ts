@@ -1,0 +1,142 @@
+import { columnGram } from '../engine/algebra.js';
+import { DEFAULT_TILE, forEachPairTile, type PairTile } from '../engine/pair-tiles.js';
+import { NcInputError } from '../errors.js';
+import { memo, requireWeights, type NcContext } from './context.js';
+
+export { firstPairColumn, type PairTile } from '../engine/pair-tiles.js';
+
+/**
+ * The K × K pair products metrics read, never stored whole when K is large (streamed in tiles):
+ * - `'means'`: M̃ M̃ᵀ, inner products of the centred class means (symmetric);
+ * - `'weights'`: W Wᵀ of the NC2 classifier rows (centred under conventions.centreWeights; symmetric);
+ * - `'weightsMeans'`: W M̃ᵀ with W as given (NC3; entry [k, l] = w_k · μ̃_l).
+ */
+export type PairProduct = 'means' | 'weights' | 'weightsMeans';
+
+/**
+ * A reduction over the entries of one pair product, visited tile by tile (see README "Writing a metric that scales").
+ * Symmetric products visit each unordered pair {k, l} once (plus the diagonal): use {@link firstPairColumn}.
+ */
+export interface PairReduction<S, R> {
+  readonly product: PairProduct;
+  /** Fresh state; may await context quantities (e.g. {@link productNorm}) before the pass. */
+  init(ctx: NcContext): S | Promise<S>;
+  /** Folds one tile into the state (tiles arrive in row-block order; never twice). */
+  tile(state: S, tile: PairTile, ctx: NcContext): void;
+  finish(state: S, ctx: NcContext): R;
+}
+
+/** Rows X, Z of a product and their squared row norms. */
+export function productRows(ctx: NcContext, product: PairProduct): { X: Float64Array; Z: Float64Array; xNormsSq: Float64Array; zNormsSq: Float64Array } {
+  if (product === 'means') return { X: ctx.centredMeans, Z: ctx.centredMeans, xNormsSq: ctx.meanNormsSq, zNormsSq: ctx.meanNormsSq };
+  if (product === 'weights') {
+    requireWeights(ctx, 'a classifier metric');
+    const W = ctx.nc2Weights!;
+    const n = weightNormsSq(ctx, W);
+    return { X: W, Z: W, xNormsSq: n, zNormsSq: n };
+  }
+  const W = requireWeights(ctx, 'a classifier metric');
+  return { X: W, Z: ctx.centredMeans, xNormsSq: weightNormsSq(ctx, W), zNormsSq: ctx.meanNormsSq };
+}
+
+const normsCache = new WeakMap<Float64Array, Float64Array>();
+function weightNormsSq(ctx: NcContext, W: Float64Array): Float64Array {
+  let n = normsCache.get(W);
+  if (!n) {
+    const { K, D } = ctx;
+    n = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let t = 0; t < D; t++) s += W[k * D + t] ** 2;
+      n[k] = s;
+    }
+    normsCache.set(W, n);
+  }
+  return n;
+}
+
+/**
+ * Runs several reductions over their products, ONE tiled pass per product, and returns their results in order.
+ * Results are memoised on the context, so a metric function asking again later costs nothing; the report passes all
+ * its reductions at once so they share the passes.
+ */
+export async function reducePairs(ctx: NcContext, reductions: readonly PairReduction<any, any>[]): Promise<unknown[]> {
+  const pending = reductions.filter((r) => !ctx.cache.has(r));
+  const byProduct = new Map<PairProduct, PairReduction<any, any>[]>();
+  for (const r of pending) byProduct.set(r.product, [...(byProduct.get(r.product) ?? []), r]);
+  for (const [product, group] of byProduct) {
+    const run = (async () => {
+      const states = await Promise.all(group.map((r) => r.init(ctx)));
+      const { X, Z } = productRows(ctx, product);
+      const { K, D } = ctx;
+      await forEachPairTile(ctx.engine, X, Z, K, K, D, (tile) => {
+        group.forEach((r, i) => r.tile(states[i], tile, ctx));
+      }, pairTileSize(ctx));
+      return group.map((r, i) => r.finish(states[i], ctx));
+    })();
+    group.forEach((r, i) => ctx.cache.set(r, run.then((results) => results[i])));
+  }
+  return Promise.all(reductions.map((r) => ctx.cache.get(r)!));
+}
+
+/** One reduction (memoised; see {@link reducePairs}). */
+export async function reducePair<R>(ctx: NcContext, reduction: PairReduction<any, R>): Promise<R> {
+  return (await reducePairs(ctx, [reduction]))[0] as R;
+}
+
+/** Tile side for the context's pair passes (ContextOptions.pairTile; small values exercise tile boundaries in tests). */
+export function pairTileSize(ctx: NcContext): number {
+  return ctx.pairTile ?? DEFAULT_TILE;
+}
+
+/**
+ * ‖X Zᵀ‖_F of a pair product without a pass over its K² entries when D < K: ‖X Zᵀ‖_F² = ⟨XᵀX, ZᵀZ⟩ (two D × D Grams
+ * on the engine). When K ≤ D a tiled pass is the cheaper way. Memoised.
+ */
+export function productNorm(ctx: NcContext, product: PairProduct): Promise<number> {
+  return memo(ctx, `norm:${product}`, async () => {
+    const { K, D } = ctx;
+    const { X, Z } = productRows(ctx, product);
+    if (D < K) {
+      const gx = await columnGram(ctx.engine, X, K, D);
+      const gz = X === Z ? gx : await columnGram(ctx.engine, Z, K, D);
+      let s = 0;
+      for (let i = 0; i < D * D; i++) s += gx[i] * gz[i];
+      return Math.sqrt(Math.max(0, s));
+    }
+    let s = 0;
+    await forEachPairTile(ctx.engine, X, Z, K, K, D, (tile) => {
+      const v = tile.values;
+      if (!tile.symmetric) {
+        for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+        return;
+      }
+      const diag = tile.colStart === tile.rowStart;
+      for (let i = 0; i < tile.rows; i++) {
+        for (let j = diag ? i : 0; j < tile.cols; j++) {
+          const x = v[i * tile.cols + j];
+          s += (diag && j === i ? 1 : 2) * x * x;
+        }
+      }
+    }, pairTileSize(ctx));
+    return Math.sqrt(s);
+  });
+}
+
+/** A K × K product whole, as a row-major array — only for K small enough to hold (throws above `limit`). */
+export async function densePairProduct(ctx: NcContext, product: PairProduct, limit = 4096): Promise<Float64Array> {
+  const { K } = ctx;
+  if (K > limit) throw new NcInputError('BAD_OPTION', `a dense ${K} × ${K} pair product was asked for; stream it with reducePairs instead`);
+  const out = new Float64Array(K * K);
+  const { X, Z } = productRows(ctx, product);
+  await forEachPairTile(ctx.engine, X, Z, K, K, ctx.D, (tile) => {
+    for (let i = 0; i < tile.rows; i++) {
+      for (let j = 0; j < tile.cols; j++) {
+        const v = tile.values[i * tile.cols + j];
+        out[(tile.rowStart + i) * K + tile.colStart + j] = v;
+        if (tile.symmetric) out[(tile.colStart + j) * K + tile.rowStart + i] = v;
+      }
+    }
+  }, pairTileSize(ctx));
+  return out;
+}
