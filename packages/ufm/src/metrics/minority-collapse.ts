@@ -24,7 +24,9 @@ export interface MinorityCollapse {
  */
 export function minorityCollapse(report: NcReport): MinorityCollapse | null {
   const pc = report.perClass;
-  if (!pc.cosineWeights || !pc.weightNorms) return null;
+  // Core leaves the per-class cosines out for large K (perClassMatrixLimit): then there is nothing to read.
+  if (!pc?.cosineWeights || !pc.cosineMeans || !pc.weightNorms) return null;
+  const { cosineWeights, cosineMeans, weightNorms } = pc;
   const min = Math.min(...pc.counts);
   const max = Math.max(...pc.counts);
   if (min === max) return null;
@@ -37,14 +39,14 @@ export function minorityCollapse(report: NcReport): MinorityCollapse | null {
     for (let a = 0; a < idx.length; a++) for (let b = a + 1; b < idx.length; b++, n++) s += cos[idx[a]][idx[b]];
     return s / n;
   };
-  const meanNorm = (idx: number[]) => idx.reduce((s, i) => s + pc.weightNorms![i], 0) / idx.length;
+  const meanNorm = (idx: number[]) => idx.reduce((s, i) => s + weightNorms[i], 0) / idx.length;
   return {
     minorityClasses: minority.map((i) => pc.classes[i]),
     majorityClasses: majority.map((i) => pc.classes[i]),
     imbalanceRatio: max / min,
-    minorityCosine: meanPairs(minority, pc.cosineWeights, pc.weightNorms),
-    majorityCosine: meanPairs(majority, pc.cosineWeights, pc.weightNorms),
+    minorityCosine: meanPairs(minority, cosineWeights, weightNorms),
+    majorityCosine: meanPairs(majority, cosineWeights, weightNorms),
     normRatio: meanNorm(minority) / meanNorm(majority),
-    minorityMeansCosine: meanPairs(minority, pc.cosineMeans, pc.meanNorms),
+    minorityMeansCosine: meanPairs(minority, cosineMeans, pc.meanNorms),
   };
 }
