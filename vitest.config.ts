@@ -19,6 +19,7 @@ export default defineConfig({
       { resolve, ssr, test: { setupFiles, name: 'cli', root: 'packages/cli', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { setupFiles, name: 'onnx', root: 'packages/onnx', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { setupFiles, name: 'tfjs', root: 'packages/tfjs', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 120_000 } },
+      { resolve, ssr, test: { setupFiles, name: 'ufm', root: 'packages/ufm', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { setupFiles, name: 'integration', root: 'test', include: ['**/*.test.ts'], exclude: ['packaging/**', '**/node_modules/**'], testTimeout: 120_000 } },
       // `npm run test:packaging` (CI): packs every package and installs the tarballs in a fresh project (needs the
       // npm registry or its cache, and ~2 minutes), so `npm test` leaves it out.

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 
 describe('test setup', () => {
-  it('loads @ncscope/core and @ncscope/onnx from src/', async () => {
-    for (const pkg of ['@ncscope/core', '@ncscope/onnx']) {
+  it('loads @ncscope/core, @ncscope/onnx and @ncscope/ufm from src/', async () => {
+    for (const pkg of ['@ncscope/core', '@ncscope/onnx', '@ncscope/ufm']) {
       const resolved = import.meta.resolve(pkg);
       expect(resolved, pkg).toMatch(/\/src\/index\.ts$/);
     }

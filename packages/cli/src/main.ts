@@ -6,6 +6,7 @@ import { registerHead } from './commands/head.js';
 import { registerStats } from './commands/stats.js';
 import { registerReport } from './commands/report.js';
 import { registerOnnx } from './commands/onnx.js';
+import { registerUfm } from './commands/ufm.js';
 import { CliError } from './errors.js';
 import { checkDeclaredFiles } from './output/file-options.js';
 
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerStats(program);
   registerReport(program);
   registerOnnx(program);
+  registerUfm(program);
   return program;
 }
 

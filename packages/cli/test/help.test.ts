@@ -41,7 +41,7 @@ describe('help', () => {
 
   it('the top-level help names every command, onnx inspect included', () => {
     const top = program.helpInformation();
-    for (const c of ['analyze', 'head', 'stats', 'report', 'onnx', 'ncscope onnx inspect']) expect(top).toContain(c);
+    for (const c of ['analyze', 'head', 'stats', 'report', 'onnx', 'ufm', 'ncscope onnx inspect']) expect(top).toContain(c);
   });
 
   it('every value option is marked required or shows its default, once, in words (never "(default: [])")', () => {
@@ -80,7 +80,7 @@ function commandLines(file: string): { text: string; where: string }[] {
     }
     if (!inBlock) return;
     const code = line.replace(/\s#\s.*$/, '');
-    const start = /(?:^|[\s$(])(?:npx )?ncscope ([a-z]+(?: [a-z]+)?)(.*)$/.exec(code);
+    const start = /(?:^|[\s$(])(?:npx )?ncscope ([a-z]+(?: [a-z]+)?)(?=\s|$)(.*)$/.exec(code);
     if (start && !/^\s*(ncscope: error|\/\/)/.test(code)) {
       current = { text: `${start[1]}${start[2]}`, where: `${file.slice(ROOT.length)}:${i + 1}` };
       out.push(current);
