@@ -4,7 +4,9 @@ import {
   NcInputError,
   SpreadAccumulator,
   addSpreadStatistics,
+  serializeMultiLabelStatistics,
   serializeStatistics,
+  type AnyStatisticsFile,
   type MeansStatistics,
   type SpreadStatistics,
   type StatisticsFile,
@@ -14,7 +16,8 @@ import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } fr
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { createProgress } from '../output/progress.js';
-import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, parsePositiveIntegerFlag, productWork, readAnyStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { mergeMultiLabel, multiLabelMeansText, multiLabelSpreadText } from './stats-multilabel.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
@@ -25,15 +28,17 @@ import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, p
  *   ncscope stats merge  spread-a.json spread-b.json -o stats.json
  *   ncscope analyze --stats stats.json [--weights W --bias b]
  *
- * Every file is `ncscope.statistics/1` JSON (core's serializeStatistics); means shards merge by addition, spread
+ * Every file is `ncscope.statistics` JSON (core's serializeStatistics); means shards merge by addition, spread
  * shards only when computed against the same merged means (and classifier). Results equal one pass, to rounding.
+ * Multi-hot labels (N × K, or `--multi-label`) give multi-label files (stats-multilabel.ts); kinds never mix.
  */
 export function registerStats(program: Command): void {
   const stats = program.command('stats').description('two-phase statistics of sharded data: means, merge, spread (then analyze --stats)');
   const inputOptions = (c: Command) =>
     c
       .requiredOption('--features <file>', 'features of this shard, N × D (.npy, .npz, .safetensors)')
-      .requiredOption('--labels <file>', 'labels of this shard, N integers')
+      .requiredOption('--labels <file>', 'labels of this shard, N integers or N × K multi-hot rows')
+      .option('--multi-label', 'labels are multi-hot N × K rows (detected from the shape; this refuses anything else)')
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
       .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
@@ -41,7 +46,7 @@ export function registerStats(program: Command): void {
 
   inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
     .option('--classes <K>', 'number of classes (fix it so every shard has the same K)', (v) => parsePositiveIntegerFlag(v, '--classes'))
-    .action(async (o: { features: string; labels: string; featuresKey?: string; labelsKey?: string; batchSize: number; output: string; classes?: number }) => {
+    .action(async (o: ShardOptions & { classes?: number }) => {
       process.stdout.write(await statsMeans(o));
     });
 
@@ -66,12 +71,6 @@ export function registerStats(program: Command): void {
     });
 }
 
-function parsePositiveIntegerFlag(value: string, flag: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliError(`${flag}: expected a positive integer, got '${value}'`);
-  return n;
-}
-
 interface ShardOptions {
   features: string;
   labels: string;
@@ -79,6 +78,7 @@ interface ShardOptions {
   labelsKey?: string;
   batchSize: number;
   output: string;
+  multiLabel?: boolean;
 }
 
 interface SpreadOptions extends ShardOptions {
@@ -100,6 +100,7 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
     bias: o.bias,
     weightsKey: o.weightsKey,
     biasKey: o.biasKey,
+    multiLabel: o.multiLabel,
   });
 }
 
@@ -109,6 +110,12 @@ export async function statsMeans(o: ShardOptions & { classes?: number }): Promis
   const clock = new ReadClock();
   const progress = createProgress(process.stderr.isTTY === true, inputs.N);
   try {
+    if (inputs.multiLabel) {
+      if (o.classes !== undefined && o.classes !== inputs.K) throw new CliError(`${inputs.labels.tensor.where}: --classes ${o.classes} but the multi-hot labels have K = ${inputs.K} columns`);
+      const { text, means } = await multiLabelMeansText(inputs, o.batchSize, clock, (rows) => progress.update('means', rows));
+      await writeFileAtomic(o.output, text);
+      return `${o.output}: multi-label means of ${inputs.N} samples (${means.sets.counts.length} label sets, ${means.unlabelled} unlabelled), K = ${means.K}, D = ${means.D}\n`;
+    }
     const acc = new MeansAccumulator({ K: o.classes });
     let rows = 0;
     try {
@@ -131,18 +138,29 @@ export async function statsMeans(o: ShardOptions & { classes?: number }): Promis
 
 /** `stats spread`: phase 2 over one shard against merged means. Returns the summary line. */
 export async function statsSpread(o: SpreadOptions): Promise<string> {
-  const file = await readStatisticsFile(o.means);
-  const means = file.means;
+  const file = await readAnyStatisticsFile(o.means);
+  const means = file.stats.means;
   const inputs = await openShard(o);
   const clock = new ReadClock();
   const progress = createProgress(process.stderr.isTTY === true, inputs.N);
   let engine;
   try {
     if (inputs.D !== means.D) throw new CliError(`${inputs.features.tensor.where}: features have D = ${inputs.D} but ${o.means} has D = ${means.D}`);
-    if (inputs.K !== undefined && inputs.K !== means.K) throw new CliError(`${inputs.weights!.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}`);
+    if ((file.kind === 'multi-label') !== inputs.multiLabel) {
+      throw new CliError(file.kind === 'multi-label'
+        ? `${inputs.labels.tensor.where}: ${o.means} holds multi-label means, so the labels must be N × ${means.K} multi-hot rows; got shape ${inputs.labels.tensor.shapeText}`
+        : `${inputs.labels.tensor.where}: multi-hot labels (shape ${inputs.labels.tensor.shapeText}) but ${o.means} holds single-label means; compute the means from the same kind of labels`);
+    }
+    if (inputs.K !== undefined && inputs.K !== means.K) {
+      throw new CliError(inputs.weights ? `${inputs.weights.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}` : `${inputs.labels.tensor.where}: the multi-hot labels have ${inputs.K} columns but ${o.means} has K = ${means.K}`);
+    }
     const classifier = await readClassifier(inputs, clock);
     engine = (await selectEngine(o.engine, productWork(inputs.N, inputs.D, means.K, classifier !== undefined))).engine;
-    const acc = await SpreadAccumulator.create(means, { classifier, engine });
+    if (file.kind === 'multi-label') {
+      await writeFileAtomic(o.output, await multiLabelSpreadText(inputs, file.stats.means, o.batchSize, clock, { classifier, engine }, (rows) => progress.update('spread', rows)));
+      return `${o.output}: multi-label spread of ${inputs.N} samples against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
+    }
+    const acc = await SpreadAccumulator.create(file.stats.means, { classifier, engine });
     let rows = 0;
     try {
       for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
@@ -153,7 +171,7 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
     } catch (e) {
       throw locateError(e, inputs, o.batchSize);
     }
-    await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics }));
+    await writeFileAtomic(o.output, serializeStatistics({ means: file.stats.means, spread: acc.statistics }));
     return `${o.output}: spread of ${inputs.N} samples against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
   } finally {
     progress.stop();
@@ -167,17 +185,30 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
  * the same means (fingerprint) and classifier, and add their spread sums. Mixing the two kinds is refused.
  */
 export async function statsMerge(files: string[], output: string): Promise<string> {
-  const shards: { path: string; stats: StatisticsFile }[] = [];
-  for (const path of files) shards.push({ path, stats: await readStatisticsFile(path) });
+  const read: { path: string; file: AnyStatisticsFile }[] = [];
+  for (const path of files) read.push({ path, file: await readAnyStatisticsFile(path) });
+  const odd = read.find((r) => r.file.kind !== read[0].file.kind);
+  if (odd) {
+    const kind = (r: { file: AnyStatisticsFile }) => (r.file.kind === 'multi-label' ? 'multi-label' : 'single-label');
+    throw new NcInputError('STATS_MISMATCH', `${odd.path}: holds ${kind(odd)} statistics while ${read[0].path} holds ${kind(read[0])} ones; compute every shard from the same kind of labels`, { source: odd.path });
+  }
+  const shards = read.map((r) => ({ path: r.path, stats: r.file.stats }));
   const withSpread = shards.filter((s) => s.stats.spread);
   if (withSpread.length > 0 && withSpread.length < shards.length) {
     const odd = shards.find((s) => !s.stats.spread)!;
     throw new CliError(`${odd.path}: holds only means while ${withSpread[0].path} holds spread statistics; merge means shards first, then spread shards`);
   }
+  if (read[0].file.kind === 'multi-label') {
+    const ml = mergeMultiLabel(read.map((r) => ({ path: r.path, stats: (r.file as Extract<AnyStatisticsFile, { kind: 'multi-label' }>).stats })));
+    await writeFileAtomic(output, serializeMultiLabelStatistics(ml));
+    const N = ml.means.single.counts.reduce((a, b) => a + b, 0) + ml.means.sets.counts.reduce((a, b) => a + b, 0);
+    return `${output}: merged ${files.length} multi-label ${ml.spread ? 'spread' : 'means'} file${files.length > 1 ? 's' : ''}, ${N} labelled samples (${ml.means.unlabelled} unlabelled), K = ${ml.means.K}, D = ${ml.means.D}\n`;
+  }
+  const single = shards as { path: string; stats: StatisticsFile }[];
   let merged: StatisticsFile;
   if (withSpread.length === 0) {
     const acc = new MeansAccumulator();
-    for (const s of shards) {
+    for (const s of single) {
       try {
         acc.merge(s.stats.means);
       } catch (e) {
@@ -187,7 +218,7 @@ export async function statsMerge(files: string[], output: string): Promise<strin
     }
     merged = { means: acc.statistics };
   } else {
-    merged = { means: shards[0].stats.means, spread: mergeSpread(shards.map((s) => ({ path: s.path, spread: s.stats.spread!, means: s.stats.means }))) };
+    merged = { means: single[0].stats.means, spread: mergeSpread(single.map((s) => ({ path: s.path, spread: s.stats.spread!, means: s.stats.means }))) };
   }
   await writeFileAtomic(output, serializeStatistics(merged));
   const N = merged.means.counts.reduce((a, b) => a + b, 0);
