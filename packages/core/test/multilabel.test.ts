@@ -193,6 +193,7 @@ describe('agreement with the plain float64 reference on random multi-hot data', 
     [4, 9, 5, 'class', 'bool', 2],
     [5, 12, 8, 'sample', 'uint8', 0],
     [6, 3, 20, 'class', 'lists', 0],
+    [7, 300, 16, 'class', 'uint8', 5], // many classes, D < K: features space, hundreds of sparse label sets
   ];
   for (const [seed, K, D, globalMean, form, unlabelled] of cases) {
     it(`seed ${seed}: K = ${K}, D = ${D} (${D >= K ? 'means' : 'features'} space), ${globalMean} global mean, ${form} labels${unlabelled ? `, ${unlabelled} unlabelled rows` : ''}`, async () => {
