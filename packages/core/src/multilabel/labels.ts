@@ -131,9 +131,51 @@ function readList(list: ArrayLike<number>, K: number | undefined, batch: number,
   }
 }
 
-/** Copies the given rows of a rows × D array into a new array of the same type (the rows' order kept). */
-export function gatherRows(features: FloatArray, D: number, rows: Int32Array): FloatArray {
-  const out = features instanceof Float32Array ? new Float32Array(rows.length * D) : new Float64Array(rows.length * D);
-  for (let i = 0; i < rows.length; i++) out.set(features.subarray(rows[i] * D, (rows[i] + 1) * D), i * D);
-  return out;
+/**
+ * Reusable scratch rows for gathering: fresh memory is slow to touch (a 68 MB gather took ~1 s on a busy 2-core
+ * machine, against ~0.15 s through one reused 8 MB buffer), so rows are copied chunk by chunk into one buffer per
+ * feature type that lives as long as its accumulator.
+ */
+export class RowGatherer {
+  private f32: Float32Array | undefined;
+  private f64: Float64Array | undefined;
+
+  constructor(private readonly chunkRows: number) {}
+
+  /**
+   * Calls `use(rowsOfChunk, first)` for consecutive chunks of the given rows of `features` (rows × D), each gathered
+   * into the scratch buffer (same type as the features; valid until `use` returns). `first` is the chunk's offset in
+   * `rows`. A run of consecutive rows is passed as a view of the features, without a copy.
+   */
+  async forEachChunk(features: FloatArray, D: number, rows: Int32Array, use: (chunk: FloatArray, first: number, count: number) => void | Promise<void>): Promise<void> {
+    for (let first = 0; first < rows.length; first += this.chunkRows) {
+      const count = Math.min(this.chunkRows, rows.length - first);
+      await use(this.gather(features, D, rows, first, count), first, count);
+    }
+  }
+
+  /** The synchronous form of {@link forEachChunk}, for a synchronous `use`. */
+  forEachChunkSync(features: FloatArray, D: number, rows: Int32Array, use: (chunk: FloatArray, first: number, count: number) => void): void {
+    for (let first = 0; first < rows.length; first += this.chunkRows) {
+      const count = Math.min(this.chunkRows, rows.length - first);
+      use(this.gather(features, D, rows, first, count), first, count);
+    }
+  }
+
+  private gather(features: FloatArray, D: number, rows: Int32Array, first: number, count: number): FloatArray {
+    if (rows[first + count - 1] - rows[first] === count - 1) return features.subarray(rows[first] * D, (rows[first] + count) * D);
+    let out: FloatArray;
+    if (features instanceof Float32Array) {
+      if (!this.f32 || this.f32.length < this.chunkRows * D) this.f32 = new Float32Array(this.chunkRows * D);
+      out = this.f32;
+    } else {
+      if (!this.f64 || this.f64.length < this.chunkRows * D) this.f64 = new Float64Array(this.chunkRows * D);
+      out = this.f64;
+    }
+    for (let i = 0; i < count; i++) {
+      const r = rows[first + i];
+      out.set(features.subarray(r * D, (r + 1) * D), i * D);
+    }
+    return out.subarray(0, count * D);
+  }
 }

@@ -1,9 +1,9 @@
 import { NcInputError } from '../errors.js';
 import { fingerprint } from '../statistics/fingerprint.js';
 import { MeansAccumulator, type MeansAccumulatorOptions, type MeansStatistics } from '../statistics/means.js';
-import type { Batch } from '../types.js';
+import type { FloatArray } from '../types.js';
 import { assertFinite } from '../validate/batch.js';
-import { gatherRows, setKey, sortRows, type MultiLabelBatch, type SortedRows } from './labels.js';
+import { RowGatherer, setKey, sortRows, type MultiLabelBatch, type SortedRows } from './labels.js';
 
 /** Counts and feature sums of the label sets with |S| ≥ 2 that occur (only those: sets are sparse). */
 export interface LabelSetSums {
@@ -44,30 +44,73 @@ export function setsFingerprint(sets: LabelSetSums): string {
   return fingerprint(flat, sets.counts, sets.sums);
 }
 
-/** One batch split into the standard batch of its single-label rows and the set-indexed batch of its multi-label rows. */
+/**
+ * Counts and sums of the label sets, indexed by first appearance, in float64 with room that doubles as sets appear
+ * (so a stream of batches that each bring a few new sets does not copy J × D sums every time). Plain loops: a fused
+ * class-sums kernel returns J × D values per call, more work than the rows' own adds once sets outnumber rows.
+ */
+class SetSums {
+  counts = new Float64Array(0);
+  sums = new Float64Array(0);
+  private D = 0;
+
+  /** Makes room for J sets of D features. */
+  reserve(J: number, D: number): void {
+    if (this.D === 0) this.D = D;
+    if (J <= this.counts.length) return;
+    const cap = Math.max(J, 2 * this.counts.length, 16);
+    const counts = new Float64Array(cap);
+    counts.set(this.counts);
+    const sums = new Float64Array(cap * this.D);
+    sums.set(this.sums);
+    this.counts = counts;
+    this.sums = sums;
+  }
+
+  /** Adds rows × D features to their sets; NON_FINITE (then located by the caller) if a row holds NaN/±Inf. */
+  add(features: FloatArray, ids: Int32Array, D: number): void {
+    const { counts, sums } = this;
+    for (let i = 0; i < ids.length; i++) {
+      const j = ids[i];
+      counts[j] += 1;
+      const base = j * D;
+      const off = i * D;
+      let check = 0;
+      for (let t = 0; t < D; t++) {
+        const v = features[off + t];
+        sums[base + t] += v;
+        check += v;
+      }
+      if (!Number.isFinite(check)) throw new NcInputError('NON_FINITE', 'a multi-label row holds a value that is not finite');
+    }
+  }
+}
+
+/** One batch's rows sorted by kind, with the set index of each multi-label row. */
 interface SplitBatch {
   sorted: SortedRows;
-  single: Batch;
-  multi: Batch;
+  setIds: Int32Array;
+  index: number;
 }
 
 /**
  * Streams multi-label batches into {@link MultiLabelMeansStatistics} (phase 1). Labels are multi-hot rows × K (give
  * `K`) or one label list per row (K may then grow with the labels). Single-label rows feed a standard
- * {@link MeansAccumulator}; multi-label rows one whose "classes" are the label sets seen so far; both use the engine's
- * fused kernel in {@link addAsync}. A batch of only single-label rows is passed on without a copy; otherwise the rows
- * of each kind are gathered (O(rows · D), small next to the products of phase 2).
+ * {@link MeansAccumulator} (the engine's fused class-sums kernel in {@link addAsync}); multi-label rows are summed per
+ * label set, for the sets seen so far only. Runs of consecutive rows of one kind are passed on as views; other rows
+ * are gathered chunk by chunk into one reused buffer (O(rows · D), small next to the products of phase 2).
  */
 export class MultiLabelMeansAccumulator {
   private k: number;
   private readonly fixedK: boolean;
   private d: number | undefined;
   private readonly single: MeansAccumulator;
-  private readonly setAcc: MeansAccumulator;
+  private readonly setSums = new SetSums();
   private readonly setIndex = new Map<string, number>();
   private readonly setLabels: number[][] = [];
   private unlabelledRows = 0;
   private batches = 0;
+  private readonly gatherer: RowGatherer;
 
   constructor(options: MeansAccumulatorOptions = {}) {
     if (options.K !== undefined && !(Number.isInteger(options.K) && options.K >= 1)) {
@@ -77,7 +120,7 @@ export class MultiLabelMeansAccumulator {
     this.fixedK = options.K !== undefined;
     this.d = options.D;
     this.single = new MeansAccumulator(options);
-    this.setAcc = new MeansAccumulator({ D: options.D, engine: options.engine, chunkRows: options.chunkRows });
+    this.gatherer = new RowGatherer(options.chunkRows ?? 4096);
   }
 
   /** K so far: the fixed K, or the largest label seen + 1. */
@@ -87,33 +130,43 @@ export class MultiLabelMeansAccumulator {
 
   /** Adds one batch with plain loops. Labels and features are checked first; errors name the batch and row. */
   add(batch: MultiLabelBatch): this {
-    const split = this.split(batch);
-    this.guard(batch, split, () => {
-      this.single.add(split.single);
-      this.setAcc.add(split.multi);
-    });
+    const { sorted, setIds, index } = this.split(batch);
+    const { D, single, multi } = sorted;
+    try {
+      this.gatherer.forEachChunkSync(batch.features, D, single.rows, (features, first, n) => void this.single.add({ features, labels: single.classes.subarray(first, first + n) }));
+      this.addSets(batch, sorted, setIds);
+    } catch (e) {
+      throw locateNonFinite(e, batch, D, index);
+    }
     return this;
   }
 
-  /** Adds one batch through the engine's fused `classSums` kernel when it has one (else like {@link add}). */
+  private addSets(batch: MultiLabelBatch, sorted: SortedRows, setIds: Int32Array): void {
+    if (setIds.length === 0) return;
+    this.setSums.reserve(this.setLabels.length, sorted.D);
+    this.gatherer.forEachChunkSync(batch.features, sorted.D, sorted.multi.rows, (features, first, n) => this.setSums.add(features, setIds.subarray(first, first + n), sorted.D));
+  }
+
+  /** Adds one batch, the single-label rows through the engine's fused `classSums` kernel when it has one (else like {@link add}). */
   async addAsync(batch: MultiLabelBatch): Promise<this> {
-    const split = this.split(batch);
-    await this.guardAsync(batch, split, async () => {
-      await this.single.addAsync(split.single);
-      await this.setAcc.addAsync(split.multi);
-    });
+    const { sorted, setIds, index } = this.split(batch);
+    const { D, single, multi } = sorted;
+    try {
+      await this.gatherer.forEachChunk(batch.features, D, single.rows, async (features, first, n) => void (await this.single.addAsync({ features, labels: single.classes.subarray(first, first + n) })));
+      this.addSets(batch, sorted, setIds);
+    } catch (e) {
+      throw locateNonFinite(e, batch, D, index);
+    }
     return this;
   }
 
-  /** Validates the whole batch (nothing is added on a label error), registers new sets, and splits the rows. */
+  /** Validates the whole batch (nothing is added on a label error), registers new sets, and sorts the rows. */
   private split(batch: MultiLabelBatch): SplitBatch {
     const index = this.batches++;
     const sorted = sortRows(batch, this.fixedK ? this.k : undefined, this.d, index);
     if (sorted.rows > 0 && this.d === undefined) this.d = sorted.D;
     if (sorted.width > this.k) this.k = sorted.width;
-    const D = sorted.D;
-    const { single, multi } = sorted;
-    const singleFeatures = single.rows.length === sorted.rows ? batch.features : gatherRows(batch.features, D, single.rows);
+    const { multi } = sorted;
     const setIds = new Int32Array(multi.keys.length);
     multi.keys.forEach((key, i) => {
       let j = this.setIndex.get(key);
@@ -125,28 +178,7 @@ export class MultiLabelMeansAccumulator {
       setIds[i] = j;
     });
     this.unlabelledRows += sorted.unlabelled;
-    return {
-      sorted,
-      single: { features: singleFeatures, labels: single.classes },
-      multi: { features: gatherRows(batch.features, D, multi.rows), labels: setIds },
-    };
-  }
-
-  /** Runs the sub-batch additions; a non-finite value is reported at its row of the caller's batch. */
-  private guard(batch: MultiLabelBatch, split: SplitBatch, run: () => void): void {
-    try {
-      run();
-    } catch (e) {
-      throw locateNonFinite(e, batch, split.sorted.D, this.batches - 1);
-    }
-  }
-
-  private async guardAsync(batch: MultiLabelBatch, split: SplitBatch, run: () => Promise<void>): Promise<void> {
-    try {
-      await run();
-    } catch (e) {
-      throw locateNonFinite(e, batch, split.sorted.D, this.batches - 1);
-    }
+    return { sorted, setIds, index };
   }
 
   /** Adds another accumulator's (or a serialized shard's) statistics; sets are matched by their labels. Order does not matter. */
@@ -169,15 +201,14 @@ export class MultiLabelMeansAccumulator {
       return j;
     });
     if (ids.length > 0 && s.D > 0) {
-      const J = this.setLabels.length;
+      if (this.d !== s.D) throw new NcInputError('STATS_MISMATCH', `cannot merge multi-label statistics with D = ${s.D} into D = ${this.d}`);
       const D = s.D;
-      const counts = new Float64Array(J);
-      const sums = new Float64Array(J * D);
+      this.setSums.reserve(this.setLabels.length, D);
+      const { counts, sums } = this.setSums;
       ids.forEach((j, i) => {
-        counts[j] = s.sets.counts[i];
-        sums.set(s.sets.sums.subarray(i * D, (i + 1) * D), j * D);
+        counts[j] += s.sets.counts[i];
+        for (let t = 0; t < D; t++) sums[j * D + t] += s.sets.sums[i * D + t];
       });
-      this.setAcc.merge({ K: J, D, counts, sums });
     }
     if (s.K > this.k) this.k = s.K;
     this.unlabelledRows += s.unlabelled;
@@ -198,13 +229,13 @@ export class MultiLabelMeansAccumulator {
     // A shard whose rows all had two or more labels never gave the single-label accumulator its D: zero sums of D.
     const single = raw1.D === D ? raw1 : { K: raw1.K, D, counts: raw1.counts, sums: new Float64Array(raw1.K * D) };
     const J = this.setLabels.length;
-    const raw = this.setAcc.withK(Math.max(J, this.setAcc.statistics.K)).statistics;
+    const raw = this.setSums;
     const order = Array.from({ length: J }, (_, j) => j).sort((a, b) => compareSets(this.setLabels[a], this.setLabels[b]));
     const counts = new Float64Array(J);
     const sums = new Float64Array(J * D);
     order.forEach((j, i) => {
       counts[i] = raw.counts[j] ?? 0;
-      if (raw.D === D) sums.set(raw.sums.subarray(j * D, (j + 1) * D), i * D);
+      if (j < raw.counts.length) sums.set(raw.sums.subarray(j * D, (j + 1) * D), i * D);
     });
     return {
       kind: 'multi-label', K, D, single,

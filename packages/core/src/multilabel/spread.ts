@@ -4,7 +4,7 @@ import type { SpreadPlan } from '../engine/spread-plan.js';
 import { NcInputError } from '../errors.js';
 import { SpreadAccumulator, addSpreadStatistics, checkMergeable, defaultChunkRows, residualPlan, runSpreadChunk, type SpreadAccumulatorOptions, type SpreadStatistics } from '../statistics/spread.js';
 import { assertFinite } from '../validate/batch.js';
-import { gatherRows, setKey, sortRows, type MultiLabelBatch } from './labels.js';
+import { RowGatherer, setKey, sortRows, type MultiLabelBatch } from './labels.js';
 import { locateNonFinite, setsFingerprint, type MultiLabelMeansStatistics } from './means.js';
 
 /** Phase-2 sums of the multi-label rows, per label set (in the means' set order). */
@@ -52,6 +52,7 @@ export class MultiLabelSpreadAccumulator {
   private readonly fingerprintOfSets: string;
   private unlabelledRows = 0;
   private batches = 0;
+  private readonly gatherer: RowGatherer;
 
   /** Derives both references from the means (on `options.engine`) and returns an empty accumulator. */
   static async create(means: MultiLabelMeansStatistics, options: SpreadAccumulatorOptions = {}): Promise<MultiLabelSpreadAccumulator> {
@@ -88,6 +89,7 @@ export class MultiLabelSpreadAccumulator {
   ) {
     this.engine = options.engine ?? jsEngine;
     this.chunkRows = options.chunkRows ?? (plan ? defaultChunkRows(plan) : 4096);
+    this.gatherer = new RowGatherer(this.chunkRows);
     const J = means.sets.counts.length;
     const m = single.reference.m;
     this.setCounts = new Float64Array(J);
@@ -119,31 +121,29 @@ export class MultiLabelSpreadAccumulator {
       ids[i] = j;
     });
     this.unlabelledRows += sorted.unlabelled;
-    const features = sorted.single.rows.length === sorted.rows ? batch.features : gatherRows(batch.features, D, sorted.single.rows);
+    const { single, multi } = sorted;
     try {
-      await this.single.add({ features, labels: sorted.single.classes });
+      await this.gatherer.forEachChunk(batch.features, D, single.rows, async (features, first, n) => void (await this.single.add({ features, labels: single.classes.subarray(first, first + n) })));
     } catch (e) {
       throw locateNonFinite(e, batch, D, index);
     }
-    if (ids.length === 0) return this;
-    const multi = gatherRows(batch.features, D, sorted.multi.rows);
-    for (let start = 0; start < ids.length; start += this.chunkRows) {
-      const chunk: KernelChunk = { features: multi, labels: ids, start, rows: Math.min(this.chunkRows, ids.length - start), D, K };
+    await this.gatherer.forEachChunk(batch.features, D, multi.rows, async (features, first, rows) => {
+      const chunk: KernelChunk = { features, labels: ids.subarray(first, first + rows), start: 0, rows, D, K };
       const out = await runSpreadChunk(this.engine, chunk, this.plan!);
-      for (let i = 0; i < chunk.rows; i++) {
+      for (let i = 0; i < rows; i++) {
         const ss = out.rowSquaredNorms[i];
         if (!Number.isFinite(ss)) {
-          const row = sorted.multi.rows[start + i];
+          const row = multi.rows[first + i];
           assertFinite(batch.features.subarray(row * D, (row + 1) * D), D, `row ${row} of`, index);
           throw new NcInputError('NON_FINITE', `batch ${index}, row ${row}: squared distance to the label-set mean overflowed`, { batch: index, row });
         }
-        const j = ids[start + i];
+        const j = ids[first + i];
         this.setWithin[j] += ss;
         this.setCounts[j] += 1;
       }
       const s = out.scatter;
       for (let i = 0; i < this.setScatter.length; i++) this.setScatter[i] += s[i];
-    }
+    });
     return this;
   }
 
