@@ -104,6 +104,21 @@ describe('ncscope analyze with multi-hot labels', () => {
     expect(rel(merged.metrics.nc1, whole.metrics.nc1)).toBeLessThan(1e-12);
   });
 
+  it('--shard i/n tasks on one multi-hot file: records, merge checks and the same report', async () => {
+    const whole = JSON.parse(await ok(['analyze', '--features', features, '--labels', labels, '--json']));
+    for (const i of [0, 1, 2]) await ok(['stats', 'means', '--features', features, '--labels', labels, '--shard', `${i}/3`, '-o', out(`sm${i}.json`)]);
+    const r = await runCli(['stats', 'merge', out('sm0.json'), out('sm2.json'), '-o', out('sm-part.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing shards? 1\/3/);
+    expect(existsSync(out('sm-part.json'))).toBe(false);
+    await ok(['stats', 'merge', out('sm2.json'), out('sm0.json'), out('sm1.json'), '-o', out('sm.json')]);
+    expect(JSON.parse(readFileSync(out('sm.json'), 'utf8')).shards.means).toBeDefined();
+    for (const i of [0, 1, 2]) await ok(['stats', 'spread', '--means', out('sm.json'), '--features', features, '--labels', labels, '--shard', `${i}/3`, '-o', out(`ss${i}.json`)]);
+    await ok(['stats', 'merge', out('ss1.json'), out('ss0.json'), out('ss2.json'), '-o', out('ss.json')]);
+    const merged = JSON.parse(await ok(['analyze', '--stats', out('ss.json'), '--json']));
+    for (const key of ['tagWiseAngle', 'labelSetNc1'] as const) expect(rel(merged.multiLabel[key], whole.multiLabel[key]), key).toBeLessThan(1e-12);
+  });
+
   it('--html draws the multi-label block; ncscope report plots tag-wise trends of measurement logs', async () => {
     await ok(['analyze', '--features', features, '--labels', labels, '--ncmlab', '--html', out('one.html')]);
     const one = readFileSync(out('one.html'), 'utf8');

@@ -62,6 +62,16 @@ describe('ncscope stats: sharded two-phase workflow', () => {
     expect(json.warnings[0]).toMatch(/holds only the means phase/);
   });
 
+  it('refuses files with different K (give every shard the same --classes)', async () => {
+    const [a, b] = shard([450]);
+    const out = (name: string) => join(tmp.dir, name);
+    await ok(['stats', 'means', '--features', a.features, '--labels', a.labels, '--classes', '6', '-o', out('k6.json')]);
+    await ok(['stats', 'means', '--features', b.features, '--labels', b.labels, '--classes', '8', '-o', out('k8.json')]);
+    const r = await runCli(['stats', 'merge', out('k6.json'), out('k8.json'), '-o', out('k.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`ncscope: error: ${out('k8.json')}: has K = 8 classes but ${out('k6.json')} has K = 6; shards must agree on K (give every stats means task the same --classes K)\n`);
+  });
+
   it('refuses to mix means and spread files, and spread shards against different means', async () => {
     const [a, b] = shard([450]);
     const out = (name: string) => join(tmp.dir, name);

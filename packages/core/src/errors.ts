@@ -8,6 +8,8 @@ export type NcErrorCode =
   | 'NO_DATA'           // no samples at all
   | 'STATS_MISMATCH'    // statistics from different data, means or shapes combined
   | 'BAD_STATS_FILE'    // a serialized statistics object that does not parse
+  | 'SHARD_OVERLAP'     // statistics shards that would sum some rows twice (the same shard twice, or overlapping rows)
+  | 'SHARDS_MISSING'    // a merge that lacks some shards of its input (say which, or allow a partial merge)
   | 'BAD_MEASUREMENT_FILE' // a measurement log (JSONL, schema ncscope.measurement/1) with a line that does not parse
   | 'SINGULAR'          // a least-squares system with λ = 0 is singular (collapsed or rank-deficient features): use λ > 0
   | 'BAD_MODEL'         // a model file (ONNX) that is corrupt, truncated, or holds what ncscope cannot read

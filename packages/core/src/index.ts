@@ -35,6 +35,19 @@ export {
 } from './statistics/spread.js';
 export { MULTI_LABEL_MARKER, STATISTICS_VERSION, parseStatistics, serializeStatistics, statisticsFromJson, statisticsJson, type StatisticsFile } from './statistics/serialize.js';
 export { fingerprint } from './statistics/fingerprint.js';
+export {
+  coversRows,
+  describeCoverageGaps,
+  describePart,
+  mergeShardCoverage,
+  shardCoverageGaps,
+  shardRows,
+  type CoverageGap,
+  type InputCoverage,
+  type ShardInput,
+  type ShardPart,
+  type ShardRecord,
+} from './statistics/shards.js';
 export { buildContext, memo, requireSpread, requireWeights, withinCovariance, type ContextOptions, type NcContext } from './context/context.js';
 export { densePairProduct, pairTileSize, productNorm, productRows, reducePair, reducePairs, type PairProduct, type PairReduction } from './context/pairs.js';
 export { nc1 } from './metrics/nc1.js';

@@ -31,6 +31,7 @@ import { writeFileAtomic } from '../output/atomic-write.js';
 import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
 import { createProgress } from '../output/progress.js';
 import { formatReportTable } from '../output/table.js';
+import { shardNotes } from './shards.js';
 
 /** Rows per batch read from disk when --batch-size is not given. */
 export const DEFAULT_BATCH_SIZE = 8192;
@@ -212,6 +213,7 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
   if (options.html !== undefined) await writeHtml(report, options.html, options.stats!, timing);
   const notes = stats.spread ? [] : [`${options.stats} holds only the means phase: NC1, CDNV and NC4 need the spread phase (ncscope stats spread)`];
+  notes.push(...shardNotes(options.stats!, stats));
   return render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true);
 }
 
@@ -280,10 +282,11 @@ function assertFiniteClassifier(c: Classifier, where: AnalyzeInputs | { weightsW
 }
 
 /**
- * Core errors name the batch and the row within it; the CLI reads fixed-size batches, so the row in the file is
- * batch × batchSize + row. Label errors name the labels file, feature errors the features file.
+ * Core errors name the batch and the row within it; the CLI reads fixed-size batches of `rows` (all rows, or a
+ * shard's), so the row in the file is rows.start + batch × batchSize + row. Label errors name the labels file,
+ * feature errors the features file.
  */
-export function locateError(e: unknown, inputs: AnalyzeInputs, batchSize: number): unknown {
+export function locateError(e: unknown, inputs: AnalyzeInputs, batchSize: number, rows = { start: 0, end: inputs.N }): unknown {
   if (!(e instanceof NcInputError)) return e;
   if (e.where.batch === undefined) {
     // Whole-data problems (a class with no samples, a single class) are about the labels.
@@ -295,12 +298,12 @@ export function locateError(e: unknown, inputs: AnalyzeInputs, batchSize: number
   }
   const labelsProblem = e.code === 'BAD_LABEL' || e.code === 'STATS_MISMATCH';
   const file = labelsProblem ? inputs.labels.tensor.where : inputs.features.tensor.where;
-  const first = e.where.batch * batchSize;
+  const first = rows.start + e.where.batch * batchSize;
   const row = e.where.row !== undefined ? first + e.where.row : undefined;
   const at =
     row !== undefined
       ? `row ${row}${e.where.column !== undefined ? `, column ${e.where.column}` : ''}`
-      : `rows ${first}..${Math.min(first + batchSize, inputs.N) - 1}`;
+      : `rows ${first}..${Math.min(first + batchSize, rows.end) - 1}`;
   const problem = e.message.replace(/^batch \d+(, [a-z ]*row \d+)?(, column \d+)?: /, '');
   return new NcInputError(e.code, `${file}: ${at}: ${problem}`, { ...e.where, row, source: file });
 }

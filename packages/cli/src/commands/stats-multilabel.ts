@@ -3,7 +3,6 @@ import {
   MultiLabelSpreadAccumulator,
   NcInputError,
   addMultiLabelSpread,
-  serializeMultiLabelStatistics,
   type MultiLabelMeansStatistics,
   type MultiLabelSpreadStatistics,
   type MultiLabelStatisticsFile,
@@ -14,6 +13,7 @@ import { CliError } from '../errors.js';
 import { batchSource, type AnalyzeInputs } from '../io/inputs.js';
 import type { ReadClock } from '../io/read-clock.js';
 import { locateError } from './analyze.js';
+import type { TaskRows } from './shards.js';
 
 /**
  * The multi-label side of `ncscope stats` (labels N × K multi-hot): the same three steps with core's multi-label
@@ -24,38 +24,37 @@ import { locateError } from './analyze.js';
 /** Rows in a batch of multi-hot labels (K columns). */
 const rowsOf = (labels: ArrayLike<number>, K: number) => labels.length / K;
 
-/** `stats means` on multi-hot labels: phase 1 of the shard as a multi-label statistics file's text. */
-export async function multiLabelMeansText(inputs: AnalyzeInputs, batchSize: number, clock: ReadClock, progress: (rows: number) => void): Promise<{ text: string; means: MultiLabelMeansStatistics }> {
+/** `stats means` on multi-hot labels: phase 1 over the task's rows (all, or a --shard's). */
+export async function multiLabelMeans(inputs: AnalyzeInputs, batchSize: number, clock: ReadClock, task: TaskRows, progress: (rows: number) => void): Promise<MultiLabelMeansStatistics> {
   const K = inputs.K!;
-  const acc = new MultiLabelMeansAccumulator({ K });
+  const acc = new MultiLabelMeansAccumulator({ K, D: inputs.D });
   let rows = 0;
   try {
-    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, batchSize, clock)()) {
+    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, batchSize, clock, task)()) {
       await acc.addAsync(batch);
       rows += rowsOf(batch.labels as ArrayLike<number>, K);
       progress(rows);
     }
   } catch (e) {
-    throw locateError(e, inputs, batchSize);
+    throw locateError(e, inputs, batchSize, task);
   }
-  const means = acc.statistics;
-  return { text: serializeMultiLabelStatistics({ means }), means };
+  return acc.statistics;
 }
 
-/** `stats spread` on multi-hot labels against merged multi-label means. */
-export async function multiLabelSpreadText(inputs: AnalyzeInputs, means: MultiLabelMeansStatistics, batchSize: number, clock: ReadClock, options: { classifier?: Classifier; engine: ProductEngine }, progress: (rows: number) => void): Promise<string> {
+/** `stats spread` on multi-hot labels against merged multi-label means, over the task's rows. */
+export async function multiLabelSpread(inputs: AnalyzeInputs, means: MultiLabelMeansStatistics, batchSize: number, clock: ReadClock, task: TaskRows, options: { classifier?: Classifier; engine: ProductEngine }, progress: (rows: number) => void): Promise<MultiLabelSpreadStatistics> {
   const acc = await MultiLabelSpreadAccumulator.create(means, options);
   let rows = 0;
   try {
-    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, batchSize, clock)()) {
+    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, batchSize, clock, task)()) {
       await acc.add(batch);
       rows += rowsOf(batch.labels as ArrayLike<number>, means.K);
       progress(rows);
     }
   } catch (e) {
-    throw locateError(e, inputs, batchSize);
+    throw locateError(e, inputs, batchSize, task);
   }
-  return serializeMultiLabelStatistics({ means, spread: acc.statistics });
+  return acc.statistics;
 }
 
 /** `stats merge` of multi-label files: means shards add (sets matched by their labels), spread shards need the same means. */

@@ -8,6 +8,7 @@ import {
   serializeStatistics,
   type AnyStatisticsFile,
   type MeansStatistics,
+  type ShardRecord,
   type SpreadStatistics,
   type StatisticsFile,
 } from '@ncscope/core';
@@ -16,8 +17,9 @@ import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } fr
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { createProgress } from '../output/progress.js';
-import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, parsePositiveInteger, parsePositiveIntegerFlag, productWork, readAnyStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
-import { mergeMultiLabel, multiLabelMeansText, multiLabelSpreadText } from './stats-multilabel.js';
+import { DEFAULT_BATCH_SIZE, MAX_K_WITHOUT_WEIGHTS, disposeEngine, locateError, maxLabel, parsePositiveInteger, parsePositiveIntegerFlag, productWork, readAnyStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
+import { mergeMultiLabel, multiLabelMeans, multiLabelSpread } from './stats-multilabel.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
@@ -28,6 +30,10 @@ import { mergeMultiLabel, multiLabelMeansText, multiLabelSpreadText } from './st
  *   ncscope stats merge  spread-a.json spread-b.json -o stats.json
  *   ncscope analyze --stats stats.json [--weights W --bias b]
  *
+ * With `--shard i/n` every task reads only rows shardRows(i, n, N) of one large file (the same command for every task
+ * of a Kubernetes Indexed Job, a Slurm array or a Ray task list, with its index), and its file records the shard and
+ * the input's fingerprint; `stats merge` refuses duplicate or overlapping shards and names missing ones.
+ *
  * Every file is `ncscope.statistics` JSON (core's serializeStatistics); means shards merge by addition, spread
  * shards only when computed against the same merged means (and classifier). Results equal one pass, to rounding.
  * Multi-hot labels (N × K, or `--multi-label`) give multi-label files (stats-multilabel.ts); kinds never mix.
@@ -36,27 +42,29 @@ export function registerStats(program: Command): void {
   const stats = program.command('stats').description('two-phase statistics of sharded data: means, merge, spread (then analyze --stats)');
   const inputOptions = (c: Command) =>
     c
-      .requiredOption('--features <file>', 'features of this shard, N × D (.npy, .npz, .safetensors)')
-      .requiredOption('--labels <file>', 'labels of this shard, N integers or N × K multi-hot rows')
+      .requiredOption('--features <file>', 'features, N × D (.npy, .npz, .safetensors): a shard, or the whole file with --shard')
+      .requiredOption('--labels <file>', 'labels, N integers or N × K multi-hot rows')
       .option('--multi-label', 'labels are multi-hot N × K rows (detected from the shape; this refuses anything else)')
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
+      .option('--shard <i/n>', 'read only shard i of n of the rows (0-based i, 0 ≤ i < n; contiguous balanced ranges, as numpy.array_split) — e.g. --shard $JOB_COMPLETION_INDEX/8 (Kubernetes Indexed Job) or --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (Slurm --array=0-7)', parseShard)
       .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
       .requiredOption('-o, --output <file>', 'statistics file to write (JSON, ncscope.statistics/1)');
 
   inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
-    .option('--classes <K>', 'number of classes (fix it so every shard has the same K)', (v) => parsePositiveIntegerFlag(v, '--classes'))
-    .action(async (o: ShardOptions & { classes?: number }) => {
+    .option('--classes <K>', 'number of classes (fix it so every shard has the same K; with --shard, default: largest label in the whole labels file + 1)', (v) => parsePositiveIntegerFlag(v, '--classes'))
+    .action(async (o: MeansOptions) => {
       process.stdout.write(await statsMeans(o));
     });
 
   stats
     .command('merge')
-    .description('add statistics shards: all means-only, or all spread files computed against the same means')
+    .description('add statistics shards: all means-only, or all spread files computed against the same means; refuses a shard given twice or overlapping ones, and names missing ones')
     .argument('<files...>', 'statistics files to merge')
     .requiredOption('-o, --output <file>', 'merged statistics file to write')
-    .action(async (files: string[], o: { output: string }) => {
-      process.stdout.write(await statsMerge(files, o.output));
+    .option('--allow-partial', 'write the merge even when shards are missing (the file records which rows it holds; merge it with the rest later)')
+    .action(async (files: string[], o: { output: string; allowPartial?: boolean }) => {
+      process.stdout.write(await statsMerge(files, o.output, { allowPartial: o.allowPartial === true }));
     });
 
   inputOptions(stats.command('spread').description('phase 2 of a shard against the merged means: within-class and NCC/classifier sums'))
@@ -76,9 +84,14 @@ interface ShardOptions {
   labels: string;
   featuresKey?: string;
   labelsKey?: string;
+  shard?: ShardSpec;
   batchSize: number;
   output: string;
   multiLabel?: boolean;
+}
+
+interface MeansOptions extends ShardOptions {
+  classes?: number;
 }
 
 interface SpreadOptions extends ShardOptions {
@@ -104,32 +117,50 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
   });
 }
 
+/**
+ * K for a shard's means without --classes: the largest label of the whole labels file + 1 (labels are a small
+ * fraction of the features' bytes), so every task of the split agrees on K.
+ */
+async function classesOfWholeFile(inputs: AnalyzeInputs): Promise<number> {
+  const { max, row } = await maxLabel(inputs.labels.tensor);
+  const K = Math.floor(max) + 1;
+  if (K > inputs.N && K > MAX_K_WITHOUT_WEIGHTS) {
+    throw new CliError(`${inputs.labels.tensor.where}: row ${row}: label ${max} implies ${K} classes for ${inputs.N} samples; check the labels, or pass --classes K`);
+  }
+  return K;
+}
+
 /** `stats means`: phase 1 over one shard. Returns the summary line. */
-export async function statsMeans(o: ShardOptions & { classes?: number }): Promise<string> {
+export async function statsMeans(o: MeansOptions): Promise<string> {
   const inputs = await openShard(o);
   const clock = new ReadClock();
-  const progress = createProgress(process.stderr.isTTY === true, inputs.N);
+  let progress = createProgress(false, 0);
   try {
+    const task = await taskRows(o.shard, o.features, inputs);
     if (inputs.multiLabel) {
       if (o.classes !== undefined && o.classes !== inputs.K) throw new CliError(`${inputs.labels.tensor.where}: --classes ${o.classes} but the multi-hot labels have K = ${inputs.K} columns`);
-      const { text, means } = await multiLabelMeansText(inputs, o.batchSize, clock, (rows) => progress.update('means', rows));
-      await writeFileAtomic(o.output, text);
-      return `${o.output}: multi-label means of ${inputs.N} samples (${means.sets.counts.length} label sets, ${means.unlabelled} unlabelled), K = ${means.K}, D = ${means.D}\n`;
+      progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
+      const means = await multiLabelMeans(inputs, o.batchSize, clock, task, (rows) => progress.update('means', rows));
+      await writeFileAtomic(o.output, serializeMultiLabelStatistics({ means, shards: task.coverage ? { means: [task.coverage] } : undefined }));
+      return `${o.output}: multi-label means ${describeTask(task, inputs.N)} (${means.sets.counts.length} label sets, ${means.unlabelled} unlabelled), K = ${means.K}, D = ${means.D}\n`;
     }
-    const acc = new MeansAccumulator({ K: o.classes });
+    const K = o.classes ?? (task.coverage ? await classesOfWholeFile(inputs) : undefined);
+    progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
+    const acc = new MeansAccumulator({ K, D: inputs.D });
     let rows = 0;
     try {
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
         await acc.addAsync(batch);
         rows += batch.labels.length;
         progress.update('means', rows);
       }
     } catch (e) {
-      throw locateError(e, inputs, o.batchSize);
+      throw locateError(e, inputs, o.batchSize, task);
     }
     const means = acc.statistics;
-    await writeFileAtomic(o.output, serializeStatistics({ means }));
-    return `${o.output}: means of ${inputs.N} samples, K = ${means.K}, D = ${means.D}\n`;
+    const shards: ShardRecord | undefined = task.coverage ? { means: [task.coverage] } : undefined;
+    await writeFileAtomic(o.output, serializeStatistics({ means, shards }));
+    return `${o.output}: means ${describeTask(task, inputs.N)}, K = ${means.K}, D = ${means.D}\n`;
   } finally {
     progress.stop();
     await inputs.close();
@@ -142,7 +173,7 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   const means = file.stats.means;
   const inputs = await openShard(o);
   const clock = new ReadClock();
-  const progress = createProgress(process.stderr.isTTY === true, inputs.N);
+  let progress = createProgress(false, 0);
   let engine;
   try {
     if (inputs.D !== means.D) throw new CliError(`${inputs.features.tensor.where}: features have D = ${inputs.D} but ${o.means} has D = ${means.D}`);
@@ -154,25 +185,32 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
     if (inputs.K !== undefined && inputs.K !== means.K) {
       throw new CliError(inputs.weights ? `${inputs.weights.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}` : `${inputs.labels.tensor.where}: the multi-hot labels have ${inputs.K} columns but ${o.means} has K = ${means.K}`);
     }
+    const task = await taskRows(o.shard, o.features, inputs);
+    const meansShards = file.stats.shards?.means;
+    if (task.coverage && meansShards) checkMeansHoldShard(o.means, meansShards, task.coverage);
     const classifier = await readClassifier(inputs, clock);
-    engine = (await selectEngine(o.engine, productWork(inputs.N, inputs.D, means.K, classifier !== undefined))).engine;
+    progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
+    engine = (await selectEngine(o.engine, productWork(task.end - task.start, inputs.D, means.K, classifier !== undefined))).engine;
+    const meansRecord = meansShards ? { means: meansShards } : {};
+    const shards: ShardRecord | undefined = task.coverage ? { ...meansRecord, spread: [task.coverage] } : meansShards ? meansRecord : undefined;
     if (file.kind === 'multi-label') {
-      await writeFileAtomic(o.output, await multiLabelSpreadText(inputs, file.stats.means, o.batchSize, clock, { classifier, engine }, (rows) => progress.update('spread', rows)));
-      return `${o.output}: multi-label spread of ${inputs.N} samples against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
+      const spread = await multiLabelSpread(inputs, file.stats.means, o.batchSize, clock, task, { classifier, engine }, (rows) => progress.update('spread', rows));
+      await writeFileAtomic(o.output, serializeMultiLabelStatistics({ means: file.stats.means, spread, shards }));
+      return `${o.output}: multi-label spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
     }
     const acc = await SpreadAccumulator.create(file.stats.means, { classifier, engine });
     let rows = 0;
     try {
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock)()) {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
         await acc.add(batch);
         rows += batch.labels.length;
         progress.update('spread', rows);
       }
     } catch (e) {
-      throw locateError(e, inputs, o.batchSize);
+      throw locateError(e, inputs, o.batchSize, task);
     }
-    await writeFileAtomic(o.output, serializeStatistics({ means: file.stats.means, spread: acc.statistics }));
-    return `${o.output}: spread of ${inputs.N} samples against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
+    await writeFileAtomic(o.output, serializeStatistics({ means: file.stats.means, spread: acc.statistics, shards }));
+    return `${o.output}: spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
   } finally {
     progress.stop();
     await inputs.close();
@@ -180,11 +218,19 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   }
 }
 
+/** Options of {@link statsMerge}. */
+export interface MergeOptions {
+  /** Write the merge even when shards are missing (it records which rows it holds). */
+  allowPartial?: boolean;
+}
+
 /**
- * `stats merge`: means-only files add their counts and sums (K grows to the largest); spread files must share
- * the same means (fingerprint) and classifier, and add their spread sums. Mixing the two kinds is refused.
+ * `stats merge`: means-only files add their counts and sums; spread files must share the same means (fingerprint)
+ * and classifier, and add their spread sums. Mixing the two kinds, or files with different K, is refused. Files
+ * made with --shard are checked against each other (mergeShardCoverage): a shard given twice or overlapping rows
+ * are refused, missing shards are named (a spread merge must cover the rows its means summed) unless allowPartial.
  */
-export async function statsMerge(files: string[], output: string): Promise<string> {
+export async function statsMerge(files: string[], output: string, options: MergeOptions = {}): Promise<string> {
   const read: { path: string; file: AnyStatisticsFile }[] = [];
   for (const path of files) read.push({ path, file: await readAnyStatisticsFile(path) });
   const odd = read.find((r) => r.file.kind !== read[0].file.kind);
@@ -198,15 +244,24 @@ export async function statsMerge(files: string[], output: string): Promise<strin
     const odd = shards.find((s) => !s.stats.spread)!;
     throw new CliError(`${odd.path}: holds only means while ${withSpread[0].path} holds spread statistics; merge means shards first, then spread shards`);
   }
+  const sized = shards.filter((s) => s.stats.means.K > 0);
+  const otherK = sized.find((s) => s.stats.means.K !== sized[0].stats.means.K);
+  if (otherK) {
+    throw new CliError(`${otherK.path}: has K = ${otherK.stats.means.K} classes but ${sized[0].path} has K = ${sized[0].stats.means.K}; shards must agree on K (give every stats means task the same --classes K)`);
+  }
+  const phase = withSpread.length === 0 ? 'means' : 'spread';
   if (read[0].file.kind === 'multi-label') {
     const ml = mergeMultiLabel(read.map((r) => ({ path: r.path, stats: (r.file as Extract<AnyStatisticsFile, { kind: 'multi-label' }>).stats })));
+    const coverage = mergeRecords(shards, phase, options.allowPartial === true);
+    if (coverage) ml.shards = coverage.record;
     await writeFileAtomic(output, serializeMultiLabelStatistics(ml));
     const N = ml.means.single.counts.reduce((a, b) => a + b, 0) + ml.means.sets.counts.reduce((a, b) => a + b, 0);
-    return `${output}: merged ${files.length} multi-label ${ml.spread ? 'spread' : 'means'} file${files.length > 1 ? 's' : ''}, ${N} labelled samples (${ml.means.unlabelled} unlabelled), K = ${ml.means.K}, D = ${ml.means.D}\n`;
+    const partial = coverage?.gaps ? `; partial: ${coverage.gaps}` : '';
+    return `${output}: merged ${files.length} multi-label ${phase} file${files.length > 1 ? 's' : ''}, ${N} labelled samples (${ml.means.unlabelled} unlabelled), K = ${ml.means.K}, D = ${ml.means.D}${partial}\n`;
   }
   const single = shards as { path: string; stats: StatisticsFile }[];
   let merged: StatisticsFile;
-  if (withSpread.length === 0) {
+  if (phase === 'means') {
     const acc = new MeansAccumulator();
     for (const s of single) {
       try {
@@ -220,9 +275,12 @@ export async function statsMerge(files: string[], output: string): Promise<strin
   } else {
     merged = { means: single[0].stats.means, spread: mergeSpread(single.map((s) => ({ path: s.path, spread: s.stats.spread!, means: s.stats.means }))) };
   }
+  const coverage = mergeRecords(shards, phase, options.allowPartial === true);
+  if (coverage) merged.shards = coverage.record;
   await writeFileAtomic(output, serializeStatistics(merged));
   const N = merged.means.counts.reduce((a, b) => a + b, 0);
-  return `${output}: merged ${files.length} ${merged.spread ? 'spread' : 'means'} file${files.length > 1 ? 's' : ''}, ${N} samples, K = ${merged.means.K}, D = ${merged.means.D}\n`;
+  const partial = coverage?.gaps ? `; partial: ${coverage.gaps}` : '';
+  return `${output}: merged ${files.length} ${phase} file${files.length > 1 ? 's' : ''}, ${N} samples, K = ${merged.means.K}, D = ${merged.means.D}${partial}\n`;
 }
 
 /** Adds spread shards that share means, classifier, space and per-class conventions (core's merge rule). */

@@ -132,22 +132,24 @@ export function toLabels(a: DecodedArray): LabelArray {
 /**
  * The re-readable batch source core's `analyze` needs for its two passes: each call returns a fresh async
  * iterable over batches of `batchSize` rows, reading features and labels side by side from disk, one batch ahead.
+ * With `rows`, only rows [start, end) are read (positioned reads: the rest of the file is never touched).
  * Time spent waiting for the readers is added to `clock`.
  */
-export function batchSource(features: Tensor, labels: Tensor, batchSize: number, clock: ReadClock): () => AsyncIterable<Batch> {
-  const N = features.rows;
+export function batchSource(features: Tensor, labels: Tensor, batchSize: number, clock: ReadClock, rows = { start: 0, end: features.rows }): () => AsyncIterable<Batch> {
+  const { start: first, end } = rows;
   const read = (start: number): Promise<Batch> => {
-    const rows = Math.min(batchSize, N - start);
-    const p = Promise.all([features.readRows(start, rows), labels.readRows(start, rows)]).then(([f, l]) => ({ features: toFloat(f), labels: toLabels(l) }));
+    const count = Math.min(batchSize, end - start);
+    const p = Promise.all([features.readRows(start, count), labels.readRows(start, count)]).then(([f, l]) => ({ features: toFloat(f), labels: toLabels(l) }));
     p.catch(() => undefined); // a prefetch the consumer never awaits (it stopped on an error) must not become an unhandled rejection
     return p;
   };
   return () =>
     (async function* () {
-      let next = read(0);
-      for (let start = 0; start < N; start += batchSize) {
+      if (end <= first) return;
+      let next = read(first);
+      for (let start = first; start < end; start += batchSize) {
         const batch = await clock.time(next);
-        if (start + batchSize < N) next = read(start + batchSize);
+        if (start + batchSize < end) next = read(start + batchSize);
         yield batch;
       }
     })();

@@ -104,6 +104,16 @@ export class Tensor {
     return result;
   }
 
+  /** Bytes of the array's data region as stored (`offset` from its first element), for fingerprints. */
+  get dataBytes(): number {
+    return this.elementCount * this.itemSize;
+  }
+
+  /** `length` raw bytes of the data region from `offset` (0 = the first element), as stored. */
+  readDataBytes(offset: number, length: number): Promise<Uint8Array> {
+    return this.store.read(this.layout.dataOffset + offset, length);
+  }
+
   /** The whole array, row-major. */
   readAll(): Promise<DecodedArray> {
     return this.readRows(0, this.rows);

@@ -1,6 +1,7 @@
 import { NcInputError } from '../errors.js';
 import { readStatsJson } from '../statistics/json-file.js';
 import { MULTI_LABEL_MARKER, statisticsFromJson, statisticsJson, type StatisticsFile } from '../statistics/serialize.js';
+import type { ShardRecord } from '../statistics/shards.js';
 import { compareSets, type MultiLabelMeansStatistics } from './means.js';
 import type { MultiLabelSpreadStatistics } from './spread.js';
 
@@ -8,6 +9,8 @@ import type { MultiLabelSpreadStatistics } from './spread.js';
 export interface MultiLabelStatisticsFile {
   means: MultiLabelMeansStatistics;
   spread?: MultiLabelSpreadStatistics;
+  /** Which rows of which input each phase summed (`ncscope stats … --shard i/n`), as in single-label files. */
+  shards?: ShardRecord;
 }
 
 /**
@@ -16,7 +19,7 @@ export interface MultiLabelStatisticsFile {
  * shortest round-trip form, so float64 sums survive exactly; sets in canonical order — by size, then lexicographic):
  * ```
  * { "format": "ncscope.statistics", "version": 2, "labels": "multi-hot", "K": 4, "D": 12,
- *   "means": { … single-label classes … }, "spread": { … single-label spread … }?,
+ *   "means": { … single-label classes … }, "spread": { … single-label spread … }?, "shards": { … }? (as single-label files),
  *   "multiLabel": { "unlabelled": 3, "sets": [[0, 1], [1, 3], [0, 1, 2]], "counts": [J], "sums": [J*D],
  *                   "spread": { "setsFingerprint": "…", "unlabelled": 3, "counts": [J], "withinSS": [J], "scatter": [m*m] }? } }
  * ```
@@ -25,7 +28,7 @@ export interface MultiLabelStatisticsFile {
  */
 export function serializeMultiLabelStatistics(stats: MultiLabelStatisticsFile): string {
   const { means, spread } = stats;
-  const { format, version, K, D, ...rest } = statisticsJson({ means: means.single, spread: spread?.single });
+  const { format, version, K, D, ...rest } = statisticsJson({ means: means.single, spread: spread?.single, shards: stats.shards });
   const ml: Record<string, unknown> = {
     unlabelled: means.unlabelled,
     sets: means.sets.labels.map((s) => Array.from(s)),
@@ -97,7 +100,8 @@ function multiLabelFromJson(parsed: ReturnType<typeof readStatsJson>, base: Stat
   if ((base.spread === undefined) !== (ml.spread === undefined)) {
     throw bad(base.spread ? '"multiLabel.spread" is missing (the file has a spread phase)' : '"multiLabel.spread" without a "spread" section');
   }
-  if (!base.spread) return { means };
+  const shards = base.shards ? { shards: base.shards } : {};
+  if (!base.spread) return { means, ...shards };
   const s = ml.spread;
   if (typeof s?.setsFingerprint !== 'string') throw bad('"multiLabel.spread.setsFingerprint" is missing');
   const m = base.spread.space === 'means' ? K : D;
@@ -106,5 +110,5 @@ function multiLabelFromJson(parsed: ReturnType<typeof readStatsJson>, base: Stat
     sets: { counts: counts(s, 'counts', J), withinSS: array(s, 'withinSS', J), scatter: array(s, 'scatter', m * m) },
     unlabelled: count(s, 'unlabelled'),
   };
-  return { means, spread };
+  return { means, spread, ...shards };
 }

@@ -1,6 +1,7 @@
 import { NcInputError } from '../errors.js';
 import { readStatsJson, type StatsJson } from './json-file.js';
 import type { MeansStatistics } from './means.js';
+import { shardRecordFromJson, shardRecordToJson, type ShardRecord } from './shards.js';
 import type { SpreadStatistics } from './spread.js';
 
 /** The statistics-file version {@link serializeStatistics} writes. Version 1 files still parse. */
@@ -20,10 +21,15 @@ export const STATISTICS_VERSION = 2;
  * Version 1 files (K × K `projectedScatter`, `nccConfusion`, `classifierConfusion`) parse into the same structure:
  * their scatter is the 'means'-space one and the confusions' diagonals are the per-class correct counts. Means shards
  * merge by addition; spread shards merge only when computed against the same merged means.
+ * With `"shards": { "means": [Coverage]?, "spread": [Coverage]? }` a file records which rows of which input each
+ * phase summed (when a job engine ran the shards; see shards.ts), Coverage =
+ * `{ "input": { "name": "feats.npy", "rows": N, "fingerprint": "…" }, "parts": [{ "index": i, "count": n, "rows": [start, end] }] }`.
  */
 export interface StatisticsFile {
   means: MeansStatistics;
   spread?: SpreadStatistics;
+  /** Which rows of which input each phase summed (`ncscope stats … --shard i/n`); absent otherwise. */
+  shards?: ShardRecord;
 }
 
 /** Serializes statistics to the documented JSON text (version {@link STATISTICS_VERSION}). */
@@ -42,6 +48,7 @@ export function statisticsJson(stats: StatisticsFile): Record<string, unknown> {
     means: { counts: Array.from(means.counts), sums: Array.from(means.sums) },
   };
   if (spread) out.spread = spreadJson(spread);
+  if (stats.shards) out.shards = shardRecordToJson(stats.shards);
   return out;
 }
 
@@ -90,7 +97,8 @@ export function statisticsFromJson(parsed: StatsJson & { version: number }): Sta
     return a;
   };
   const means: MeansStatistics = { K, D, counts: countArr(j.means, 'counts', K), sums: arr(j.means, 'sums', K * D) };
-  if (!j.spread) return { means };
+  const shards = j.shards === undefined ? {} : { shards: shardRecordFromJson(j.shards, bad) };
+  if (!j.spread) return { means, ...shards };
   const s = j.spread;
   const count = (key: string): number => {
     const x = s[key];
@@ -117,7 +125,7 @@ export function statisticsFromJson(parsed: StatsJson & { version: number }): Sta
       nccCorrect: diagonal(countArr(s, 'nccConfusion', K * K), K),
       ...classifier,
     };
-    return { means, spread };
+    return { means, spread, ...shards };
   }
   if (s.space !== 'means' && s.space !== 'features') throw bad('"spread.space" must be "means" or "features"');
   const m = s.space === 'means' ? K : D;
@@ -130,7 +138,7 @@ export function statisticsFromJson(parsed: StatsJson & { version: number }): Sta
     ...classifier,
     ...(s.perClassNc1 !== undefined ? { perClassNc1: parsePerClass(s.perClassNc1, K, arr, bad) } : {}),
   };
-  return { means, spread };
+  return { means, spread, ...shards };
 }
 
 function parsePerClass(p: any, K: number, arr: (obj: any, key: string, len: number) => Float64Array, bad: (what: string) => NcInputError): NonNullable<SpreadStatistics['perClassNc1']> {
