@@ -9,13 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '@ncscope/core';
 import { losses } from '../src/index.js';
 import { BACKENDS, useBackend } from './backends.js';
+import { expectNear, numericGrad, softmax, valuesAndGrads } from './loss-helpers.js';
 
-const softmax = (z: number[]) => {
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-};
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /** Plain float64 references, one row at a time: t the multi-hot targets, z the logits. */
 const ref = {
@@ -24,17 +19,6 @@ const ref = {
   bce: (t: number[], z: number[]) => t.reduce((s, tk, k) => s - tk * Math.log(sigmoid(z[k])) - (1 - tk) * Math.log(1 - sigmoid(z[k])), 0) / z.length,
   bceSum: (t: number[], z: number[]) => ref.bce(t, z) * z.length,
 };
-
-function numericGrad(f: (t: number[], z: number[]) => number, t: number[], z: number[]): number[] {
-  const h = 1e-6;
-  return z.map((_, j) => {
-    const up = z.slice();
-    const down = z.slice();
-    up[j] += h;
-    down[j] -= h;
-    return (f(t, up) - f(t, down)) / (2 * h);
-  });
-}
 
 /** n rows of K logits and multi-hot targets with 0 to 3 labels (mostly 1 or 2). */
 function problem(n: number, K: number, seed: number) {
@@ -48,23 +32,6 @@ function problem(n: number, K: number, seed: number) {
     return row;
   });
   return { z, t };
-}
-
-function expectNear(got: ArrayLike<number>, want: number[], what: string, tol = 1e-6): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i])));
-  }
-}
-
-async function valuesAndGrads(loss: losses.LossFunction, t: number[][], z: number[][]) {
-  const yTrue = tf.tensor2d(t);
-  const logits = tf.tensor2d(z);
-  const values = loss(yTrue, logits);
-  const grads = tf.grad((x: tf.Tensor) => tf.sum(loss(yTrue, x)))(logits);
-  const out = { values: Array.from(await values.data()), grads: Array.from(await grads.data()), shape: values.shape };
-  tf.dispose([yTrue, logits, values, grads]);
-  return out;
 }
 
 const CASES: [string, () => losses.LossFunction, (t: number[], z: number[]) => number][] = [
