@@ -44,6 +44,8 @@ try {
     [`${prefix}-nc2.png`, '#nc2-means'],
     [`${prefix}-snapshot.png`, last],
   ];
+  // Pages of multi-label runs (a #multi-label section) also get that section shot.
+  if ((await page.locator('#multi-label').count()) > 0) shots.push([`${prefix}-multi-label.png`, '#multi-label']);
   for (const [file, selector] of shots) {
     const out = join(here, file);
     if (selector) await page.locator(selector).screenshot({ path: out });

@@ -37,13 +37,14 @@ export interface AnalyzeResult {
   spread: SpreadStatistics;
 }
 
-async function* iterate(source: BatchSource): AsyncGenerator<Batch> {
+/** The batches of a source, for one pass (arrays are reread, functions called afresh); BAD_OPTION for anything else. */
+export async function* iterate<B = Batch>(source: readonly B[] | (() => Iterable<B> | AsyncIterable<B>)): AsyncGenerator<B> {
   if (typeof source === 'function') {
     const it = source();
-    if (!it || (typeof (it as AsyncIterable<Batch>)[Symbol.asyncIterator] !== 'function' && typeof (it as Iterable<Batch>)[Symbol.iterator] !== 'function')) {
+    if (!it || (typeof (it as AsyncIterable<B>)[Symbol.asyncIterator] !== 'function' && typeof (it as Iterable<B>)[Symbol.iterator] !== 'function')) {
       throw new NcInputError('BAD_OPTION', 'the batch source function must return an iterable of batches');
     }
-    yield* it as AsyncIterable<Batch>;
+    yield* it as AsyncIterable<B>;
   } else if (Array.isArray(source)) {
     yield* source;
   } else {

@@ -3,7 +3,7 @@
  * No ML framework: plain typed arrays in, numbers out. See README.md for the formulas and conventions.
  *
  * Layers (imports point down only; test/layers.test.ts checks it): types/errors/formats → linalg → engine →
- * conventions/validate → geometry → statistics → heads → context → metrics → report → analyze.
+ * conventions/validate → geometry → statistics → heads → context → metrics → report → analyze → multilabel.
  */
 export type { Batch, Classifier, FloatArray, LabelArray } from './types.js';
 export { NcInputError, type NcErrorCode } from './errors.js';
@@ -33,7 +33,7 @@ export {
   type SpreadReferenceOptions,
   type SpreadStatistics,
 } from './statistics/spread.js';
-export { STATISTICS_VERSION, parseStatistics, serializeStatistics, type StatisticsFile } from './statistics/serialize.js';
+export { MULTI_LABEL_MARKER, STATISTICS_VERSION, parseStatistics, serializeStatistics, statisticsFromJson, statisticsJson, type StatisticsFile } from './statistics/serialize.js';
 export { fingerprint } from './statistics/fingerprint.js';
 export {
   coversRows,
@@ -48,7 +48,7 @@ export {
   type ShardPart,
   type ShardRecord,
 } from './statistics/shards.js';
-export { buildContext, memo, requireSpread, requireWeights, type ContextOptions, type NcContext } from './context/context.js';
+export { buildContext, memo, requireSpread, requireWeights, withinCovariance, type ContextOptions, type NcContext } from './context/context.js';
 export { densePairProduct, pairTileSize, productNorm, productRows, reducePair, reducePairs, type PairProduct, type PairReduction } from './context/pairs.js';
 export { nc1 } from './metrics/nc1.js';
 export { nc1PerClass } from './metrics/nc1-per-class.js';
@@ -79,7 +79,18 @@ export {
 } from './report/report.js';
 export { singlePassReport } from './report/single-pass.js';
 export { toMeasurement, type NcMeasurement } from './report/measurement.js';
+export type { MultiLabelNcReport, MultiLabelReport, MultiLabelSet, NcMlabAngles } from './report/multi-label.js';
 export { analyze, type AnalyzeOptions, type AnalyzeResult, type BatchSource } from './analyze.js';
+// Multi-label Neural Collapse (Li et al. 2023): multilabel/.
+export { isLabelLists, setKey, type LabelLists, type MultiHotArray, type MultiLabelBatch } from './multilabel/labels.js';
+export { MultiLabelMeansAccumulator, compareSets, setsFingerprint, type LabelSetSums, type MultiLabelMeansStatistics } from './multilabel/means.js';
+export { MultiLabelSpreadAccumulator, addMultiLabelSpread, checkMultiLabelMergeable, type LabelSetSpread, type MultiLabelSpreadStatistics } from './multilabel/spread.js';
+export { angleDegrees, tagWiseGeometry, tagWiseSummary, type TagWiseGeometry, type TagWiseSet } from './multilabel/tag-wise.js';
+export { labelSetNc1 } from './multilabel/label-set-nc1.js';
+export { ncMlabAngles } from './multilabel/nc-mlab.js';
+export { DEFAULT_MIN_SET_COUNT, checkMultiLabelOptions, computeMultiLabelReport, type MultiLabelOptions, type MultiLabelReportOptions } from './multilabel/report.js';
+export { analyzeMultiLabel, type MultiLabelAnalyzeOptions, type MultiLabelAnalyzeResult, type MultiLabelBatchSource } from './multilabel/analyze.js';
+export { parseAnyStatistics, parseMultiLabelStatistics, serializeMultiLabelStatistics, type AnyStatisticsFile, type MultiLabelStatisticsFile } from './multilabel/serialize.js';
 export { symmetricEigen } from './linalg/symmetric-eigen.js';
 export { topEigenpairs, type TopEigenpairs } from './linalg/lanczos.js';
 export { gemm, gemmNT, transpose, transposeInto } from './linalg/gemm.js';

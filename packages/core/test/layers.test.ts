@@ -22,6 +22,7 @@ const LAYERS: [string, RegExp][] = [
   ['metrics', /^metrics\//],
   ['report', /^report\//],
   ['analyze', /^analyze\.ts$/],
+  ['multilabel', /^multilabel\//],
   ['index', /^index\.ts$/],
 ];
 

@@ -1,11 +1,20 @@
 import {
   MeansAccumulator,
+  MultiLabelMeansAccumulator,
+  MultiLabelSpreadAccumulator,
   NcInputError,
   SpreadAccumulator,
+  checkMultiLabelOptions,
+  computeMultiLabelReport,
   computeReport,
+  jsEngine,
   type Classifier,
   type ConventionOptions,
   type MeansStatistics,
+  type MultiLabelMeansStatistics,
+  type MultiLabelNcReport,
+  type MultiLabelOptions,
+  type MultiLabelSpreadStatistics,
   type NcReport,
   type ProductEngine,
   type SpreadStatistics,
@@ -14,7 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { denseWeights } from './model/layers.js';
 import { resolvePlan, type LayerOptions, type MeasurementPlan } from './model/plan.js';
-import { PreparedProbe, type Probe, type ProbeBatch, type SampleTraining } from './probe/probe.js';
+import { PreparedProbe, type MultiLabelMode, type Probe, type ProbeBatch, type SampleTraining } from './probe/probe.js';
 import { deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
 
 /** Options of {@link measureNc} (and the measuring part of the callback). */
@@ -32,6 +41,16 @@ export interface MeasureOptions extends LayerOptions {
   engine?: 'device' | ProductEngine;
   /** Conventions passed to the core report (preset, globalMean, nc1Normalization, pinvRtol, …). */
   conventions?: ConventionOptions;
+  /**
+   * Multi-hot probe labels [n, K] (Li et al. 2023): `true`, `false`, or `'auto'` (default: tensor probes whose labels
+   * are all 0/1 with some row not holding exactly one 1; a dataset probe needs `true`). Multi-label probes are measured
+   * with core's multi-label accumulators in JS (features are downloaded; `engine` as given, `jsEngine` for 'device'):
+   * the report's metrics are those of the single-label rows, `report.multiLabel` holds the tag-wise metrics.
+   */
+  multiLabel?: MultiLabelMode;
+  /** Multi-label: smallest label-set count of the tag-wise metrics (default 5), and the NC_MLab angle metric. */
+  minSetCount?: MultiLabelOptions['minSetCount'];
+  ncMlab?: MultiLabelOptions['ncMlab'];
 }
 
 /** One measured layer: the core report and the statistics behind it (serializable with core's `serializeStatistics`). */
@@ -41,9 +60,13 @@ export interface LayerMeasurement {
   primary: boolean;
   /** True when the classifier's W, b were used (the layer feeds the classifier). */
   withClassifier: boolean;
-  report: NcReport;
+  /** The core report; a `MultiLabelNcReport` (with `multiLabel`) for multi-hot probes. */
+  report: NcReport | MultiLabelNcReport;
+  /** The statistics of the (single-label) samples. */
   means: MeansStatistics;
   spread: SpreadStatistics;
+  /** Multi-hot probes: the whole multi-label statistics (core's serializeMultiLabelStatistics writes them). */
+  multiLabel?: { means: MultiLabelMeansStatistics; spread: MultiLabelSpreadStatistics };
 }
 
 const DEFAULT_BATCH = 2048;
@@ -56,6 +79,10 @@ export function checkMeasureOptions(options: MeasureOptions): void {
   if (options.numClasses !== undefined && !(Number.isInteger(options.numClasses) && options.numClasses >= 2)) {
     throw new NcInputError('BAD_OPTION', `numClasses must be an integer ≥ 2, got ${options.numClasses}`);
   }
+  if (options.multiLabel !== undefined && options.multiLabel !== true && options.multiLabel !== false && options.multiLabel !== 'auto') {
+    throw new NcInputError('BAD_OPTION', `multiLabel must be true, false or 'auto', got ${String(options.multiLabel)}`);
+  }
+  checkMultiLabelOptions(options);
   const e = options.engine;
   if (e !== undefined && e !== 'device' && !(typeof e === 'object' && e !== null && typeof e.matmul === 'function')) {
     throw new NcInputError('BAD_OPTION', `engine must be 'device' or a ProductEngine from @ncscope/core, got ${String(e)}`);
@@ -79,8 +106,13 @@ export class NcMeter {
     if (plan.K !== undefined && options.numClasses !== undefined && options.numClasses !== plan.K) {
       throw new NcInputError('BAD_OPTION', `numClasses = ${options.numClasses} but the classifier "${plan.classifier!.name}" has ${plan.K} outputs`);
     }
-    const probe = await PreparedProbe.create(model, source, { K: plan.K ?? options.numClasses, batchSize: options.batchSize ?? DEFAULT_BATCH });
+    const probe = await PreparedProbe.create(model, source, { K: plan.K ?? options.numClasses, batchSize: options.batchSize ?? DEFAULT_BATCH, multiLabel: options.multiLabel });
     return new NcMeter(plan, probe, options);
+  }
+
+  /** Whether the probe's labels are multi-hot (reports then carry `multiLabel`). */
+  get multiLabel(): boolean {
+    return this.probe.multiLabel;
   }
 
   /** Runs the probe through the model once and measures every tapped layer. */
@@ -107,6 +139,10 @@ export class NcMeter {
         const layer = plan.layers[li];
         const feats = features.map((f) => f[li]);
         const clf = layer.feedsClassifier ? device : undefined;
+        if (this.probe.multiLabel) {
+          results.push({ layer: layer.name, primary: li === plan.primary, withClassifier: clf !== undefined, ...(await this.multiLabelLayer(feats, batches, K, clf?.core)) });
+          continue;
+        }
         const { means, spread } = options.engine === undefined || options.engine === 'device'
           ? await this.onDevice(feats, batches, K, layer.name, clf)
           : await this.inJs(feats, batches, K, options.engine, clf?.core);
@@ -135,6 +171,21 @@ export class NcMeter {
     const sacc = await SpreadAccumulator.create(means, { classifier, engine, perClassNc1: this.options.conventions ?? {} });
     for (let i = 0; i < batches.length; i++) await sacc.add({ features: data[i], labels: batches[i].labels });
     return { means, spread: sacc.statistics };
+  }
+
+  /** A multi-label probe's layer, in JS with core's multi-label accumulators (the single-label tensors do not apply). */
+  private async multiLabelLayer(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, classifier: Classifier | undefined) {
+    const { conventions, minSetCount, ncMlab } = this.options;
+    const engine = this.options.engine === undefined || this.options.engine === 'device' ? jsEngine : this.options.engine;
+    const data = await Promise.all(feats.map((f) => f.data() as Promise<Float32Array>));
+    const macc = new MultiLabelMeansAccumulator({ K });
+    batches.forEach((b, i) => macc.add({ features: data[i], labels: b.multiHot! }));
+    const means = macc.statistics;
+    const sacc = await MultiLabelSpreadAccumulator.create(means, { classifier, engine, perClassNc1: conventions ?? {} });
+    for (let i = 0; i < batches.length; i++) await sacc.add({ features: data[i], labels: batches[i].multiHot! });
+    const spread = sacc.statistics;
+    const report = await computeMultiLabelReport(means, spread, { ...conventions, classifier, engine, minSetCount, ncMlab });
+    return { report, means: means.single, spread: spread.single, multiLabel: { means, spread } };
   }
 
   /** Frees the prepared probe tensors (never the caller's own tensors or the model). */

@@ -4,14 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { losses } from '../src/index.js';
 import { mulberry32 } from '@ncscope/core';
 import { BACKENDS, useBackend } from './backends.js';
+import { expectNear, numericGrad, softmax, valuesAndGrads } from './loss-helpers.js';
 
 /** Plain float64 references, one row at a time: t are the targets, z the logits. */
-const softmax = (z: number[]) => {
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-};
 const ref = {
   ce: (t: number[], z: number[]) => {
     const p = softmax(z);
@@ -26,18 +21,6 @@ const ref = {
   mse: (k: number, M: number) => (t: number[], z: number[]) => z.reduce((s, zj, j) => s + (1 + (k - 1) * t[j]) * (zj - M * t[j]) ** 2, 0) / z.length,
 };
 
-/** Central finite differences of a float64 reference, h = 1e-6 (error ~1e-10 for these smooth functions). */
-function numericGrad(f: (t: number[], z: number[]) => number, t: number[], z: number[]): number[] {
-  const h = 1e-6;
-  return z.map((_, j) => {
-    const up = z.slice();
-    const down = z.slice();
-    up[j] += h;
-    down[j] -= h;
-    return (f(t, up) - f(t, down)) / (2 * h);
-  });
-}
-
 function randomProblem(n: number, K: number, seed: number) {
   const random = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -45,23 +28,6 @@ function randomProblem(n: number, K: number, seed: number) {
   const labels = Array.from({ length: n }, () => Math.floor(random() * K));
   const t = labels.map((y) => Array.from({ length: K }, (_, k) => (k === y ? 1 : 0)));
   return { z, labels, t };
-}
-
-function expectNear(got: ArrayLike<number>, want: number[], what: string, tol = 1e-6): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i])));
-  }
-}
-
-async function valuesAndGrads(loss: losses.LossFunction, t: number[][], z: number[][], integerLabels?: number[]) {
-  const yTrue = integerLabels ? tf.tensor1d(integerLabels, 'int32') : tf.tensor2d(t);
-  const logits = tf.tensor2d(z);
-  const values = loss(yTrue, logits);
-  const grads = tf.grad((x: tf.Tensor) => tf.sum(loss(yTrue, x)))(logits);
-  const out = { values: Array.from(await values.data()), grads: Array.from(await grads.data()), shape: values.shape };
-  tf.dispose([yTrue, logits, values, grads]);
-  return out;
 }
 
 const CASES: [string, () => losses.LossFunction, (t: number[], z: number[]) => number][] = [

@@ -2,12 +2,18 @@ import { Option, type Command } from 'commander';
 import {
   NcInputError,
   analyze,
+  analyzeMultiLabel,
+  computeMultiLabelReport,
   computeReport,
   jsEngine,
-  parseStatistics,
+  parseAnyStatistics,
+  serializeMultiLabelStatistics,
   serializeStatistics,
   toMeasurement,
+  type AnalyzeResult,
+  type AnyStatisticsFile,
   type Classifier,
+  type MultiLabelAnalyzeResult,
   type GlobalMeanConvention,
   type NcReport,
   type PresetName,
@@ -21,7 +27,7 @@ import { decideClassCount, scanLabels } from '../io/labels.js';
 import { openInput } from '../io/open.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
-import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
+import { batchSizeOption, classesOption, emptyClassesOption, positiveInteger } from './options.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
 import { createProgress } from '../output/progress.js';
@@ -44,6 +50,10 @@ export interface AnalyzeCommandOptions extends Partial<InputPaths> {
   emptyClasses?: 'exclude' | 'error';
   saveStats?: string;
   html?: string;
+  /** Smallest label-set count of the tag-wise metrics (multi-hot labels). */
+  minSetCount?: number;
+  /** Add the NC_MLab script's angle metric (multi-hot labels). */
+  ncmlab?: boolean;
 }
 
 /** Registers `ncscope analyze` on the program. */
@@ -52,7 +62,7 @@ export function registerAnalyze(program: Command): void {
     .command('analyze')
     .description('Neural Collapse report (NC1–NC4) for features already on disk (.npy, .npz, .safetensors)')
     .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors) (required unless --stats)')))
-    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors; may be the features file) (required with --features)')))
+    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1, or N × K multi-hot 0/1 rows (.npy, .npz or .safetensors; may be the features file) (required with --features)')))
     .addOption(inputFile(new Option('--weights <file>', 'classifier weights W, K × D (PyTorch nn.Linear layout) — enables NC2 (W), NC3, NC4')))
     .addOption(inputFile(new Option('--bias <file>', 'classifier bias b, K entries (needs --weights)')))
     .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
@@ -69,6 +79,9 @@ export function registerAnalyze(program: Command): void {
     .addOption(emptyClassesOption())
     .addOption(outputFile(new Option('--save-stats <file>', 'also write the two-phase statistics (ncscope.statistics JSON) to this file')))
     .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)')))
+    .option('--multi-label', 'labels are multi-hot N × K rows (detected from an N × K label array; this refuses anything else)')
+    .option('--min-set-count <n>', 'multi-label: label sets with fewer samples are left out of the tag-wise metrics (default 5)', positiveInteger('--min-set-count'))
+    .option('--ncmlab', 'multi-label: also report the angle metric of Li et al.\'s public NC_MLab script (uncentred, label pairs)')
     .action(async (options: AnalyzeCommandOptions) => {
       const out = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
       process.stdout.write(out);
@@ -91,34 +104,56 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
       labelsKey: options.labelsKey,
       weightsKey: options.weightsKey,
       biasKey: options.biasKey,
+      multiLabel: options.multiLabel,
     }),
   );
+  if (!inputs.multiLabel) {
+    const flag = options.minSetCount !== undefined ? '--min-set-count' : options.ncmlab ? '--ncmlab' : undefined;
+    if (flag) {
+      await inputs.close();
+      throw new CliError(`${inputs.labels.tensor.where}: ${flag} applies to multi-hot labels (N × K), but the labels have shape ${inputs.labels.tensor.shapeText}`);
+    }
+  }
   let selected: SelectedEngine | undefined;
   const progress = createProgress(!options.json && process.stderr.isTTY === true, inputs.N);
   try {
     const classifier = await readClassifier(inputs, clock);
     if (classifier) assertFiniteClassifier(classifier, inputs);
     // The labels first (a small O(N) read): the K rule and the label rule (io/labels.ts) before any feature is read.
-    const scan = await clock.time(() => scanLabels(inputs.labels.tensor));
-    const classes = decideClassCount(scan, {
-      classes: options.classes,
-      statedBy: inputs.K !== undefined ? { K: inputs.K, what: `the classifier ${inputs.weights!.tensor.where} (${inputs.K} rows)` } : undefined,
-      emptyClasses: options.emptyClasses,
-    });
-    const K = classes.K;
+    // Multi-hot labels state K by their columns (checked against the classifier when opened); their 0/1 entries
+    // are checked by core's multi-label accumulators, row named.
+    let K: number;
+    let emptyClasses: 'exclude' | 'error';
+    if (inputs.multiLabel) {
+      K = inputs.K!;
+      if (options.classes !== undefined && options.classes !== K) throw new CliError(`--classes ${options.classes}: the multi-hot labels ${inputs.labels.tensor.where} have K = ${K} columns`);
+      emptyClasses = options.emptyClasses ?? 'exclude';
+    } else {
+      const scan = await clock.time(() => scanLabels(inputs.labels.tensor));
+      const classes = decideClassCount(scan, {
+        classes: options.classes,
+        statedBy: inputs.K !== undefined ? { K: inputs.K, what: `the classifier ${inputs.weights!.tensor.where} (${inputs.K} rows)` } : undefined,
+        emptyClasses: options.emptyClasses,
+      });
+      K = classes.K;
+      emptyClasses = classes.emptyClasses;
+    }
     selected = await selectEngine(options.engine, productWork(inputs.N, inputs.D, K, classifier !== undefined));
     const source = batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock);
-    let result;
+    let result: AnalyzeResult | MultiLabelAnalyzeResult;
     try {
-      result = await analyze(source, {
+      const common = {
         K,
         classifier,
         engine: selected.engine,
         preset: options.preset,
         globalMean: options.globalMean,
-        emptyClasses: classes.emptyClasses,
-        onProgress: (phase, rows) => progress.update(phase, rows),
-      });
+        emptyClasses,
+        onProgress: (phase: 'means' | 'spread', rows: number) => progress.update(phase, rows),
+      };
+      result = inputs.multiLabel
+        ? await analyzeMultiLabel(source, { ...common, minSetCount: options.minSetCount, ncMlab: options.ncmlab })
+        : await analyze(source, common);
     } catch (e) {
       throw locateError(e, inputs, options.batchSize);
     } finally {
@@ -126,7 +161,7 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
     }
     const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
     const outputs: { path: string; bytes: string }[] = [];
-    if (options.saveStats !== undefined) outputs.push({ path: options.saveStats, bytes: serializeStatistics({ means: result.means, spread: result.spread }) });
+    if (options.saveStats !== undefined) outputs.push({ path: options.saveStats, bytes: statisticsText(result) });
     if (options.html !== undefined) outputs.push({ path: options.html, bytes: await htmlPage(result.report, options.features, timing) });
     await writeFilesAtomic(outputs);
     const info: InputsInfo = {
@@ -149,13 +184,19 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
   }
 }
 
+/** The statistics file text of either kind of analysis. */
+function statisticsText(result: AnalyzeResult | MultiLabelAnalyzeResult): string {
+  return 'kind' in result.means ? serializeMultiLabelStatistics(result as MultiLabelAnalyzeResult) : serializeStatistics(result as AnalyzeResult);
+}
+
 /** `--stats FILE`: the report from a statistics file (both phases needed for NC1/CDNV/NC4; means alone give NC2). */
 export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<string> {
   if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.stats}: --stats replaces --features/--labels; give one or the other`);
   if (options.saveStats !== undefined) throw new CliError(`${options.stats}: --save-stats does not apply to --stats (the statistics are already saved)`);
   const t0 = performance.now();
   const clock = new ReadClock();
-  const stats = await clock.time(() => readStatisticsFile(options.stats!));
+  const file = await clock.time(() => readAnyStatisticsFile(options.stats!));
+  const stats = file.stats;
   let classifier: Classifier | undefined;
   if (options.weights !== undefined) classifier = await clock.time(() => readClassifierFiles(options, stats.means.D));
   else if (options.bias !== undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
@@ -165,7 +206,10 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   }
   let report: NcReport;
   try {
-    report = await computeReport(stats.means, stats.spread, { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses ?? 'exclude' });
+    const conventions = { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses ?? 'exclude' };
+    if (file.kind === 'multi-label') report = await computeMultiLabelReport(file.stats.means, file.stats.spread, { ...conventions, minSetCount: options.minSetCount, ncMlab: options.ncmlab });
+    else if (options.minSetCount !== undefined || options.ncmlab) throw new CliError(`${options.stats}: --min-set-count and --ncmlab apply to multi-label statistics; this file holds single-label ones`);
+    else report = await computeReport(file.stats.means, file.stats.spread, conventions);
   } catch (e) {
     if (e instanceof NcInputError) throw new NcInputError(e.code, `${options.stats}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, { ...e.where, source: options.stats });
     throw e;
@@ -177,15 +221,22 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   return render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true);
 }
 
-/** Reads and parses an ncscope.statistics file (version 1 or 2); errors name the file. */
+/** Reads and parses a single-label statistics file; errors name the file (a multi-label one is a STATS_MISMATCH). */
 export async function readStatisticsFile(path: string) {
+  const file = await readAnyStatisticsFile(path);
+  if (file.kind === 'multi-label') throw new NcInputError('STATS_MISMATCH', `${path}: holds multi-label statistics where single-label ones are needed`, { source: path });
+  return file.stats;
+}
+
+/** Reads and parses a statistics file of either kind (single-label, or multi-label from multi-hot labels); errors name the file. */
+export async function readAnyStatisticsFile(path: string): Promise<AnyStatisticsFile> {
   const text = await FileStore.readText(path);
   try {
     JSON.parse(text);
   } catch {
     throw new CliError(`${path}: not an ncscope statistics file (not valid JSON)`);
   }
-  return parseStatistics(text, path);
+  return parseAnyStatistics(text, path);
 }
 
 /** Reads --weights/--bias on their own (for --stats and the stats commands), checking W is K × D. */

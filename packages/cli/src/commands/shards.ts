@@ -95,7 +95,7 @@ export function checkMeansHoldShard(meansPath: string, meansCoverage: readonly I
  * none. Missing rows (against the whole inputs for means, against the means' rows for spread) are refused with
  * SHARDS_MISSING unless `allowPartial`, and then described in `gaps`.
  */
-export function mergeRecords(shards: { path: string; stats: StatisticsFile }[], phase: 'means' | 'spread', allowPartial: boolean): { record: ShardRecord; gaps?: string } | undefined {
+export function mergeRecords(shards: { path: string; stats: Pick<StatisticsFile, 'shards'> }[], phase: 'means' | 'spread', allowPartial: boolean): { record: ShardRecord; gaps?: string } | undefined {
   const recorded = shards.filter((s) => s.stats.shards?.[phase]);
   const meansRecord = phase === 'spread' ? shards[0].stats.shards?.means : undefined;
   if (recorded.length === 0) return meansRecord ? { record: { means: meansRecord } } : undefined;
@@ -116,7 +116,7 @@ export function mergeRecords(shards: { path: string; stats: StatisticsFile }[], 
 }
 
 /** Notes for `analyze --stats` on a partial merge: which shards its sums lack. */
-export function shardNotes(path: string, file: StatisticsFile): string[] {
+export function shardNotes(path: string, file: Pick<StatisticsFile, 'shards'>): string[] {
   const record = file.shards;
   if (!record) return [];
   try {

@@ -4,7 +4,9 @@ import {
   NcInputError,
   SpreadAccumulator,
   addSpreadStatistics,
+  serializeMultiLabelStatistics,
   serializeStatistics,
+  type AnyStatisticsFile,
   type MeansStatistics,
   type ShardRecord,
   type SpreadStatistics,
@@ -17,9 +19,10 @@ import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { createProgress } from '../output/progress.js';
-import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, productWork, readAnyStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
 import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
 import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
+import { mergeMultiLabel, multiLabelMeans, multiLabelSpread } from './stats-multilabel.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
@@ -36,13 +39,15 @@ import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, 
  *
  * Every file is `ncscope.statistics` JSON, version 2 (core's serializeStatistics; version-1 files still read); means shards merge by addition, spread
  * shards only when computed against the same merged means (and classifier). Results equal one pass, to rounding.
+ * Multi-hot labels (N × K, or `--multi-label`) give multi-label files (stats-multilabel.ts); kinds never mix.
  */
 export function registerStats(program: Command): void {
   const stats = program.command('stats').description('two-phase statistics of sharded data: means, merge, spread (then analyze --stats)');
   const inputOptions = (c: Command) =>
     c
       .addOption(inputFile(new Option('--features <file>', 'features, N × D (.npy, .npz, .safetensors): a shard, or the whole file with --shard').makeOptionMandatory()))
-      .addOption(inputFile(new Option('--labels <file>', 'labels, N integers').makeOptionMandatory()))
+      .addOption(inputFile(new Option('--labels <file>', 'labels, N integers or N × K multi-hot rows').makeOptionMandatory()))
+      .option('--multi-label', 'labels are multi-hot N × K rows (detected from the shape; this refuses anything else)')
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
       .option('--shard <i/n>', 'read only shard i of n of the rows (0-based i, 0 ≤ i < n; contiguous balanced ranges, as numpy.array_split) — e.g. --shard $JOB_COMPLETION_INDEX/8 (Kubernetes Indexed Job) or --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (Slurm --array=0-7) (default: every row)', parseShard)
@@ -86,6 +91,7 @@ interface ShardOptions {
   shard?: ShardSpec;
   batchSize: number;
   output: string;
+  multiLabel?: boolean;
 }
 
 interface MeansOptions extends ShardOptions {
@@ -113,6 +119,7 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
     bias: o.bias,
     weightsKey: o.weightsKey,
     biasKey: o.biasKey,
+    multiLabel: o.multiLabel,
   });
 }
 
@@ -123,6 +130,13 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
   let progress = createProgress(false, 0);
   try {
     const task = await taskRows(o.shard, o.features, inputs);
+    if (inputs.multiLabel) {
+      if (o.classes !== undefined && o.classes !== inputs.K) throw new CliError(`${inputs.labels.tensor.where}: --classes ${o.classes} but the multi-hot labels have K = ${inputs.K} columns`);
+      progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
+      const means = await multiLabelMeans(inputs, o.batchSize, clock, task, (rows) => progress.update('means', rows));
+      await writeFileAtomic(o.output, serializeMultiLabelStatistics({ means, shards: task.coverage ? { means: [task.coverage] } : undefined }));
+      return `${o.output}: multi-label means ${describeTask(task, inputs.N)} (${means.sets.counts.length} label sets, ${means.unlabelled} unlabelled), K = ${means.K}, D = ${means.D}\n`;
+    }
     // The K rule (io/labels.ts) on the whole labels file — with --shard every task reads all labels (a small
     // fraction of the features' bytes), so all agree on K: --classes states it (classes absent from a shard file
     // are fine); without it, K is the largest label + 1 and a gap between labels is refused unless
@@ -152,23 +166,40 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
 
 /** `stats spread`: phase 2 over one shard against merged means. Returns the summary line. */
 export async function statsSpread(o: SpreadOptions): Promise<string> {
-  const file = await readStatisticsFile(o.means);
-  const means = file.means;
+  const file = await readAnyStatisticsFile(o.means);
+  const means = file.stats.means;
   const inputs = await openShard(o);
   const clock = new ReadClock();
   let progress = createProgress(false, 0);
   let engine;
   try {
     if (inputs.D !== means.D) throw new CliError(`${inputs.features.tensor.where}: features have D = ${inputs.D} but ${o.means} has D = ${means.D}`);
-    if (inputs.K !== undefined && inputs.K !== means.K) throw new CliError(`${inputs.weights!.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}`);
-    // Labels against the merged K (the label rule of io/labels.ts), before any feature is read.
-    decideClassCount(await scanLabels(inputs.labels.tensor), { statedBy: { K: means.K, what: `${o.means} (K = ${means.K})` }, emptyClasses: 'exclude', needTwoClasses: false });
+    if ((file.kind === 'multi-label') !== inputs.multiLabel) {
+      throw new CliError(file.kind === 'multi-label'
+        ? `${inputs.labels.tensor.where}: ${o.means} holds multi-label means, so the labels must be N × ${means.K} multi-hot rows; got shape ${inputs.labels.tensor.shapeText}`
+        : `${inputs.labels.tensor.where}: multi-hot labels (shape ${inputs.labels.tensor.shapeText}) but ${o.means} holds single-label means; compute the means from the same kind of labels`);
+    }
+    if (inputs.K !== undefined && inputs.K !== means.K) {
+      throw new CliError(inputs.weights ? `${inputs.weights.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}` : `${inputs.labels.tensor.where}: the multi-hot labels have ${inputs.K} columns but ${o.means} has K = ${means.K}`);
+    }
+    if (!inputs.multiLabel) {
+      // Labels against the merged K (the label rule of io/labels.ts), before any feature is read.
+      decideClassCount(await scanLabels(inputs.labels.tensor), { statedBy: { K: means.K, what: `${o.means} (K = ${means.K})` }, emptyClasses: 'exclude', needTwoClasses: false });
+    }
     const task = await taskRows(o.shard, o.features, inputs);
-    if (task.coverage && file.shards?.means) checkMeansHoldShard(o.means, file.shards.means, task.coverage);
+    const meansShards = file.stats.shards?.means;
+    if (task.coverage && meansShards) checkMeansHoldShard(o.means, meansShards, task.coverage);
     const classifier = await readClassifier(inputs, clock);
     progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
     engine = (await selectEngine(o.engine, productWork(task.end - task.start, inputs.D, means.K, classifier !== undefined))).engine;
-    const acc = await SpreadAccumulator.create(means, { classifier, engine });
+    const meansRecord = meansShards ? { means: meansShards } : {};
+    const shards: ShardRecord | undefined = task.coverage ? { ...meansRecord, spread: [task.coverage] } : meansShards ? meansRecord : undefined;
+    if (file.kind === 'multi-label') {
+      const spread = await multiLabelSpread(inputs, file.stats.means, o.batchSize, clock, task, { classifier, engine }, (rows) => progress.update('spread', rows));
+      await writeFileAtomic(o.output, serializeMultiLabelStatistics({ means: file.stats.means, spread, shards }));
+      return `${o.output}: multi-label spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
+    }
+    const acc = await SpreadAccumulator.create(file.stats.means, { classifier, engine });
     let rows = 0;
     try {
       for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
@@ -179,9 +210,7 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
     } catch (e) {
       throw locateError(e, inputs, o.batchSize, task);
     }
-    const meansRecord = file.shards?.means ? { means: file.shards.means } : {};
-    const shards: ShardRecord | undefined = task.coverage ? { ...meansRecord, spread: [task.coverage] } : file.shards?.means ? meansRecord : undefined;
-    await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics, shards }));
+    await writeFileAtomic(o.output, serializeStatistics({ means: file.stats.means, spread: acc.statistics, shards }));
     return `${o.output}: spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
   } finally {
     progress.stop();
@@ -203,8 +232,14 @@ export interface MergeOptions {
  * are refused, missing shards are named (a spread merge must cover the rows its means summed) unless allowPartial.
  */
 export async function statsMerge(files: string[], output: string, options: MergeOptions = {}): Promise<string> {
-  const shards: { path: string; stats: StatisticsFile }[] = [];
-  for (const path of files) shards.push({ path, stats: await readStatisticsFile(path) });
+  const read: { path: string; file: AnyStatisticsFile }[] = [];
+  for (const path of files) read.push({ path, file: await readAnyStatisticsFile(path) });
+  const odd = read.find((r) => r.file.kind !== read[0].file.kind);
+  if (odd) {
+    const kind = (r: { file: AnyStatisticsFile }) => (r.file.kind === 'multi-label' ? 'multi-label' : 'single-label');
+    throw new NcInputError('STATS_MISMATCH', `${odd.path}: holds ${kind(odd)} statistics while ${read[0].path} holds ${kind(read[0])} ones; compute every shard from the same kind of labels`, { source: odd.path });
+  }
+  const shards = read.map((r) => ({ path: r.path, stats: r.file.stats }));
   const withSpread = shards.filter((s) => s.stats.spread);
   if (withSpread.length > 0 && withSpread.length < shards.length) {
     const odd = shards.find((s) => !s.stats.spread)!;
@@ -216,10 +251,20 @@ export async function statsMerge(files: string[], output: string, options: Merge
     throw new CliError(`${otherK.path}: has K = ${otherK.stats.means.K} classes but ${sized[0].path} has K = ${sized[0].stats.means.K}; shards must agree on K (give every stats means task the same --classes K)`);
   }
   const phase = withSpread.length === 0 ? 'means' : 'spread';
+  if (read[0].file.kind === 'multi-label') {
+    const ml = mergeMultiLabel(read.map((r) => ({ path: r.path, stats: (r.file as Extract<AnyStatisticsFile, { kind: 'multi-label' }>).stats })));
+    const coverage = mergeRecords(shards, phase, options.allowPartial === true);
+    if (coverage) ml.shards = coverage.record;
+    await writeFileAtomic(output, serializeMultiLabelStatistics(ml));
+    const N = ml.means.single.counts.reduce((a, b) => a + b, 0) + ml.means.sets.counts.reduce((a, b) => a + b, 0);
+    const partial = coverage?.gaps ? `; partial: ${coverage.gaps}` : '';
+    return `${output}: merged ${files.length} multi-label ${phase} file${files.length > 1 ? 's' : ''}, ${N} labelled samples (${ml.means.unlabelled} unlabelled), K = ${ml.means.K}, D = ${ml.means.D}${partial}\n`;
+  }
+  const single = shards as { path: string; stats: StatisticsFile }[];
   let merged: StatisticsFile;
   if (phase === 'means') {
     const acc = new MeansAccumulator();
-    for (const s of shards) {
+    for (const s of single) {
       try {
         acc.merge(s.stats.means);
       } catch (e) {
@@ -229,7 +274,7 @@ export async function statsMerge(files: string[], output: string, options: Merge
     }
     merged = { means: acc.statistics };
   } else {
-    merged = { means: shards[0].stats.means, spread: mergeSpread(shards.map((s) => ({ path: s.path, spread: s.stats.spread!, means: s.stats.means }))) };
+    merged = { means: single[0].stats.means, spread: mergeSpread(single.map((s) => ({ path: s.path, spread: s.stats.spread!, means: s.stats.means }))) };
   }
   const coverage = mergeRecords(shards, phase, options.allowPartial === true);
   if (coverage) merged.shards = coverage.record;

@@ -174,6 +174,25 @@ function checkMeasurement(value: unknown, file: string, line: number, index: num
     const p = pc.meansProjection2d;
     if (!Array.isArray(p) || p.length !== K || !p.every((r) => isNumberArray(r, 2))) throw bad(file, line, `perClass.meansProjection2d must hold K = ${K} pairs of numbers`);
   }
+  if (m.multiLabel !== undefined) checkMultiLabel(m.multiLabel, (what) => bad(file, line, what));
   if (m.warnings !== undefined && !(Array.isArray(m.warnings) && m.warnings.every((w) => typeof w === 'string'))) throw bad(file, line, '"warnings" must be an array of strings');
   return { ...(m as unknown as NcMeasurement), warnings: (m.warnings as string[] | undefined) ?? [] };
+}
+
+/** The fields of a measurement's `multiLabel` block that the report draws (core's MultiLabelReport). */
+function checkMultiLabel(ml: unknown, bad: (what: string) => NcInputError): void {
+  if (!isObject(ml)) throw bad('"multiLabel" must be an object');
+  for (const key of ['singleLabelN', 'multiLabelN', 'unlabelledN', 'setsSeen', 'setsMeasured'] as const) {
+    if (!(Number.isInteger(ml[key]) && (ml[key] as number) >= 0)) throw bad(`multiLabel.${key} must be a non-negative integer, got ${JSON.stringify(ml[key])}`);
+  }
+  for (const key of ['tagWiseAngle', 'tagWiseAngleMax', 'labelSetNc1'] as const) {
+    if (ml[key] !== undefined && !isNumberOrNull(ml[key])) throw bad(`multiLabel.${key} must be a number or null, got ${JSON.stringify(ml[key])}`);
+  }
+  for (const key of ['tagWiseScale', 'setsBySize'] as const) {
+    if (!isObject(ml[key]) || !Object.values(ml[key] as object).every(isNumberOrNull)) throw bad(`multiLabel.${key} must be an object of numbers keyed by set size`);
+  }
+  if (ml.sets !== undefined) {
+    const ok = Array.isArray(ml.sets) && ml.sets.every((s) => isObject(s) && Array.isArray(s.labels) && s.labels.every((k) => Number.isInteger(k)) && typeof s.count === 'number' && isNumberOrNull(s.angle) && isNumberOrNull(s.scale));
+    if (!ok) throw bad('multiLabel.sets must be a list of { labels, count, angle, scale }');
+  }
 }

@@ -3,6 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { barsSpec, heatmapSpec, projectionSpec, renderSvg, trendSpec, type TrendPoint } from './charts.js';
 import type { ReportRun } from './jsonl.js';
 import { METRIC_GROUPS, METRICS, otherMetricKeys, type MetricGroup, type MetricInfo } from './metrics.js';
+import { multiLabelSnapshot, multiLabelTrends } from './multilabel.js';
 
 /** Options of {@link renderHtmlReport} and `writeHtmlReport`. */
 export interface HtmlReportOptions {
@@ -76,6 +77,11 @@ export async function renderHtmlReport(runs: readonly ReportRun[], options: Html
       toc.push(`<a href="#${group.id}">${esc(group.short)}</a>`);
       body.push(`<section id="${group.id}"><h2>${esc(group.title)}</h2><p>${esc(group.blurb)} Against ${esc(x.title)}; one line per run.</p><div class="grid">${figs.join('')}</div></section>`);
     }
+    const multiLabel = await multiLabelTrends(page, withData, names, x);
+    if (multiLabel) {
+      toc.push(`<a href="#multi-label">Multi-label</a>`);
+      body.push(multiLabel);
+    }
     const logKeys = [...new Set(withData.flatMap((r) => r.measurements.flatMap((m) => Object.keys(m.logs ?? {}))))];
     const figs: string[] = [];
     for (const key of logKeys) {
@@ -144,7 +150,7 @@ function embeddedData(runs: readonly ReportRun[], snapshots: (NcMeasurement | un
 }
 
 /** Counts plots and collects renderer warnings while a page is built. */
-class Page {
+export class Page {
   plots = 0;
   readonly warnings: string[] = [];
   async svg(spec: TopLevelSpec, id: string): Promise<string> {
@@ -153,7 +159,7 @@ class Page {
   }
 }
 
-interface XAxis {
+export interface XAxis {
   /** Axis title, also the column head of the tables. */
   title: string;
   /** Where a measurement sits, for headings: "epoch 24", "step 5 (epoch 4)", "checkpoint index 2 (ckpt-2.onnx)". */
@@ -174,7 +180,7 @@ function xAxis(runs: readonly ReportRun[]): XAxis {
   return { title: 'step', at: (m) => `step ${m.step}${extra(m)}` };
 }
 
-async function trendFigure(
+export async function trendFigure(
   page: Page,
   runs: readonly ReportRun[],
   names: string[],
@@ -213,6 +219,7 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
   parts.push(`<h2>Snapshot: ${esc(run.name)} at ${esc(at)}</h2>`);
   parts.push(`<div class="cols"><div>${metaTable(run, m)}${conventionsTable(m)}</div>${metricsTable(m)}</div>`);
   if (m.warnings.length) parts.push(`<ul class="warnings">${m.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
+  if (m.multiLabel) parts.push(await multiLabelSnapshot(page, id, m));
   const pc = m.perClass;
   if (!pc) {
     parts.push(`<p>K = ${K} classes: the measurement holds per-class distributions (perClassSummary) instead of per-class values, so there are no per-class plots.</p>`);
@@ -332,7 +339,7 @@ async function barsFigure(page: Page, id: string, title: string, subtitle: strin
 }
 
 /** A plot with its caption and its numbers; tables with many rows start folded. */
-function figure(id: string, kind: string, axis: string, svg: string, caption: string, table: string, size: number): string {
+export function figure(id: string, kind: string, axis: string, svg: string, caption: string, table: string, size: number): string {
   return `<figure class="plot" id="${esc(id)}" data-kind="${kind}" data-axis="${esc(axis)}">${svg}<figcaption>${caption}</figcaption>` +
     `<details${size <= 16 ? ' open' : ''}><summary>numbers</summary>${table}</details></figure>`;
 }
@@ -405,7 +412,7 @@ function conventionsTable(m: NcMeasurement): string {
   return htmlTable(['convention', 'value'], rows, 'conventions');
 }
 
-function htmlTable(head: string[], rows: string[][], caption: string): string {
+export function htmlTable(head: string[], rows: string[][], caption: string): string {
   return rawTable(head.map(esc), rows.map((r) => r.map(esc)), caption);
 }
 

@@ -15,6 +15,8 @@ export interface InputPaths {
   labelsKey?: string;
   weightsKey?: string;
   biasKey?: string;
+  /** Labels must be multi-hot N × K (`--multi-label`); otherwise an N × K (K > 1) label array is detected as multi-hot. */
+  multiLabel?: boolean;
 }
 
 /** Opened, shape-checked inputs; only headers have been read. */
@@ -27,8 +29,10 @@ export interface AnalyzeInputs {
   N: number;
   /** Feature dimension (trailing axes of the features flattened). */
   D: number;
-  /** Classes, from the classifier rows when weights are given. */
+  /** Classes, from the classifier rows when weights are given (or the columns of multi-hot labels). */
   K?: number;
+  /** Multi-hot labels (N × K, K ≥ 2): the multi-label analysis (core's analyzeMultiLabel). */
+  multiLabel: boolean;
   /** Notes for the report (e.g. flattened feature axes). */
   notes: string[];
   close(): Promise<void>;
@@ -62,8 +66,14 @@ export async function openAnalyzeInputs(paths: InputPaths): Promise<AnalyzeInput
     if (N === 0) throw new CliError(`${f.where}: has no rows (shape ${f.shapeText})`);
     if (D === 0) throw new CliError(`${f.where}: rows are empty (shape ${f.shapeText})`);
     if (f.shape.length > 2) notes.push(`features of shape ${f.shapeText} were flattened to ${N} × ${D}`);
-    checkLabelShape(l, N, f.where);
-    let K: number | undefined;
+    const multiLabel = multiHotShape(l, paths.multiLabel === true);
+    if (multiLabel) {
+      if (l.rows !== N) throw new CliError(`${l.where}: has ${l.rows} labels but ${f.where} has ${N} feature rows`);
+    } else {
+      if (!(l.shape.length === 1 || (l.shape.length === 2 && l.shape[1] === 1))) throw new CliError(`${l.where}: labels must be 1-D class indices or N × K multi-hot rows, got shape ${l.shapeText}`);
+      checkLabelShape(l, N, f.where);
+    }
+    let K: number | undefined = multiLabel ? l.shape[1] : undefined;
     let weights: OpenedInput | undefined;
     let bias: OpenedInput | undefined;
     if (paths.weights !== undefined) {
@@ -73,6 +83,9 @@ export async function openAnalyzeInputs(paths: InputPaths): Promise<AnalyzeInput
       if (w.shape[1] !== D) {
         const hint = w.shape[0] === D ? ` — it looks like D × K (Keras layout); ncscope expects K × D (PyTorch nn.Linear layout): save its transpose` : '';
         throw new CliError(`${w.where}: weights have shape ${w.shapeText} but the features have D = ${D}${hint}`);
+      }
+      if (multiLabel && w.shape[0] !== K) {
+        throw new CliError(`${l.where}: multi-hot labels have K = ${K} columns but ${w.where} has ${w.shape[0]} rows; the label columns and the classifier rows must be the same classes`);
       }
       K = w.shape[0];
       if (K < 2) throw new CliError(`${w.where}: a classifier needs at least 2 rows (classes), got shape ${w.shapeText}`);
@@ -84,11 +97,21 @@ export async function openAnalyzeInputs(paths: InputPaths): Promise<AnalyzeInput
         }
       }
     }
-    return { features, labels, weights, bias, N, D, K, notes, close };
+    return { features, labels, weights, bias, N, D, K, multiLabel, notes, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/**
+ * Whether a label array is multi-hot: N × K with K ≥ 2 (one-hot rows are multi-hot rows with one label each, and give
+ * the same single-label report plus an empty multi-label section). `forced` (`--multi-label`) refuses anything else.
+ */
+function multiHotShape(l: Tensor, forced: boolean): boolean {
+  const twoD = l.shape.length === 2 && l.shape[1] >= 2;
+  if (forced && !twoD) throw new CliError(`${l.where}: --multi-label needs multi-hot labels of shape N × K (K ≥ 2 classes, 0/1 entries), got shape ${l.shapeText}`);
+  return twoD;
 }
 
 /** Reads the classifier (weights and optional bias) whole, as float arrays. */

@@ -1,4 +1,4 @@
-import type { NcReport } from '@ncscope/core';
+import type { MultiLabelReport, NcReport } from '@ncscope/core';
 
 /** Where the numbers came from: the files and array keys read, and the batch size. */
 export interface InputsInfo {
@@ -24,15 +24,17 @@ export interface Timing {
 /**
  * The `ncscope analyze --json` object: the core report's fields (schema `ncscope.report/1`: N, D, K, rank,
  * conventions, metrics, perClass — or perClassSummary past core's perClassLimit —, warnings) plus `engine`, `timing` and
- * `inputs`. Exactly these keys.
+ * `inputs` — and `multiLabel` for multi-hot labels. Exactly these keys.
  */
 export interface AnalyzeJson extends NcReport {
+  /** Multi-hot labels: counts, tag-wise geometry and label-set NC1 (`metrics` then hold the single-label samples' report). */
+  multiLabel?: MultiLabelReport;
   engine: string;
   timing: Timing;
   inputs: InputsInfo;
 }
 
-export function toAnalyzeJson(report: NcReport, engine: string, timing: Timing, inputs: InputsInfo, extraWarnings: string[] = []): AnalyzeJson {
+export function toAnalyzeJson(report: NcReport & { multiLabel?: MultiLabelReport }, engine: string, timing: Timing, inputs: InputsInfo, extraWarnings: string[] = []): AnalyzeJson {
   return {
     ...report,
     warnings: [...extraWarnings, ...report.warnings],

@@ -1,4 +1,5 @@
-import type { NcMetrics, NcReport } from '@ncscope/core';
+import type { MultiLabelReport, NcMetrics, NcReport } from '@ncscope/core';
+import { formatMultiLabelSection } from './multilabel-table.js';
 import type { InputsInfo, Timing } from './json.js';
 
 /** One line of the metric table: the JSON key, a short label, the formula and what it means. */
@@ -59,12 +60,13 @@ function describeInputs(inputs: InputsInfo, report: NcReport): string[] {
   if (inputs.features) lines.push(`features    ${name(inputs.features, inputs.featuresKey)}${inputs.featureType ? `  (${inputs.featureType})` : ''}`);
   if (inputs.labels) lines.push(`labels      ${name(inputs.labels, inputs.labelsKey)}`);
   if (inputs.weights) lines.push(`classifier  ${name(inputs.weights, inputs.weightsKey)}${inputs.bias ? ` + bias ${name(inputs.bias, inputs.biasKey)}` : ''}`);
-  lines.push(`N = ${report.N} samples, D = ${report.D} features, K = ${report.K} classes, rank Σ_B = ${report.rank}`);
+  const single = 'multiLabel' in report ? ' single-label' : '';
+  lines.push(`N = ${report.N}${single} samples, D = ${report.D} features, K = ${report.K} classes, rank Σ_B = ${report.rank}`);
   return lines;
 }
 
 /** The human-readable report: inputs, sizes, conventions, one line per metric, per-class table, warnings, timing. */
-export function formatReportTable(report: NcReport, engine: string, timing: Timing, inputs: InputsInfo, extraWarnings: string[] = []): string {
+export function formatReportTable(report: NcReport & { multiLabel?: MultiLabelReport }, engine: string, timing: Timing, inputs: InputsInfo, extraWarnings: string[] = []): string {
   const c = report.conventions;
   const lines: string[] = ['ncscope analyze', ...describeInputs(inputs, report).map((l) => `  ${l}`)];
   lines.push(
@@ -96,6 +98,7 @@ export function formatReportTable(report: NcReport, engine: string, timing: Timi
   } else {
     lines.push('', `  (per-class values for ${report.K} classes: use --json)`);
   }
+  if (report.multiLabel) lines.push('', ...formatMultiLabelSection(report.multiLabel, table, formatNumber));
   const warnings = [...extraWarnings, ...report.warnings];
   if (warnings.length) lines.push('', ...warnings.map((w) => `  warning: ${w}`));
   lines.push('', `  engine ${engine} · read ${timing.readSeconds.toFixed(3)} s · compute ${timing.computeSeconds.toFixed(3)} s`);

@@ -159,25 +159,8 @@ function restrictSpread(means: MeansStatistics, spread: SpreadStatistics, ctx: N
       throw new NcInputError('STATS_MISMATCH', `class ${k}: the spread phase saw ${spread.counts[k]} samples but the means phase ${means.counts[k]}; both phases must read the same data`);
     }
   }
-  const { classes, K, N } = ctx;
-  const w = ctx.globalWeights;
-  let within: Float64Array;
-  if (spread.space === 'features') {
-    within = spread.scatter.slice();
-    for (let i = 0; i < within.length; i++) within[i] /= N;
-  } else {
-    const Kall = means.K;
-    const S = new Float64Array(K * K);
-    classes.forEach((a, i) => classes.forEach((b, j) => { S[i * K + j] = spread.scatter[a * Kall + b] / N; }));
-    // C = Q S Qᵀ with Q = I − 1 wᵀ: (QS)_ij = S_ij − Σ_l w_l S_lj, then (QS)Qᵀ likewise on rows.
-    const colW = new Float64Array(K);
-    for (let l = 0; l < K; l++) { const wl = w[l]; for (let j = 0; j < K; j++) colW[j] += wl * S[l * K + j]; }
-    for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) S[i * K + j] -= colW[j];
-    const rowW = new Float64Array(K);
-    for (let i = 0; i < K; i++) { let s = 0; for (let l = 0; l < K; l++) s += S[i * K + l] * w[l]; rowW[i] = s; }
-    for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) S[i * K + j] -= rowW[i];
-    within = S;
-  }
+  const { classes, N } = ctx;
+  const within = withinCovariance(ctx, spread.scatter, means.K, N);
   const out: NonNullable<NcContext['spread']> = {
     withinSS: Float64Array.from(classes, (k) => spread.withinSS[k]),
     space: spread.space,
@@ -201,6 +184,27 @@ function restrictSpread(means: MeansStatistics, spread: SpreadStatistics, ctx: N
     }
   }
   return out;
+}
+
+/**
+ * A spread-phase scatter (of the statistics' space and class indexing, `Kall` classes) divided by `N` and seen in the
+ * context's operator space: 'features' — the D × D matrix / N; 'means' — restricted to the kept classes and
+ * congruent with Q = I − 1wᵀ (M̃ = Q M_s for any common shift of the means), C = Q (S/N) Qᵀ. What nc1Trace reads.
+ */
+export function withinCovariance(ctx: Pick<NcContext, 'classes' | 'K' | 'globalWeights' | 'between'>, scatter: ArrayLike<number>, Kall: number, N: number): Float64Array {
+  if (ctx.between.space === 'features') return Float64Array.from(scatter, (v) => v / N);
+  const { classes, K } = ctx;
+  const w = ctx.globalWeights;
+  const S = new Float64Array(K * K);
+  classes.forEach((a, i) => classes.forEach((b, j) => { S[i * K + j] = scatter[a * Kall + b] / N; }));
+  // C = Q S Qᵀ with Q = I − 1 wᵀ: (QS)_ij = S_ij − Σ_l w_l S_lj, then (QS)Qᵀ likewise on rows.
+  const colW = new Float64Array(K);
+  for (let l = 0; l < K; l++) { const wl = w[l]; for (let j = 0; j < K; j++) colW[j] += wl * S[l * K + j]; }
+  for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) S[i * K + j] -= colW[j];
+  const rowW = new Float64Array(K);
+  for (let i = 0; i < K; i++) { let s = 0; for (let l = 0; l < K; l++) s += S[i * K + l] * w[l]; rowW[i] = s; }
+  for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) S[i * K + j] -= rowW[i];
+  return S;
 }
 
 /** Throws a clear error when a metric needs the spread phase or a classifier and the context lacks it. */

@@ -1,3 +1,4 @@
+import type { MultiLabelReport } from './multi-label.js';
 import type { NcReport } from './report.js';
 
 /**
@@ -28,11 +29,13 @@ export interface NcMeasurement {
   logs?: Record<string, number>;
   perClass?: NcReport['perClass'];
   perClassSummary?: NcReport['perClassSummary'];
+  /** Multi-label data (Li et al. 2023): counts, tag-wise geometry and label-set NC1 beside the single-label metrics. */
+  multiLabel?: MultiLabelReport;
   warnings: string[];
 }
 
 /** Wraps a report as a measurement line. */
-export function toMeasurement(report: NcReport, at: Omit<NcMeasurement, 'schema' | 'time' | 'N' | 'D' | 'K' | 'rank' | 'conventions' | 'metrics' | 'perClass' | 'perClassSummary' | 'warnings'> & { time?: string }): NcMeasurement {
+export function toMeasurement(report: NcReport & { multiLabel?: MultiLabelReport }, at: Omit<NcMeasurement, 'schema' | 'time' | 'N' | 'D' | 'K' | 'rank' | 'conventions' | 'metrics' | 'perClass' | 'perClassSummary' | 'multiLabel' | 'warnings'> & { time?: string }): NcMeasurement {
   const { schema: _reportSchema, ...body } = report;
   return { schema: 'ncscope.measurement/1', ...at, time: at.time ?? new Date().toISOString(), ...body };
 }

@@ -1,5 +1,5 @@
 import { NcInputError } from '../errors.js';
-import { readStatsJson } from './json-file.js';
+import { readStatsJson, type StatsJson } from './json-file.js';
 import type { MeansStatistics } from './means.js';
 import { shardRecordFromJson, shardRecordToJson, type ShardRecord } from './shards.js';
 import type { SpreadStatistics } from './spread.js';
@@ -34,6 +34,11 @@ export interface StatisticsFile {
 
 /** Serializes statistics to the documented JSON text (version {@link STATISTICS_VERSION}). */
 export function serializeStatistics(stats: StatisticsFile): string {
+  return JSON.stringify(statisticsJson(stats));
+}
+
+/** The JSON object {@link serializeStatistics} writes (for files that extend it, e.g. multi-label statistics). */
+export function statisticsJson(stats: StatisticsFile): Record<string, unknown> {
   const { means, spread } = stats;
   const out: Record<string, unknown> = {
     format: 'ncscope.statistics',
@@ -44,7 +49,7 @@ export function serializeStatistics(stats: StatisticsFile): string {
   };
   if (spread) out.spread = spreadJson(spread);
   if (stats.shards) out.shards = shardRecordToJson(stats.shards);
-  return JSON.stringify(out);
+  return out;
 }
 
 function spreadJson(spread: SpreadStatistics): Record<string, unknown> {
@@ -72,7 +77,19 @@ function spreadJson(spread: SpreadStatistics): Record<string, unknown> {
 /** Parses a statistics file (version 2, or 1); a named BAD_STATS_FILE error says what is missing or malformed. */
 export function parseStatistics(text: string, source = 'statistics'): StatisticsFile {
   // K = 0 or D = 0: an empty shard (an accumulator that saw no rows), which serializeStatistics writes too.
-  const { json: j, K, D, bad, array: arr, version } = readStatsJson(text, source, 'ncscope.statistics', 0, [1, 2]);
+  const parsed = readStatsJson(text, source, 'ncscope.statistics', 0, [1, 2]);
+  if (parsed.json.labels === MULTI_LABEL_MARKER) {
+    throw new NcInputError('STATS_MISMATCH', `${source}: holds multi-label statistics (from multi-hot labels); read it with parseMultiLabelStatistics or parseAnyStatistics, and do not mix it with single-label statistics`, { source });
+  }
+  return statisticsFromJson(parsed);
+}
+
+/** The `"labels"` value that marks a statistics file of multi-label data (multilabel/serialize.ts). */
+export const MULTI_LABEL_MARKER = 'multi-hot';
+
+/** The standard part of an already read statistics file (what {@link parseStatistics} returns). */
+export function statisticsFromJson(parsed: StatsJson & { version: number }): StatisticsFile {
+  const { json: j, K, D, bad, array: arr, version } = parsed;
   /** Sample counts: arrays of non-negative integers (a negative or fractional count means a corrupt file). */
   const countArr = (obj: any, key: string, len: number): Float64Array => {
     const a = arr(obj, key, len);

@@ -66,6 +66,12 @@ export const MEANS_ONLY_KEYS: readonly (keyof NcMetrics)[] = [
 ];
 
 /**
+ * Multi-hot probes (Li et al. 2023): the report's `multiLabel` values logged beside the metrics — the tag-wise angle
+ * (degrees), its maximum, and label-set NC1 (NaN when a measurement lacks one).
+ */
+export const MULTI_LABEL_KEYS = ['tagWiseAngle', 'tagWiseAngleMax', 'labelSetNc1'] as const;
+
+/**
  * The log key of a metric: bare for the primary layer (`nc1`), `layer/metric` for the others (`dense_1/nc1`).
  */
 export function logKey(metric: string, layer: string, primary: boolean): string {
@@ -134,6 +140,7 @@ export class NcCallback extends CustomCallback {
       const metrics = this.options.logMetrics ?? (layer.feedsClassifier ? METRIC_KEYS : MEANS_ONLY_KEYS);
       this.layerMetrics.set(layer.name, metrics);
       for (const m of metrics) this.keys.add(logKey(m, layer.name, i === plan.primary));
+      if (this.meter!.multiLabel) for (const m of MULTI_LABEL_KEYS) this.keys.add(logKey(m, layer.name, i === plan.primary));
     });
   }
 
@@ -186,6 +193,8 @@ export class NcCallback extends CustomCallback {
         const v = r.report.metrics[m];
         logs[key] = typeof v === 'number' ? v : NaN;
       }
+      const ml = 'multiLabel' in r.report ? r.report.multiLabel : undefined;
+      if (ml) for (const m of MULTI_LABEL_KEYS) logs[logKey(m, r.layer, r.primary)] = ml[m] ?? NaN;
     }
     let stop = false;
     for (const r of results) {

@@ -10,3 +10,4 @@ export {
   type LossFunction,
   type MseOptions,
 } from './losses.js';
+export { binaryCrossEntropy, pickAllLabels, type BinaryCrossEntropyOptions, type PickAllLabelsOptions } from './multi-label.js';

@@ -50,7 +50,8 @@ export interface ConfigurableLoss<O> {
   (options: O): LossFunction;
 }
 
-function configurable<O>(make: (options: O | undefined) => LossFunction): ConfigurableLoss<O> {
+/** A {@link ConfigurableLoss} from a factory of configured losses (called once with no options for the default). */
+export function configurable<O>(make: (options: O | undefined) => LossFunction): ConfigurableLoss<O> {
   const byDefault = make(undefined);
   return ((a: tf.Tensor | O, b?: tf.Tensor) => (a instanceof tf.Tensor ? byDefault(a, b!) : make(a))) as ConfigurableLoss<O>;
 }

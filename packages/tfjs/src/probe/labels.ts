@@ -48,6 +48,57 @@ export async function labelsFromTensor(ys: Tensor, K: number | undefined, where:
 }
 
 /**
+ * Multi-hot labels from a label tensor [n, K]: every entry must be 0 or 1 (BAD_LABEL naming row and column), K must
+ * match the classifier's outputs when known. Returns the rows as uint8 and, per row, its single label (−1 for rows
+ * with no label or several, which the single-label tensors of a probe batch leave as zero rows).
+ */
+export async function multiHotFromTensor(ys: Tensor, K: number | undefined, where: string, rowOffset = 0): Promise<{ multiHot: Uint8Array; labels: Int32Array; width: number }> {
+  if (ys.rank !== 2 || (ys.shape[1] as number) < 2) {
+    throw new NcInputError('SHAPE', `${where} has shape [${ys.shape.join(', ')}]; multi-label probes need multi-hot labels of shape [n, K] (K ≥ 2)`, { source: where });
+  }
+  const rows = ys.shape[0] as number;
+  const width = ys.shape[1] as number;
+  if (K !== undefined && width !== K) {
+    throw new NcInputError('SHAPE', `${where} has ${width} label columns but the classifier has K = ${K} outputs`, { source: where });
+  }
+  const values = await ys.data();
+  const multiHot = new Uint8Array(rows * width);
+  const labels = new Int32Array(rows).fill(-1);
+  for (let i = 0; i < rows; i++) {
+    let count = 0;
+    for (let k = 0; k < width; k++) {
+      const v = Number(values[i * width + k]);
+      if (v === 1) {
+        multiHot[i * width + k] = 1;
+        count++;
+        labels[i] = count === 1 ? k : -1;
+      } else if (v !== 0) {
+        throw new NcInputError('BAD_LABEL', `${where}, row ${i + rowOffset}, column ${k}: multi-hot label value ${v} is not 0 or 1`, { row: i + rowOffset, column: k, source: where });
+      }
+    }
+  }
+  return { multiHot, labels, width };
+}
+
+/** Whether label values [n, width] look multi-hot: all 0/1 and some row without exactly one 1 (one-hot rows say no). */
+export async function looksMultiHot(ys: Tensor): Promise<boolean> {
+  if (ys.rank !== 2 || (ys.shape[1] as number) < 2) return false;
+  const width = ys.shape[1] as number;
+  const values = await ys.data();
+  let multi = false;
+  for (let i = 0; i < values.length; i += width) {
+    let ones = 0;
+    for (let k = 0; k < width; k++) {
+      const v = Number(values[i + k]);
+      if (v === 1) ones++;
+      else if (v !== 0) return false;
+    }
+    if (ones !== 1) multi = true;
+  }
+  return multi;
+}
+
+/**
  * Indices of a class-stratified sample of n rows out of labels.length (sorted ascending): each class keeps
  * ⌊n·n_k/N⌋ rows, the remainder going to the classes with the largest fractional parts, chosen within each class
  * by a seeded Fisher–Yates shuffle (mulberry32), so the same seed always picks the same rows.

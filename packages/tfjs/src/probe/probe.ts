@@ -1,7 +1,7 @@
 import { NcInputError } from '@ncscope/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { labelsFromTensor, stratifiedSample } from './labels.js';
+import { labelsFromTensor, looksMultiHot, multiHotFromTensor, stratifiedSample } from './labels.js';
 
 /** Probe data as tensors: inputs (one tensor per model input) and labels (integers [n] / [n, 1], or one-hot [n, K]). */
 export interface ProbeTensors {
@@ -39,7 +39,10 @@ export interface SampleTraining {
 export interface ProbeBatch {
   index: number;
   xs: tf.Tensor[];
+  /** Class per row; for multi-label probes −1 on rows without exactly one label. */
   labels: Int32Array;
+  /** Multi-label probes: the rows' multi-hot labels, rows × K. */
+  multiHot?: Uint8Array;
   /** Labels as int32, [n]. */
   y: tf.Tensor1D;
   /** One-hot labels, float32, n × K. */
@@ -75,14 +78,19 @@ export function checkInputs(model: LayersModel, xs: tf.Tensor[], where: string):
   return rows ?? 0;
 }
 
-function makeBatch(index: number, xs: tf.Tensor[], labels: Int32Array, K: number): ProbeBatch {
-  return tf.tidy(() => {
+function makeBatch(index: number, xs: tf.Tensor[], labels: Int32Array, K: number, multiHot?: Uint8Array): ProbeBatch {
+  const batch = tf.tidy(() => {
     const y = tf.tensor1d(labels, 'int32');
     const oneHot = tf.cast(tf.oneHot(y, K), 'float32') as tf.Tensor2D;
     const oneHotT = tf.transpose(oneHot) as tf.Tensor2D;
     return { index, xs, labels, y, oneHot, oneHotT };
   }) as ProbeBatch;
+  if (multiHot) batch.multiHot = multiHot;
+  return batch;
 }
+
+/** Whether probe labels are multi-hot: `true`/`false` as given, or detected ('auto') from 0/1 rows without exactly one 1. */
+export type MultiLabelMode = boolean | 'auto';
 
 /** Number of classes from whatever is known: the classifier's outputs, the option, one-hot labels, or the labels. */
 function resolveK(K: number | undefined, oneHotWidth: number | undefined, labels: Int32Array, where: string): number {
@@ -102,14 +110,23 @@ export class PreparedProbe {
   private prepared: ProbeBatch[] | undefined;
   private owned: tf.Tensor[] = [];
   private kResolved: number | undefined;
+  private multi: boolean | undefined;
 
   private constructor(
     private readonly model: LayersModel,
     private readonly dataset: DatasetLike | undefined,
     private readonly batchSize: number,
     K: number | undefined,
+    private readonly mode: MultiLabelMode,
   ) {
     this.kResolved = K;
+    // A dataset is read batch by batch: multi-hot labels there must be announced (multiLabel: true).
+    this.multi = mode === 'auto' ? (dataset ? false : undefined) : mode;
+  }
+
+  /** Whether the probe's labels are multi-hot (known once the probe was prepared; datasets: from the option). */
+  get multiLabel(): boolean {
+    return this.multi === true;
   }
 
   /** Number of classes (known once the probe was prepared, or after the first dataset batch). */
@@ -118,13 +135,14 @@ export class PreparedProbe {
   }
 
   /** Prepares tensors (or a training sample) now; a dataset is only remembered. */
-  static async create(model: LayersModel, source: { probe?: Probe; sampleTraining?: SampleTraining }, options: { K?: number; batchSize: number }): Promise<PreparedProbe> {
+  static async create(model: LayersModel, source: { probe?: Probe; sampleTraining?: SampleTraining }, options: { K?: number; batchSize: number; multiLabel?: MultiLabelMode }): Promise<PreparedProbe> {
     const { probe, sampleTraining } = source;
     if ((probe === undefined) === (sampleTraining === undefined)) {
       throw new NcInputError('BAD_OPTION', 'pass exactly one of probe: { xs, ys } (or a tf.data.Dataset) and sampleTraining: { xs, ys, n }');
     }
-    if (probe !== undefined && isDatasetLike(probe)) return new PreparedProbe(model, probe, options.batchSize, options.K);
-    const p = new PreparedProbe(model, undefined, options.batchSize, options.K);
+    const mode = options.multiLabel ?? 'auto';
+    if (probe !== undefined && isDatasetLike(probe)) return new PreparedProbe(model, probe, options.batchSize, options.K, mode);
+    const p = new PreparedProbe(model, undefined, options.batchSize, options.K, mode);
     try {
       if (sampleTraining) await p.prepareSample(sampleTraining);
       else await p.prepareTensors(probe as ProbeTensors, 'probe');
@@ -145,13 +163,25 @@ export class PreparedProbe {
       throw new NcInputError('SHAPE', `${where}: xs has ${rows} rows but ys has ${probe.ys.shape[0]}`, { source: where });
     }
     if (rows === 0) throw new NcInputError('NO_DATA', `${where} holds no samples`, { source: where });
+    if (await this.isMultiHot(probe.ys)) {
+      const { multiHot, labels, width } = await multiHotFromTensor(probe.ys, this.kResolved, `${where} ys`);
+      this.kResolved = width;
+      this.build(xs, labels, multiHot);
+      return;
+    }
     const { labels, oneHotWidth } = await labelsFromTensor(probe.ys, this.kResolved, `${where} ys`);
     this.kResolved = resolveK(this.kResolved, oneHotWidth, labels, `${where} ys`);
     this.build(xs, labels);
   }
 
+  /** Resolves the multi-label mode from the labels when it is 'auto' (tensor probes and training samples). */
+  private async isMultiHot(ys: tf.Tensor): Promise<boolean> {
+    if (this.multi === undefined) this.multi = await looksMultiHot(ys);
+    return this.multi;
+  }
+
   /** Splits inputs into batches of at most batchSize rows and makes their label tensors. */
-  private build(xs: tf.Tensor[], labels: Int32Array): void {
+  private build(xs: tf.Tensor[], labels: Int32Array, multiHot?: Uint8Array): void {
     const K = this.kResolved!;
     const rows = labels.length;
     const batches: ProbeBatch[] = [];
@@ -163,7 +193,7 @@ export class PreparedProbe {
         bx = xs.map((x) => tf.slice(x, start, end - start));
         this.owned.push(...bx);
       }
-      const b = makeBatch(index, bx, labels.subarray(start, end), K);
+      const b = makeBatch(index, bx, labels.subarray(start, end), K, multiHot?.subarray(start * K, end * K));
       this.owned.push(b.y, b.oneHot, b.oneHotT);
       batches.push(b);
     }
@@ -178,15 +208,29 @@ export class PreparedProbe {
     const rows = checkInputs(this.model, xs, 'sampleTraining xs');
     if (sample.ys.shape[0] !== rows) throw new NcInputError('SHAPE', `sampleTraining: xs has ${rows} rows but ys has ${sample.ys.shape[0]}`);
     if (rows === 0) throw new NcInputError('NO_DATA', 'sampleTraining holds no samples');
-    const { labels, oneHotWidth } = await labelsFromTensor(sample.ys, this.kResolved, 'sampleTraining ys');
-    this.kResolved = resolveK(this.kResolved, oneHotWidth, labels, 'sampleTraining ys');
-    const idx = stratifiedSample(labels, sample.n, sample.seed ?? 0);
+    let labels: Int32Array;
+    let multiHot: Uint8Array | undefined;
+    let strata: Int32Array;
+    if (await this.isMultiHot(sample.ys)) {
+      const m = await multiHotFromTensor(sample.ys, this.kResolved, 'sampleTraining ys');
+      this.kResolved = m.width;
+      ({ labels, multiHot } = m);
+      strata = labelSetIds(m.multiHot, m.width);
+    } else {
+      const l = await labelsFromTensor(sample.ys, this.kResolved, 'sampleTraining ys');
+      this.kResolved = resolveK(this.kResolved, l.oneHotWidth, l.labels, 'sampleTraining ys');
+      labels = strata = l.labels;
+    }
+    const idx = stratifiedSample(strata, sample.n, sample.seed ?? 0);
     const picked = tf.tidy(() => {
       const indices = tf.tensor1d(idx, 'int32');
       return xs.map((x) => tf.gather(x, indices));
     });
     this.owned.push(...picked);
-    this.build(picked, Int32Array.from(idx, (i) => labels[i]));
+    const K = this.kResolved!;
+    const pickedHot = multiHot ? new Uint8Array(idx.length * K) : undefined;
+    if (pickedHot) idx.forEach((i, r) => pickedHot.set(multiHot!.subarray(i * K, (i + 1) * K), r * K));
+    this.build(picked, Int32Array.from(idx, (i) => labels[i]), pickedHot);
   }
 
   /** The probe's batches, in order. Call {@link release} on each when done with it. */
@@ -207,14 +251,23 @@ export class PreparedProbe {
         const list = asList(xs);
         const rows = checkInputs(this.model, list, `${where} xs`);
         if (ys.shape[0] !== rows) throw new NcInputError('SHAPE', `${where}: xs has ${rows} rows but ys has ${ys.shape[0]}`, { batch: index });
-        const { labels, oneHotWidth } = await labelsFromTensor(ys, this.kResolved, `${where} ys`, 0);
-        if (this.kResolved === undefined) {
-          if (oneHotWidth === undefined) {
-            throw new NcInputError('BAD_OPTION', 'with integer labels in a dataset probe and no Dense classifier, pass numClasses (K)');
+        if (this.multi) {
+          const m = await multiHotFromTensor(ys, this.kResolved, `${where} ys`, 0);
+          this.kResolved = m.width;
+          batch = makeBatch(index, list, m.labels, m.width, m.multiHot);
+        } else {
+          if (this.mode === 'auto' && (await looksMultiHot(ys))) {
+            throw new NcInputError('BAD_OPTION', `${where} ys holds multi-hot labels (rows with no label or several): pass multiLabel: true to measure a multi-label dataset probe`);
           }
-          this.kResolved = oneHotWidth;
+          const { labels, oneHotWidth } = await labelsFromTensor(ys, this.kResolved, `${where} ys`, 0);
+          if (this.kResolved === undefined) {
+            if (oneHotWidth === undefined) {
+              throw new NcInputError('BAD_OPTION', 'with integer labels in a dataset probe and no Dense classifier, pass numClasses (K)');
+            }
+            this.kResolved = oneHotWidth;
+          }
+          batch = makeBatch(index, list, labels, this.kResolved);
         }
-        batch = makeBatch(index, list, labels, this.kResolved);
       } finally {
         tf.dispose(ys);
         if (!batch) tf.dispose(xs);
@@ -237,6 +290,19 @@ export class PreparedProbe {
     this.owned = [];
     this.prepared = undefined;
   }
+}
+
+/** An integer per distinct label set (rows × K multi-hot), for stratified sampling of multi-label data. */
+function labelSetIds(multiHot: Uint8Array, K: number): Int32Array {
+  const ids = new Map<string, number>();
+  const out = new Int32Array(multiHot.length / K);
+  for (let i = 0; i < out.length; i++) {
+    const key = multiHot.subarray(i * K, (i + 1) * K).join('');
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = ids.size));
+    out[i] = id;
+  }
+  return out;
 }
 
 function datasetElement(value: unknown, index: number): { xs: tf.Tensor | tf.Tensor[]; ys: tf.Tensor } {

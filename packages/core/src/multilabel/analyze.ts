@@ -1,0 +1,91 @@
+import { iterate, type AnalyzeOptions } from '../analyze.js';
+import { NcInputError } from '../errors.js';
+import type { MultiLabelNcReport } from '../report/multi-label.js';
+import { isLabelLists, type MultiLabelBatch } from './labels.js';
+import { MultiLabelMeansAccumulator, type MultiLabelMeansStatistics } from './means.js';
+import { checkMultiLabelOptions, computeMultiLabelReport, type MultiLabelOptions } from './report.js';
+import { MultiLabelSpreadAccumulator, type MultiLabelSpreadStatistics } from './spread.js';
+
+/** A re-readable source of multi-label batches (two passes): an array, or a function returning a fresh iterable. */
+export type MultiLabelBatchSource = readonly MultiLabelBatch[] | (() => Iterable<MultiLabelBatch> | AsyncIterable<MultiLabelBatch>);
+
+/** Options of {@link analyzeMultiLabel}: those of `analyze` plus the multi-label ones. */
+export interface MultiLabelAnalyzeOptions extends AnalyzeOptions, MultiLabelOptions {}
+
+/** The report of {@link analyzeMultiLabel} and the statistics behind it (serializable, mergeable). */
+export interface MultiLabelAnalyzeResult {
+  report: MultiLabelNcReport;
+  means: MultiLabelMeansStatistics;
+  spread: MultiLabelSpreadStatistics;
+}
+
+/**
+ * K from the options or the classifier. Multi-hot arrays are rows × K in one flat array, so their K must be known
+ * before the first row is read: from `K`, or from the classifier's rows (then D comes from label lists only).
+ */
+function classCount(options: MultiLabelAnalyzeOptions, first: MultiLabelBatch): number | undefined {
+  const W = options.classifier?.weights;
+  if (!W) return options.K;
+  if (options.K !== undefined) return options.K;
+  if (!isLabelLists(first.labels)) {
+    throw new NcInputError('BAD_OPTION', 'multi-hot labels (rows × K in one flat array) need K, the number of classes: pass K (the classifier\'s row count), or give one label list per row');
+  }
+  const D = first.features.length / first.labels.length;
+  const Kw = W.length / D;
+  if (!Number.isInteger(D) || !Number.isInteger(Kw)) throw new NcInputError('SHAPE', `classifier weights have ${W.length} values, not a multiple of D = ${D} (the feature dimension)`);
+  return Kw;
+}
+
+/** SHAPE when the label width K and the classifier's rows (with D from the first batch) disagree. */
+function checkClassifierWidth(options: MultiLabelAnalyzeOptions, K: number, D: number): void {
+  const W = options.classifier?.weights;
+  if (!W) return;
+  if (W.length !== K * D) {
+    throw new NcInputError('SHAPE', `the labels have K = ${K} columns (classes) but the classifier has ${W.length / D} rows of D = ${D}: its rows must be the same classes as the label columns`);
+  }
+}
+
+/**
+ * Full two-phase analysis of multi-label data (Li et al. 2023). Pass 1 accumulates the single-label class sums and
+ * the label-set sums; pass 2 the single-label spread statistics (and NCC/classifier decisions) and the residuals of the
+ * multi-label rows around their sets' means; then {@link computeMultiLabelReport}. Labels per batch: multi-hot rows × K
+ * (numbers 0/1 or booleans; give `K` or a classifier) or one label list per row. Unlabelled rows are counted,
+ * excluded, and reported in a warning.
+ *
+ * ```ts
+ * const { report } = await analyzeMultiLabel([{ features, labels: [[0], [1, 2], [2]] }]);
+ * report.metrics.nc1;               // single-label samples
+ * report.multiLabel.tagWiseAngle;   // degrees; 0 = multi-label means are scaled averages of their labels' means
+ * ```
+ */
+export async function analyzeMultiLabel(source: MultiLabelBatchSource, options: MultiLabelAnalyzeOptions = {}): Promise<MultiLabelAnalyzeResult> {
+  checkMultiLabelOptions(options);
+  let means: MultiLabelMeansAccumulator | undefined;
+  let rows = 0;
+  for await (const batch of iterate(source)) {
+    if (!means) {
+      if (batch.labels.length === 0) continue;
+      means = new MultiLabelMeansAccumulator({ K: classCount(options, batch), engine: options.engine, chunkRows: options.chunkRows });
+    }
+    await means.addAsync(batch);
+    rows += isLabelLists(batch.labels) ? batch.labels.length : batch.labels.length / means.K;
+    options.onProgress?.('means', rows);
+  }
+  if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
+  // With a classifier K was fixed before the first row (its rows, or the K option), so only the shapes can disagree.
+  if (options.classifier) checkClassifierWidth(options, means.K, means.statistics.D);
+  const meansStats = means.statistics;
+  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, minSetCount, ncMlab, ...reportOptions } = options;
+  const spread = await MultiLabelSpreadAccumulator.create(meansStats, {
+    classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
+  });
+  rows = 0;
+  for await (const batch of iterate(source)) {
+    await spread.add(batch);
+    rows += isLabelLists(batch.labels) ? batch.labels.length : batch.labels.length / meansStats.K;
+    options.onProgress?.('spread', rows);
+  }
+  const spreadStats = spread.statistics;
+  const report = await computeMultiLabelReport(meansStats, spreadStats, { ...reportOptions, classifier, engine, minSetCount, ncMlab });
+  return { report, means: meansStats, spread: spreadStats };
+}
