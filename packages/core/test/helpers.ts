@@ -151,7 +151,8 @@ export function expectRel(key: string, actual: number | undefined, expected: num
   expect(actual, `${key} ${where}: missing`).toBeTypeOf('number');
   const a = actual as number;
   const scale = Math.max(Math.abs(expected), floor);
-  const err = a === expected ? 0 : scale === 0 ? Infinity : Math.abs(a - expected) / scale;
+  // NaN where the reference is NaN (an undefined quantity) counts as agreement.
+  const err = a === expected || (Number.isNaN(a) && Number.isNaN(expected)) ? 0 : scale === 0 ? Infinity : Math.abs(a - expected) / scale;
   const w = worst.get(key);
   if (!w || err > w.err) worst.set(key, { err, where });
   if (!(err <= rtol)) {

@@ -167,16 +167,29 @@ describe.each(['balanced', 'imbalanced'])('golden set %s', (set) => {
     });
   }
 
-  it('expected-rhubarbwu.json: the rhubarbwu preset where keys overlap (nc4 = 1 − ncc_agreement_nobias)', async () => {
+  it('expected-rhubarbwu.json: the rhubarbwu preset reproduces that library, GNC2 kernels and UNC3 included (nc4 = 1 − ncc_agreement_nobias)', async () => {
     const expected = json(set, 'expected-rhubarbwu');
     const { report } = await analyze(batches, { classifier, preset: 'rhubarbwu' });
     expect(report.conventions.nc4Bias).toBe(false);
+    expect(report.conventions.kernelPrecision).toBe('float32');
     const keys = Object.keys(expected);
-    expect(keys.sort()).toEqual(['cdnv', 'etf_error_means', 'nc1', 'nc1_quotient', 'nc3_zhu', 'ncc_agreement_nobias']);
+    expect(keys.sort()).toEqual([
+      'cdnv', 'etf_error_means', 'gnc2_dist_mean', 'gnc2_dist_var', 'gnc2_log_mean', 'gnc2_log_var', 'gnc2_riesz_mean', 'gnc2_riesz_var',
+      'nc1', 'nc1_quotient', 'nc1_svd', 'nc3_zhu', 'ncc_agreement_nobias', 'unc3',
+    ]);
     for (const key of keys) {
       const [name, value] = key === 'ncc_agreement_nobias' ? ['nc4NccMismatch', 1 - expected[key]] : [camel(key), expected[key]];
-      // rhubarbwu accumulates its CDNV variances differently (≈ 7e-8 relative); everything else agrees to 1e-12.
+      // rhubarbwu accumulates its CDNV variances differently (≈ 7e-8 relative) and keeps its kernel grid in float32
+      // (the preset rounds each kernel value the same way; its float32 sums differ in the last bits): 1e-6 relative.
       expectRel(`golden rhubarbwu ${name}`, report.metrics[name as keyof NcMetrics], value, 1e-6, 1e-6, set);
+    }
+  });
+
+  it('GNC2 in float64 (the default preset) stays within float32 rounding of the library\'s float32 grid', async () => {
+    const expected = json(set, 'expected-rhubarbwu');
+    const { report } = await analyze(batches, { classifier, preset: 'rhubarbwu', kernelPrecision: 'float64' });
+    for (const key of Object.keys(expected).filter((k) => k.startsWith('gnc2'))) {
+      expectRel(`golden rhubarbwu f64 ${camel(key)}`, report.metrics[camel(key) as keyof NcMetrics], expected[key], 1e-5, 0, set);
     }
   });
 });

@@ -19,6 +19,7 @@ export const cdnvReduction: PairReduction<{ v: Float64Array; total: number; pair
   init: (ctx) => ({ v: classVariances(ctx), total: 0, pairs: 0 }),
   tile(state, tile, ctx) {
     const { v } = state;
+    const p = ctx.conventions.cdnvExponent;
     const n = ctx.meanNormsSq;
     const { means, D } = ctx;
     let total = 0;
@@ -34,7 +35,7 @@ export const cdnvReduction: PairReduction<{ v: Float64Array; total: number; pair
           d2 = 0;
           for (let t = 0; t < D; t++) d2 += (means[k * D + t] - means[l * D + t]) ** 2;
         }
-        total += (v[k] + v[l]) / (2 * d2);
+        total += (v[k] + v[l]) / (2 * (p === 1 ? d2 : d2 ** p));
         pairs++;
       }
     }
@@ -47,7 +48,8 @@ export const cdnvReduction: PairReduction<{ v: Float64Array; total: number; pair
 /**
  * CDNV — class-distance normalised variance (Galanti, György & Hutter 2022, ICLR), averaged over pairs:
  *   CDNV = mean_{k<l} (v_k + v_l) / (2 ‖μ_k − μ_l‖²).
- * Independent of the global-mean convention. Streamed over tiles of M̃M̃ᵀ on the engine.
+ * With conventions.cdnvExponent p ≠ 1 the denominator is 2 (‖μ_k − μ_l‖²)^p, as rhubarbwu/neural-collapse's
+ * `variability_cdnv(…, dist_exp = p)`. Independent of the global-mean convention. Streamed over tiles of M̃M̃ᵀ.
  */
 export async function cdnv(ctx: NcContext): Promise<number> {
   requireSpread(ctx, 'CDNV');

@@ -6,6 +6,7 @@ import { NcInputError } from '../errors.js';
 import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
 import type { MeansStatistics } from './means.js';
+import { normalizeBatch } from './normalization.js';
 import { spreadReference, type PerClassNc1Conventions, type SpreadReference, type SpreadReferenceOptions } from './spread-reference.js';
 
 /**
@@ -113,13 +114,14 @@ export class SpreadAccumulator {
     this.nc1Arr = reference.quadratic ? new Float64Array(K) : undefined;
   }
 
-  /** Adds one batch (the same data, in any batching, as phase 1). */
-  async add(batch: Batch): Promise<this> {
+  /** Adds one batch (the same data, in any batching, as phase 1; normalized as phase 1 normalized it). */
+  async add(original: Batch): Promise<this> {
     const index = this.batches++;
     const { K, D } = this.reference;
-    const { rows } = batchShape(batch, D, index);
+    const { rows } = batchShape(original, D, index);
     if (rows === 0) return this;
-    checkLabels(batch.labels, K, index);
+    checkLabels(original.labels, K, index);
+    const { batch } = normalizeBatch(original, this.reference.normalization, D);
     for (let i = 0; i < rows; i++) {
       const y = batch.labels[i] as number;
       if (!this.reference.present[y]) {
@@ -128,7 +130,7 @@ export class SpreadAccumulator {
     }
     for (let start = 0; start < rows; start += this.chunkRows) {
       const chunk: KernelChunk = { features: batch.features, labels: batch.labels, start, rows: Math.min(this.chunkRows, rows - start), D, K };
-      this.accumulate(chunk, await runSpreadChunk(this.engine, chunk, this.reference), index);
+      this.accumulate({ ...chunk, features: original.features }, await runSpreadChunk(this.engine, chunk, this.reference), index);
     }
     return this;
   }
