@@ -7,43 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, parseNpy, type NcMetrics } from '@ncscope/core';
-import { expectRel, gaussian, reportTolerances, rng, shuffle } from './helpers.js';
+import { expectRel, reportTolerances, rng, shuffle, simplexEtf } from './helpers.js';
 import { REF_PRESETS, referenceMetrics } from './reference.js';
-
-/** Orthonormalises the columns of a rows × cols matrix (row-major) by modified Gram–Schmidt. */
-function orthonormalColumns(a: number[][]): number[][] {
-  const rows = a.length;
-  const cols = a[0].length;
-  const q = a.map((r) => r.slice());
-  for (let j = 0; j < cols; j++) {
-    for (let p = 0; p < j; p++) {
-      let d = 0;
-      for (let i = 0; i < rows; i++) d += q[i][p] * q[i][j];
-      for (let i = 0; i < rows; i++) q[i][j] -= d * q[i][p];
-    }
-    let n = 0;
-    for (let i = 0; i < rows; i++) n += q[i][j] ** 2;
-    n = Math.sqrt(n);
-    for (let i = 0; i < rows; i++) q[i][j] /= n;
-  }
-  return q;
-}
-
-/**
- * K simplex-ETF vectors in R^D (D ≥ K − 1): an orthonormal basis U (K × (K − 1)) of 1⊥ gives the ETF rows
- * U[k, :] = coordinates of e_k − 1/K; a random D × (K − 1) matrix Q with orthonormal columns places them in R^D.
- */
-function simplexEtf(K: number, D: number, scale: number, u: () => number): number[][] {
-  const centred = Array.from({ length: K }, (_, i) => Array.from({ length: K - 1 }, (_, j) => (i === j ? 1 : 0) - 1 / K));
-  const U = orthonormalColumns(centred);
-  const g = gaussian(u);
-  const Q = orthonormalColumns(Array.from({ length: D }, () => Array.from({ length: K - 1 }, () => g())));
-  return Array.from({ length: K }, (_, k) => Array.from({ length: D }, (_, t) => {
-    let s = 0;
-    for (let j = 0; j < K - 1; j++) s += Q[t][j] * U[k][j];
-    return scale * s;
-  }));
-}
 
 interface EtfCase { K: number; D: number; sizes: number[]; globalMean: 'class' | 'sample' }
 
