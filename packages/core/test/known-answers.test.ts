@@ -140,7 +140,7 @@ describe.each(['balanced', 'imbalanced'])('golden set %s', (set) => {
     const keys = Object.keys(expected);
     expect(keys.sort()).toEqual([
       'cdnv', 'etf_error_means', 'gnc2_dist_mean', 'gnc2_dist_var', 'gnc2_log_mean', 'gnc2_log_var', 'gnc2_riesz_mean', 'gnc2_riesz_var',
-      'nc1', 'nc1_quotient', 'nc1_svd', 'nc3_zhu', 'ncc_agreement_nobias', 'unc3',
+      'nc1', 'nc1_quotient', 'nc1_svd', 'nc3_zhu', 'ncc_agreement_nobias', 'unc3', 'unc3_cos',
     ]);
     for (const key of keys) {
       const [name, value] = key === 'ncc_agreement_nobias' ? ['nc4NccMismatch', 1 - expected[key]] : [camel(key), expected[key]];
