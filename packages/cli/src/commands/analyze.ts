@@ -26,12 +26,13 @@ import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
 import { createProgress } from '../output/progress.js';
 import { formatReportTable } from '../output/table.js';
 import { shardNotes } from './shards.js';
+import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict, type NormalizeFlags, type ReportFlags } from './geometry-options.js';
 
 /** Rows per batch read from disk when --batch-size is not given. */
 export const DEFAULT_BATCH_SIZE = 8192;
 
 /** Options of `ncscope analyze` as commander parses them. */
-export interface AnalyzeCommandOptions extends Partial<InputPaths> {
+export interface AnalyzeCommandOptions extends Partial<InputPaths>, NormalizeFlags, ReportFlags {
   stats?: string;
   preset: PresetName;
   globalMean?: GlobalMeanConvention;
@@ -45,7 +46,7 @@ export interface AnalyzeCommandOptions extends Partial<InputPaths> {
 
 /** Registers `ncscope analyze` on the program. */
 export function registerAnalyze(program: Command): void {
-  program
+  const command = program
     .command('analyze')
     .description('Neural Collapse report (NC1–NC4) for features already on disk (.npy, .npz, .safetensors)')
     .option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)')
@@ -64,11 +65,14 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
     .addOption(new Option('--empty-classes <mode>', 'classes below K with no samples: exclude them, or refuse').choices(['exclude', 'error']).default('exclude'))
     .option('--save-stats <file>', 'also write the two-phase statistics (JSON, ncscope.statistics/1) to this file')
-    .option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)')
-    .action(async (options: AnalyzeCommandOptions) => {
-      const out = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
-      process.stdout.write(out);
-    });
+    .option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)');
+  addNormalizeOptions(command);
+  addReportOptions(command);
+  command.action(async (options: AnalyzeCommandOptions) => {
+    const { text, report } = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
+    process.stdout.write(text);
+    checkStrict(options.strict, [{ report, where: options.stats ?? options.features ?? 'the input' }]);
+  });
 }
 
 /** Commander argument parser for positive integers (CliError otherwise). */
@@ -78,9 +82,10 @@ export function parsePositiveInteger(value: string): number {
   return n;
 }
 
-/** Reads features and labels from disk in two passes and returns the text to print (table or JSON). */
-export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<string> {
+/** Reads features and labels from disk in two passes and returns the text to print (table or JSON) and the report. */
+export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
   if (options.features === undefined) throw new CliError('analyze: --features <file> is required (or --stats <file>)');
+  checkNormalizeFlags(options);
   if (options.labels === undefined) throw new CliError(`${options.features}: --labels <file> is required with --features`);
   const t0 = performance.now();
   const clock = new ReadClock();
@@ -122,6 +127,10 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
         preset: options.preset,
         globalMean: options.globalMean,
         emptyClasses: options.emptyClasses,
+        normalize: options.normalize,
+        temperature: options.temperature,
+        minorityBelow: options.minorityBelow,
+        cdnvExponent: options.cdnvExponent,
         onProgress: (phase, rows) => progress.update(phase, rows),
       });
     } catch (e) {
@@ -144,7 +153,7 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
       batchSize: options.batchSize,
       featureType: `${inputs.features.tensor.typeName} ${inputs.features.tensor.shapeText}`,
     };
-    return render(result.report, selected, timing, info, inputs.notes, options.json === true);
+    return { text: render(result.report, selected, timing, info, inputs.notes, options.json === true), report: result.report };
   } finally {
     progress.stop();
     await inputs.close();
@@ -153,12 +162,13 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
 }
 
 /** `--stats FILE`: the report from a statistics file (both phases needed for NC1/CDNV/NC4; means alone give NC2). */
-export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<string> {
+export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
   if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.stats}: --stats replaces --features/--labels; give one or the other`);
   if (options.saveStats !== undefined) throw new CliError(`${options.stats}: --save-stats does not apply to --stats (the statistics are already saved)`);
   const t0 = performance.now();
   const clock = new ReadClock();
   const stats = await clock.time(() => readStatisticsFile(options.stats!));
+  checkStatsNormalization(options, stats.means.normalization, options.stats!);
   let classifier: Classifier | undefined;
   if (options.weights !== undefined) classifier = await clock.time(() => readClassifierFiles(options, stats.means.D));
   else if (options.bias !== undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
@@ -167,7 +177,9 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   }
   let report: NcReport;
   try {
-    report = await computeReport(stats.means, stats.spread, { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses });
+    report = await computeReport(stats.means, stats.spread, {
+      classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses, minorityBelow: options.minorityBelow, cdnvExponent: options.cdnvExponent,
+    });
   } catch (e) {
     if (e instanceof NcInputError) throw new NcInputError(e.code, `${options.stats}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, { ...e.where, source: options.stats });
     throw e;
@@ -176,7 +188,20 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   if (options.html !== undefined) await writeHtml(report, options.html, options.stats!, timing);
   const notes = stats.spread ? [] : [`${options.stats} holds only the means phase: NC1, CDNV and NC4 need the spread phase (ncscope stats spread)`];
   notes.push(...shardNotes(options.stats!, stats));
-  return render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true);
+  return { text: render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true), report };
+}
+
+/**
+ * Normalization happens while the features stream by, so a statistics file fixes it: `--normalize`/`--temperature`
+ * with `--stats` must agree with what the file recorded (or be left out).
+ */
+function checkStatsNormalization(flags: NormalizeFlags, recorded: { mode: string; temperature: number } | undefined, file: string): void {
+  if (flags.normalize === undefined && flags.temperature === undefined) return;
+  const want = flags.normalize ?? 'none';
+  const has = recorded?.mode ?? 'none';
+  if (want !== has || (flags.temperature !== undefined && flags.temperature !== recorded?.temperature)) {
+    throw new CliError(`${file}: the statistics were computed with normalization ${recorded ? `${recorded.mode} (τ = ${recorded.temperature})` : 'none'}; normalization happens while the features stream by, so recompute them (ncscope stats means --normalize …) instead of passing --normalize here`);
+  }
 }
 
 /** Reads and parses an ncscope.statistics/1 file; errors name the file. */

@@ -17,11 +17,12 @@ import { writeFileAtomic } from '../output/atomic-write.js';
 import { createProgress } from '../output/progress.js';
 import { DEFAULT_BATCH_SIZE, MAX_K_WITHOUT_WEIGHTS, disposeEngine, locateError, maxLabel, parsePositiveInteger, productWork, readStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
 import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
+import { addNormalizeOptions, checkNormalizeFlags, type NormalizeFlags } from './geometry-options.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
  *
- *   ncscope stats means  --features a.npy --labels ya.npy --classes K -o means-a.json     (per shard)
+ *   ncscope stats means  --features a.npy --labels ya.npy --classes K -o means-a.json     (per shard; --normalize too)
  *   ncscope stats merge  means-a.json means-b.json -o means.json                          (sum the shards)
  *   ncscope stats spread --means means.json --features a.npy --labels ya.npy [--weights W --bias b] -o spread-a.json
  *   ncscope stats merge  spread-a.json spread-b.json -o stats.json
@@ -46,11 +47,12 @@ export function registerStats(program: Command): void {
       .option('--batch-size <rows>', 'rows read from disk per batch', parsePositiveInteger, DEFAULT_BATCH_SIZE)
       .requiredOption('-o, --output <file>', 'statistics file to write (JSON, ncscope.statistics/1)');
 
-  inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
-    .option('--classes <K>', 'number of classes (fix it so every shard has the same K; with --shard, default: largest label in the whole labels file + 1)', (v) => parsePositiveIntegerFlag(v, '--classes'))
-    .action(async (o: MeansOptions) => {
-      process.stdout.write(await statsMeans(o));
-    });
+  addNormalizeOptions(
+    inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums (normalized rows with --normalize; phase 2 inherits it)'))
+      .option('--classes <K>', 'number of classes (fix it so every shard has the same K; with --shard, default: largest label in the whole labels file + 1)', (v) => parsePositiveIntegerFlag(v, '--classes')),
+  ).action(async (o: MeansOptions) => {
+    process.stdout.write(await statsMeans(o));
+  });
 
   stats
     .command('merge')
@@ -90,7 +92,7 @@ interface ShardOptions {
   output: string;
 }
 
-interface MeansOptions extends ShardOptions {
+interface MeansOptions extends ShardOptions, NormalizeFlags {
   classes?: number;
 }
 
@@ -131,6 +133,7 @@ async function classesOfWholeFile(inputs: AnalyzeInputs): Promise<number> {
 
 /** `stats means`: phase 1 over one shard. Returns the summary line. */
 export async function statsMeans(o: MeansOptions): Promise<string> {
+  checkNormalizeFlags(o);
   const inputs = await openShard(o);
   const clock = new ReadClock();
   let progress = createProgress(false, 0);
@@ -138,7 +141,7 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
     const task = await taskRows(o.shard, o.features, inputs);
     const K = o.classes ?? (task.coverage ? await classesOfWholeFile(inputs) : undefined);
     progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
-    const acc = new MeansAccumulator({ K, D: inputs.D });
+    const acc = new MeansAccumulator({ K, D: inputs.D, normalize: o.normalize, temperature: o.temperature });
     let rows = 0;
     try {
       for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
@@ -152,7 +155,8 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
     const means = acc.statistics;
     const shards: ShardRecord | undefined = task.coverage ? { means: [task.coverage] } : undefined;
     await writeFileAtomic(o.output, serializeStatistics({ means, shards }));
-    return `${o.output}: means ${describeTask(task, inputs.N)}, K = ${means.K}, D = ${means.D}\n`;
+    const n = means.normalization;
+    return `${o.output}: means ${describeTask(task, inputs.N)}, K = ${means.K}, D = ${means.D}${n ? `, normalized (${n.mode}, τ = ${n.temperature})` : ''}\n`;
   } finally {
     progress.stop();
     await inputs.close();
