@@ -58,11 +58,15 @@ export const METRIC_KEYS: readonly (keyof NcMetrics)[] = [
   'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'etfErrorMeans',
   'equinormWeights', 'equiangularityWeights', 'maxAngleWeights', 'etfErrorWeights',
   'nc3SelfDuality', 'nc3Zhu', 'nc4NccMismatch', 'nccAccuracy', 'classifierAccuracy',
+  'subspaceAlignmentWeights', 'subspaceAlignment',
+  'nc1Svd', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'gnc2DistMean', 'gnc2DistVar', 'coherence',
+  'orthoFrameMeans', 'orthoFrameWeights', 'unc3', 'unc3Cos', 'nc0',
 ];
 
-/** The metrics a report has without a classifier. */
+/** The metrics a report has without a classifier (a layer read by another Dense layer adds `subspaceAlignment`). */
 export const MEANS_ONLY_KEYS: readonly (keyof NcMetrics)[] = [
   'nc1', 'nc1Quotient', 'cdnv', 'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'etfErrorMeans', 'nccAccuracy',
+  'nc1Svd', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'gnc2DistMean', 'gnc2DistVar', 'coherence', 'orthoFrameMeans',
 ];
 
 /**
@@ -131,7 +135,7 @@ export class NcCallback extends CustomCallback {
     // feeding the classifier, the metrics that need no classifier for the others, or logMetrics.
     const plan = this.meter.plan;
     plan.layers.forEach((layer, i) => {
-      const metrics = this.options.logMetrics ?? (layer.feedsClassifier ? METRIC_KEYS : MEANS_ONLY_KEYS);
+      const metrics = this.options.logMetrics ?? (layer.feedsClassifier ? METRIC_KEYS : layer.consumer ? [...MEANS_ONLY_KEYS, 'subspaceAlignment' as const] : MEANS_ONLY_KEYS);
       this.layerMetrics.set(layer.name, metrics);
       for (const m of metrics) this.keys.add(logKey(m, layer.name, i === plan.primary));
     });
