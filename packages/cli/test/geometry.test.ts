@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, encodeNpy, toMeasurement } from '@ncscope/core';
 import { GOLDEN, goldenArray, runCli, tempDir } from './helpers/run.js';
@@ -153,5 +154,27 @@ describe('ncscope report: the imbalance view', () => {
     const data = JSON.parse(page.match(/<script type="application\/json" id="ncscope-data">(.*?)<\/script>/s)![1]);
     const cos = data.runs[0].measurements.map((m: { imbalance: { minorityCosineWeights: number } }) => m.imbalance.minorityCosineWeights);
     expect(cos[2]).toBeGreaterThan(cos[0]);
+  });
+});
+
+describe('ncscope onnx: layer-wise alignment, normalization, --strict', () => {
+  const fx = (name: string) => join(fileURLToPath(new URL('../../onnx/test/fixtures/', import.meta.url)), name);
+  const data = ['--inputs', fx('mlp-inputs.npy'), '--labels', fx('mlp-labels.npy')];
+
+  it('--tensor per hidden layer: each entry names the Gemm/MatMul that reads it and its alignment; the trend shows it', async () => {
+    const out = await json(['onnx', fx('mlp-matmul-layers.onnx'), ...data, '--tensor', '/act1/Relu_output_0', '--tensor', '/act2/Relu_output_0', '--normalize', 'features']);
+    expect(out.degenerate).toBe(false);
+    expect(out.checkpoints.map((c: { tensor: string; consumer: { kind: string; outputs: number } }) => [c.tensor, c.consumer.kind, c.consumer.outputs])).toEqual([
+      ['/act1/Relu_output_0', 'MatMul', 16],
+      ['/act2/Relu_output_0', 'Gemm', 4],
+    ]);
+    for (const c of out.checkpoints) {
+      expect(c.metrics.subspaceAlignment).toBeGreaterThan(0);
+      expect(c.conventions.normalize).toBe('features');
+    }
+    const text = await runCli(['onnx', fx('mlp-matmul-layers.onnx'), ...data, '--tensor', '/act1/Relu_output_0', '--engine', 'js']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/next layer {2}MatMul "\/fc2\/MatMul" \(16 outputs/);
+    expect(text.stdout).toMatch(/align\./);
   });
 });
