@@ -317,7 +317,8 @@ async function imbalanceView(page: Page, id: string, m: NcMeasurement): Promise<
   ];
   const parts: string[] = [`<h3>Imbalance: minority collapse</h3>`, htmlTable(['', 'minority', 'majority', ''], rows, `imbalance section (a simplex ETF has every cosine at −1/(K−1) = ${num(-1 / (K - 1))})`)];
   const pc = m.perClass;
-  if (!pc) return parts.join('\n');
+  const wrap = () => `<div id="${id}-imbalance" class="imbalance-view">${parts.join('\n')}</div>`;
+  if (!pc) return wrap();
   const minority = new Set(b.minorityClasses ?? []);
   const group = (k: number) => (minority.has(k) ? 'minority' : 'majority');
   const figs: string[] = [];
@@ -339,7 +340,7 @@ async function imbalanceView(page: Page, id: string, m: NcMeasurement): Promise<
       'Minority collapse shrinks the minority classifier rows (Fang et al. 2021).', false);
   }
   parts.push(`<div class="grid">${figs.join('')}</div>`);
-  return parts.join('\n');
+  return wrap();
 }
 
 function pm(mean: number | null | undefined, std: number | null | undefined): string {
