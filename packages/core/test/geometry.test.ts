@@ -320,6 +320,15 @@ describe('normalized features (Yaras et al. 2022)', () => {
     expectSameMetrics(report, onePass, 1e-10, 'sharded normalized');
   });
 
+  it('chunks of 7 rows, float32 input and plain-array labels normalize the same (one reused scratch chunk per accumulator)', async () => {
+    const f32 = Float32Array.from(ds.features);
+    const labels = Array.from(ds.labels);
+    const { report } = await analyze(batchesOf({ ...ds, features: f32 }, 64).map((b) => ({ features: b.features, labels: Array.from(b.labels) })), { classifier, normalize: 'features', chunkRows: 7 });
+    const pre = Float32Array.from(normalizePlain(f32, ds.N, ds.D));
+    const { report: want } = await analyze([{ features: pre, labels }], { classifier });
+    expectSameMetrics(report, want, 1e-6, 'chunks of 7, float32');
+  });
+
   it('rows of zero norm stay at zero, are counted and reported', async () => {
     const features = Float64Array.from(ds.features);
     for (const i of [0, 5, 9]) features.fill(0, i * ds.D, (i + 1) * ds.D);

@@ -6,7 +6,7 @@
 import { analyze, jsEngine, type NcMetrics } from '@ncscope/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { measureNc, ncCallback } from '../src/index.js';
 import { BACKENDS, useBackend } from './backends.js';
 import { clusters, relDiff } from './fixtures.js';
@@ -92,6 +92,33 @@ for (const backend of BACKENDS) {
       expect(h.history.subspaceAlignment).toHaveLength(2);
       expect(h.history.subspaceAlignmentWeights).toHaveLength(2);
       expect(h.history.gnc2LogMean).toHaveLength(2);
+      tf.dispose([probe.xs, probe.oneHot, probe.ints]);
+      model.dispose();
+    });
+  });
+
+  describe(`degenerate geometry (${backend})`, () => {
+    it('dead features (every ReLU off) are reported degenerate with NaN ratios and one console warning per fit, not as collapse', async () => {
+      await useBackend(backend);
+      const probe = clusters(40, 3, 6, 9);
+      const model = tfl.sequential({
+        layers: [
+          tfl.layers.dense({ inputShape: [6], units: 5, activation: 'relu', kernelInitializer: 'zeros', biasInitializer: tfl.initializers.constant({ value: -1 }), name: 'dead' }),
+          tfl.layers.dense({ units: 3, kernelInitializer: init(3), name: 'classifier' }),
+        ],
+      });
+      model.compile({ optimizer: tf.train.sgd(0), loss: 'meanSquaredError' });
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        const cb = ncCallback({ probe: { xs: probe.xs, ys: probe.ints } });
+        const h = await model.fit(probe.xs, probe.oneHot, { epochs: 2, callbacks: [cb], verbose: 0 });
+        expect(cb.last![0].report.degenerate).toBe(true);
+        expect(h.history.nc1.every((v) => Number.isNaN(v as number))).toBe(true);
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(String(warn.mock.calls[0][0])).toMatch(/degenerate geometry in "dead"/);
+      } finally {
+        warn.mockRestore();
+      }
       tf.dispose([probe.xs, probe.oneHot, probe.ints]);
       model.dispose();
     });

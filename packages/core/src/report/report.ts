@@ -172,9 +172,11 @@ export interface PerClassOptions {
   /** Largest K with the K × K cosine matrices (default 256). */
   perClassMatrixLimit?: number;
   /**
-   * Largest K for which the report computes the subspace alignments (default 512): they end in an r × r
-   * eigenproblem (r = K − 1) solved in plain TypeScript, seconds past K ≈ 500. Above it they are left out with a
-   * warning; `subspaceAlignment(ctx, …)` computes them at any size.
+   * Largest K for which the report computes the subspace alignments (default 256, the size rule of the K × K cosine
+   * matrices): they need the top K − 1 eigenvectors of a K × K Gram and the eigenvalues of an r × r matrix
+   * (r = K − 1), solved in plain TypeScript — ~0.1 s at K = 100, ~1.3 s at 256, ~18 s at 512 on a loaded 2-core
+   * machine (bench/geometry.bench.ts). Above it they are left out with a warning; `subspaceAlignment(ctx, …)`
+   * computes them at any size.
    */
   alignmentLimit?: number;
   /**
@@ -194,7 +196,7 @@ export interface LinearConsumer {
 
 export const DEFAULT_PER_CLASS_LIMIT = 4096;
 export const DEFAULT_PER_CLASS_MATRIX_LIMIT = 256;
-export const DEFAULT_ALIGNMENT_LIMIT = 512;
+export const DEFAULT_ALIGNMENT_LIMIT = 256;
 
 /** Metrics that divide by the between-class geometry: NaN when it is degenerate. */
 const MEANS_RATIOS: readonly (keyof NcMetrics)[] = [

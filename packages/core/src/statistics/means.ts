@@ -2,7 +2,7 @@ import { NcInputError } from '../errors.js';
 import type { ProductEngine } from '../engine/product-engine.js';
 import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
-import { describeNormalization, normalizeBatch, resolveNormalization, sameNormalization, type Normalization, type NormalizationOptions } from './normalization.js';
+import { RowNormalizer, describeNormalization, labelRows, resolveNormalization, sameNormalization, type Normalization, type NormalizationOptions } from './normalization.js';
 
 /**
  * Phase 1 sufficient statistics: per-class sample counts n_k and feature sums Σ_{y_i=k} h_i, in float64.
@@ -49,7 +49,9 @@ export class MeansAccumulator {
   private readonly chunkRows: number;
   /** The normalization; 'unset' until rows or a merge fix it (when the options did not). */
   private norm: Normalization | undefined | 'unset';
+  /** Zero-norm rows of merged statistics; the normalizer counts this accumulator's own. */
   private zeroRows = 0;
+  private rowNormalizer: RowNormalizer | undefined;
 
   constructor(options: MeansAccumulatorOptions = {}) {
     this.engine = options.engine;
@@ -70,15 +72,22 @@ export class MeansAccumulator {
     const prepared = this.prepare(batch);
     if (!prepared) return this;
     const { D, index } = prepared;
-    const { features, labels } = this.normalized(batch, D);
+    const { labels } = batch;
     const sums = this.sumsArr;
     const counts = this.countsArr;
-    for (let i = 0; i < labels.length; i++) {
-      const y = labels[i] as number;
-      counts[y] += 1;
-      const base = y * D;
-      const off = i * D;
-      for (let t = 0; t < D; t++) sums[base + t] += features[off + t];
+    const normalizer = this.normalizer();
+    for (let start = 0; start < labels.length; start += this.chunkRows) {
+      const rows = Math.min(this.chunkRows, labels.length - start);
+      // Normalized rows go through a reusable scratch chunk; raw rows are read in place.
+      const features = normalizer ? normalizer.apply(batch.features, start, rows, D) : batch.features;
+      const first = normalizer ? 0 : start;
+      for (let i = 0; i < rows; i++) {
+        const y = labels[start + i] as number;
+        counts[y] += 1;
+        const base = y * D;
+        const off = (first + i) * D;
+        for (let t = 0; t < D; t++) sums[base + t] += features[off + t];
+      }
     }
     this.checkSums(batch, D, index);
     return this;
@@ -91,23 +100,27 @@ export class MeansAccumulator {
     const prepared = this.prepare(batch);
     if (!prepared) return this;
     const { D, index } = prepared;
-    const { labels, features } = this.normalized(batch, D);
+    const { labels } = batch;
+    const normalizer = this.normalizer();
     for (let i = 0; i < labels.length; i++) this.countsArr[labels[i] as number] += 1;
     for (let start = 0; start < labels.length; start += this.chunkRows) {
       const rows = Math.min(this.chunkRows, labels.length - start);
-      const s = await kernel({ features, labels, start, rows, D, K: this.k });
+      const chunk = normalizer
+        ? { features: normalizer.apply(batch.features, start, rows, D), labels: labelRows(labels, start, rows), start: 0, rows, D, K: this.k }
+        : { features: batch.features, labels, start, rows, D, K: this.k };
+      const s = await kernel(chunk);
       for (let i = 0; i < s.length; i++) this.sumsArr[i] += s[i];
     }
     this.checkSums(batch, D, index);
     return this;
   }
 
-  /** The batch as summed: its rows normalized (a copy) when a normalization is set. */
-  private normalized(batch: Batch, D: number): Batch {
+  /** The row normalizer when a normalization is set (fixing "none" at the first rows otherwise). */
+  private normalizer(): RowNormalizer | undefined {
     if (this.norm === 'unset') this.norm = undefined;
-    const { batch: out, zeroRows } = normalizeBatch(batch, this.norm, D);
-    this.zeroRows += zeroRows;
-    return out;
+    if (!this.norm) return undefined;
+    this.rowNormalizer ??= new RowNormalizer(this.norm);
+    return this.rowNormalizer;
   }
 
   /** Validates a batch, sizes the arrays, counts it; undefined for an empty batch. */
@@ -193,7 +206,8 @@ export class MeansAccumulator {
   get statistics(): MeansStatistics {
     const out: MeansStatistics = { K: this.k, D: this.d ?? 0, counts: this.countsArr, sums: this.sumsArr };
     const n = this.norm;
-    return n && n !== 'unset' ? { ...out, normalization: { mode: n.mode, temperature: n.temperature, zeroRows: this.zeroRows } } : out;
+    const zeroRows = this.zeroRows + (this.rowNormalizer?.zeroRows ?? 0);
+    return n && n !== 'unset' ? { ...out, normalization: { mode: n.mode, temperature: n.temperature, zeroRows } } : out;
   }
 }
 

@@ -1,5 +1,5 @@
 import { NcInputError } from '../errors.js';
-import type { Batch, Classifier, FloatArray } from '../types.js';
+import type { Classifier, FloatArray, LabelArray } from '../types.js';
 
 /**
  * Feature normalization before any statistic (Yaras et al. 2022, NeurIPS, "Neural collapse with normalized features:
@@ -69,33 +69,60 @@ function rowNorm(x: FloatArray, r: number, D: number): number {
 }
 
 /**
- * τ·h/‖h‖ for each of `rows` rows (row-major, D columns), in a new array of the same precision. O(rows·D), one
- * read and one write per value. Rows of zero norm stay zero (counted in `zeroRows`); non-finite rows give NaN, which
+ * Writes τ·h/‖h‖ of rows [start, start + rows) of `x` (row-major, D columns) into `out` (rows × D), O(rows·D): one
+ * read and one write per value. Rows of zero norm stay zero (returned as the count); non-finite rows give NaN, which
  * the accumulators then report by row.
  */
-export function normalizeRows<T extends FloatArray>(x: T, rows: number, D: number, temperature = 1): { data: T; zeroRows: number } {
-  const out = new (x.constructor as new (n: number) => T)(rows * D);
+function normalizeInto(x: FloatArray, start: number, rows: number, D: number, temperature: number, out: FloatArray): number {
   let zeroRows = 0;
   for (let r = 0; r < rows; r++) {
-    const n = rowNorm(x, r, D);
-    const o = r * D;
+    const n = rowNorm(x, start + r, D);
+    const src = (start + r) * D;
+    const dst = r * D;
     if (n === 0) {
       zeroRows++;
+      out.fill(0, dst, dst + D);
       continue;
     }
     const f = temperature / n;
-    if (Number.isFinite(f)) for (let t = 0; t < D; t++) out[o + t] = x[o + t] * f;
-    else for (let t = 0; t < D; t++) out[o + t] = NaN;
+    if (Number.isFinite(f)) for (let t = 0; t < D; t++) out[dst + t] = x[src + t] * f;
+    else out.fill(NaN, dst, dst + D);
   }
-  return { data: out, zeroRows };
+  return zeroRows;
 }
 
-/** The batch with normalized feature rows (a copy), or the batch itself without normalization. */
-export function normalizeBatch(batch: Batch, n: Normalization | undefined, D: number): { batch: Batch; zeroRows: number } {
-  if (!n) return { batch, zeroRows: 0 };
-  const rows = batch.labels.length;
-  const { data, zeroRows } = normalizeRows(batch.features, rows, D, n.temperature);
-  return { batch: { features: data, labels: batch.labels }, zeroRows };
+/** τ·h/‖h‖ for each of `rows` rows, in a new array of the same precision (zero rows stay zero, and are counted). */
+export function normalizeRows<T extends FloatArray>(x: T, rows: number, D: number, temperature = 1): { data: T; zeroRows: number } {
+  const data = new (x.constructor as new (n: number) => T)(rows * D);
+  return { data, zeroRows: normalizeInto(x, 0, rows, D, temperature, data) };
+}
+
+/**
+ * Normalizes chunks of rows into one reusable scratch buffer of the input's precision (a 50,000 × 512 batch would
+ * otherwise cost a fresh 100 MB array per pass, whose first touch alone outweighs the arithmetic). The view it
+ * returns is valid until the next call. Counts the zero rows it saw.
+ */
+export class RowNormalizer {
+  zeroRows = 0;
+  private scratch: FloatArray | undefined;
+
+  constructor(readonly normalization: Normalization) {}
+
+  /** Rows [start, start + rows) of `x`, normalized, as a rows × D view of the scratch buffer. */
+  apply(x: FloatArray, start: number, rows: number, D: number): FloatArray {
+    const size = rows * D;
+    if (!this.scratch || this.scratch.constructor !== x.constructor || this.scratch.length < size) {
+      this.scratch = new (x.constructor as new (n: number) => FloatArray)(size);
+    }
+    const out = this.scratch.subarray(0, size);
+    this.zeroRows += normalizeInto(x, start, rows, D, this.normalization.temperature, out);
+    return out;
+  }
+}
+
+/** Rows [start, start + rows) of a label array (a view for typed arrays). */
+export function labelRows(labels: LabelArray, start: number, rows: number): LabelArray {
+  return Array.isArray(labels) ? labels.slice(start, start + rows) : (labels as Exclude<LabelArray, number[]>).subarray(start, start + rows);
 }
 
 /**

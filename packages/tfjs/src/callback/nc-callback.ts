@@ -101,6 +101,7 @@ export class NcCallback extends CustomCallback {
   private keys = new Set<string>();
   private layerMetrics = new Map<string, readonly (keyof NcMetrics)[]>();
   private warned = false;
+  private warnedDegenerate = false;
 
   constructor(options: NcCallbackOptions) {
     const hooks: Hooks = {};
@@ -129,6 +130,7 @@ export class NcCallback extends CustomCallback {
     this.measuredEpochs.length = 0;
     this.keys.clear();
     this.warned = false;
+    this.warnedDegenerate = false;
     this.layerMetrics.clear();
     this.meter = await NcMeter.create(this.model, { probe: this.options.probe, sampleTraining: this.options.sampleTraining }, this.options);
     // The log keys are fixed from the start (so unmeasured: 'nan' pads from epoch 0): every metric for the layer
@@ -190,6 +192,12 @@ export class NcCallback extends CustomCallback {
         const v = r.report.metrics[m];
         logs[key] = typeof v === 'number' ? v : NaN;
       }
+    }
+    const degenerate = results.filter((r) => r.report.degenerate);
+    if (degenerate.length > 0 && !this.warnedDegenerate) {
+      // Dead or constant features (e.g. every ReLU off) are not collapse: say so once per fit; the reports carry it.
+      console.warn(`ncscope: epoch ${epoch}: degenerate geometry in ${degenerate.map((r) => `"${r.layer}"`).join(', ')} (the class means coincide); its NC ratios are NaN, not collapse`);
+      this.warnedDegenerate = true;
     }
     let stop = false;
     for (const r of results) {
