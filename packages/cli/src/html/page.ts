@@ -253,6 +253,8 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
     'Equal bars are NC2’s equinorm; the equinorm metric is their std / mean.'));
   if (pc.variances) bars.push(await barsFigure(page, `${id}-variances`, 'within-class variances', `v_k = mean over class k of ‖h − μ_k‖²; dashed: mean`, 'v_k (within-class variance)', classes, pc.variances, pc.counts,
     'NC1: these fall to 0 relative to the squared distances between class means (the CDNV compares them pairwise).'));
+  if (pc.nc1PerClass) bars.push(await barsFigure(page, `${id}-nc1-per-class`, 'per-class NC1', 'NC1_c = Tr(Σ_c Σ_B⁺), class c\'s own covariance; dashed: mean', 'NC1_c (per-class NC1)', classes, pc.nc1PerClass, pc.counts,
+    'Guo et al.\'s per-class form; NC1 = (1/K) Σ_c (n_c/N) NC1_c. Under imbalance, compare it with the class sizes (imbalance view).'));
   if (pc.weightNorms) bars.push(await barsFigure(page, `${id}-weight-norms`, 'norms of classifier rows', `‖w_k‖; dashed: mean; equinorm = ${num(m.metrics.equinormWeights)}`, '‖w_k‖ (classifier row norm)', classes, pc.weightNorms, pc.counts,
     'Equal bars are NC2’s equinorm for the classifier.'));
   if (pc.nccRecall) bars.push(await barsFigure(page, `${id}-ncc-recall`, 'nearest-class-centre recall', 'fraction of class k whose nearest class mean is μ_k', 'NCC recall', classes, pc.nccRecall, pc.counts,
