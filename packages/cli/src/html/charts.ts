@@ -88,7 +88,7 @@ export function trendSpec(o: { title: string; subtitle: string; yTitle: string; 
         scale: o.log ? { type: 'log', domain: decades(o.points.map((p) => p.value)), nice: false } : { zero: false, padding: 6 },
         axis: { format: o.log ? '~g' : '~r', labelOverlap: true },
       },
-      color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null } },
+      color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null, labelLimit: 400 } },
       order: { field: 'step', type: 'quantitative' },
     },
   } as TopLevelSpec;
@@ -195,6 +195,42 @@ export function projectionSpec(o: { title: string; subtitle: string; classes: nu
       // Labels only while they can be read.
       ...(K <= 40 ? [{ mark: { type: 'text', dx: 9, dy: -7, fontSize: 11, fontWeight: 'bold' }, encoding: { text: { field: 'k', type: 'nominal' } } }] : []),
     ],
+  } as TopLevelSpec;
+}
+
+/** One point of a grouped trend: a run's series (minority / majority, …) at a step. */
+export interface GroupTrendPoint {
+  run: string;
+  series: string;
+  step: number;
+  value: number;
+}
+
+/**
+ * Several series per run against step: colour = run (as in the other trend plots), dash = series (solid for the
+ * first, e.g. the minority), so each run's minority and majority curves read as a pair.
+ */
+export function groupTrendSpec(o: { title: string; subtitle: string; yTitle: string; xTitle: string; points: GroupTrendPoint[]; runs: string[]; series: string[]; log: boolean }): TopLevelSpec {
+  return {
+    width: 330,
+    height: 200,
+    title: { text: o.title, subtitle: o.subtitle },
+    data: { values: o.points },
+    mark: { type: 'line', point: { filled: true, size: 24 }, strokeWidth: 1.8, interpolate: 'linear' },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: o.xTitle, axis: { tickMinStep: 1 }, scale: { nice: false, zero: false } },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: o.yTitle,
+        scale: o.log ? { type: 'log', domain: decades(o.points.map((p) => p.value)), nice: false } : { zero: false, padding: 6 },
+        axis: { format: o.log ? '~g' : '~r', labelOverlap: true },
+      },
+      color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null, labelLimit: 400, columns: 1 } },
+      strokeDash: { field: 'series', type: 'nominal', scale: { domain: o.series, range: [[1, 0], [5, 3], [2, 2]] }, legend: { orient: 'bottom', title: null, symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } },
+      detail: { field: 'series', type: 'nominal' },
+      order: { field: 'step', type: 'quantitative' },
+    },
   } as TopLevelSpec;
 }
 

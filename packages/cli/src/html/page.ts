@@ -1,6 +1,6 @@
 import { NcInputError, type NcMeasurement } from '@ncscope/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { barsSpec, heatmapSpec, projectionSpec, renderSvg, scatterSpec, trendSpec, type ScatterPoint, type TrendPoint } from './charts.js';
+import { barsSpec, groupTrendSpec, heatmapSpec, projectionSpec, renderSvg, scatterSpec, trendSpec, type GroupTrendPoint, type ScatterPoint, type TrendPoint } from './charts.js';
 import type { ReportRun } from './jsonl.js';
 import { IMBALANCE_PLOTS, METRIC_GROUPS, METRICS, otherMetricKeys, type MetricGroup, type MetricInfo } from './metrics.js';
 
@@ -277,31 +277,32 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
   return `<section id="${id}" class="snapshot">${parts.join('\n')}</section>`;
 }
 
-/** The trend plots of the imbalance section: each overlays its series (minority / majority) for every run. */
+/** The trend plots of the imbalance section: colour = run, dash = series (minority solid, majority dashed). */
 async function imbalanceTrends(page: Page, runs: readonly ReportRun[], x: XAxis): Promise<string[]> {
-  if (!runs.some((r) => r.measurements.some((m) => m.imbalance))) return [];
+  const withSection = runs.filter((r) => r.measurements.some((m) => m.imbalance));
+  if (withSection.length === 0) return [];
   const figs: string[] = [];
   for (const plot of IMBALANCE_PLOTS) {
-    const points: TrendPoint[] = [];
-    const names: string[] = [];
-    for (const run of runs) {
+    const points: GroupTrendPoint[] = [];
+    for (const run of withSection) {
       for (const { key, label } of plot.series) {
-        const name = runs.length > 1 ? `${run.name} · ${label}` : label;
         for (const m of run.measurements) {
           const v = (m.imbalance as unknown as Record<string, number | null | undefined> | undefined)?.[key];
-          if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-          points.push({ run: name, step: m.step, value: v });
-          if (!names.includes(name)) names.push(name);
+          if (typeof v === 'number' && Number.isFinite(v)) points.push({ run: run.name, series: label, step: m.step, value: v });
         }
       }
     }
     if (points.length === 0) continue;
+    const runNames = withSection.map((r) => r.name).filter((n) => points.some((p) => p.run === n));
+    const series = plot.series.map((s) => s.label);
     const log = plot.log && points.every((p) => p.value > 0);
     const id = `imbalance-${plot.id}`;
-    const svg = await page.svg(trendSpec({ title: plot.name, subtitle: `${plot.formula}${log ? ' · log scale' : ''}`, yTitle: plot.name, xTitle: x.title, points, runs: names, log }), id);
+    const svg = await page.svg(groupTrendSpec({ title: plot.name, subtitle: `${plot.formula}${log ? ' · log scale' : ''}`, yTitle: plot.name, xTitle: x.title, points, runs: runNames, series, log }), id);
+    const columns = runNames.flatMap((r) => series.map((sname) => ({ r, sname })));
     const steps = [...new Set(points.map((p) => p.step))].sort((a, b) => a - b);
-    const rows = steps.map((st) => [String(st), ...names.map((n) => points.filter((p) => p.run === n && p.step === st).map((p) => num(p.value)).join(' / '))]);
-    figs.push(figure(id, 'trend', plot.name, svg, `${esc(plot.note)}; ${points.length} points.`, htmlTable([x.title, ...names], rows, `${plot.name} by ${x.title}`), rows.length));
+    const rows = steps.map((st) => [String(st), ...columns.map(({ r, sname }) => points.filter((p) => p.run === r && p.series === sname && p.step === st).map((p) => num(p.value)).join(' / '))]);
+    const head = [x.title, ...columns.map(({ r, sname }) => (runNames.length > 1 ? `${r} · ${sname}` : sname))];
+    figs.push(figure(id, 'trend', plot.name, svg, `${esc(plot.note)}; line style: ${series.map((sname, i) => `${sname} ${i === 0 ? 'solid' : 'dashed'}`).join(', ')}; ${points.length} points.`, htmlTable(head, rows, `${plot.name} by ${x.title}`), rows.length));
   }
   return figs;
 }
