@@ -4,7 +4,9 @@
  *
  *   node --conditions=@ncscope/source --import tsx docs/make-screenshots.ts [runs.jsonl ...]
  * Default input: the fixture runs in test/fixtures/runs/. The HTML goes to a temporary directory.
- * Environment: NCSCOPE_REPORT_TITLE (page title), NCSCOPE_SHOT_PREFIX (file names, default "report" → report-*.png).
+ * Environment: NCSCOPE_REPORT_TITLE (page title), NCSCOPE_SHOT_PREFIX (file names, default "report" → report-*.png),
+ * NCSCOPE_SHOTS ("name=selector,…": other sections; LAST stands for the last run's snapshot, e.g.
+ * "imbalance=#imbalance,imbalance-view=LAST-imbalance").
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,14 +40,20 @@ try {
   await page.addStyleTag({ content: 'nav { position: static !important; }' }); // no sticky bar across section shots
   const prefix = process.env.NCSCOPE_SHOT_PREFIX ?? 'report';
   const last = `#snapshot-${runs.length}`;
-  const shots: [string, string][] = [
-    [`${prefix}-overview.png`, ''],
-    [`${prefix}-nc1.png`, '#nc1'],
-    [`${prefix}-nc2.png`, '#nc2-means'],
-    [`${prefix}-snapshot.png`, last],
-  ];
+  // NCSCOPE_SHOTS="name=selector,…" picks other sections (file ${prefix}-name.png; an empty selector is the page top).
+  const shots: [string, string][] = process.env.NCSCOPE_SHOTS
+    ? process.env.NCSCOPE_SHOTS.split(',').map((pair) => {
+      const [name, selector = ''] = pair.split('=');
+      return [`${prefix}-${name}.png`, selector.replace('LAST', last)] as [string, string];
+    })
+    : [
+      [`${prefix}-overview.png`, ''],
+      [`${prefix}-nc1.png`, '#nc1'],
+      [`${prefix}-nc2.png`, '#nc2-means'],
+      [`${prefix}-snapshot.png`, last],
+    ];
   // Pages of multi-label runs (a #multi-label section) also get that section shot.
-  if ((await page.locator('#multi-label').count()) > 0) shots.push([`${prefix}-multi-label.png`, '#multi-label']);
+  if (!process.env.NCSCOPE_SHOTS && (await page.locator('#multi-label').count()) > 0) shots.push([`${prefix}-multi-label.png`, '#multi-label']);
   for (const [file, selector] of shots) {
     const out = join(here, file);
     if (selector) await page.locator(selector).screenshot({ path: out });

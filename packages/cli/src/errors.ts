@@ -6,3 +6,11 @@
 export class CliError extends Error {
   override readonly name = 'CliError';
 }
+
+/**
+ * Thrown after the output was written when `--strict` finds a degenerate geometry (all-zero features, one distinct
+ * feature vector, coinciding class means): `main` prints the message on stderr and exits with code 3.
+ */
+export class StrictFailure extends Error {
+  override readonly name = 'StrictFailure';
+}

@@ -7,10 +7,10 @@ import { registerStats } from './commands/stats.js';
 import { registerReport } from './commands/report.js';
 import { registerOnnx } from './commands/onnx.js';
 import { registerUfm } from './commands/ufm.js';
-import { CliError } from './errors.js';
+import { CliError, StrictFailure } from './errors.js';
 import { checkDeclaredFiles } from './output/file-options.js';
 
-export { CliError };
+export { CliError, StrictFailure };
 
 /**
  * The version of this package: package.json sits one level above both src/ and dist/. A bundle of the CLI placed
@@ -56,7 +56,8 @@ export function buildProgram(): Command {
 
 /**
  * Runs the CLI; resolves to the process exit code: 0 success (and --help), 2 bad input or usage (one line
- * `ncscope: error: <file>: <problem>` on stderr, nothing on stdout), 1 an unexpected failure (with its stack).
+ * `ncscope: error: <file>: <problem>` on stderr, nothing on stdout), 3 a degenerate geometry under `--strict` (the
+ * report was printed; one line on stderr says why), 1 an unexpected failure (with its stack).
  */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -65,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof StrictFailure) {
+      process.stderr.write(`ncscope: --strict: ${e.message}\n`);
+      return 3;
+    }
     if (e instanceof NcInputError || e instanceof CliError) {
       process.stderr.write(`ncscope: error: ${e.message}\n`);
       return 2;

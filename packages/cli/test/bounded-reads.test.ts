@@ -178,8 +178,9 @@ describe('deflated .npz members are streamed: memory does not grow with their in
     }
     expect(JSON.parse(b.stdout).N).toBe(100_000);
     console.log(`peak RSS: ${a.rssMiB.toFixed(0)} MiB (20 MB inflated), ${b.rssMiB.toFixed(0)} MiB (200 MB inflated)`);
-    // Inflating whole would add 200 MB; streaming keeps the peak within a few batches of the small run.
-    expect(b.rssMiB, `peak RSS ${b.rssMiB.toFixed(0)} MiB (small input: ${a.rssMiB.toFixed(0)} MiB)`).toBeLessThan(a.rssMiB + 60);
+    // Inflating whole would add ≥ 200 MB; streaming keeps the peak within a few batches of the small run (measured
+    // +12 to +27 MiB alone; garbage collection timing under a busy test run adds more, so the bound is half the 200 MB).
+    expect(b.rssMiB, `peak RSS ${b.rssMiB.toFixed(0)} MiB (small input: ${a.rssMiB.toFixed(0)} MiB)`).toBeLessThan(a.rssMiB + 100);
   }, 300_000);
 
   it('a directory that declares 3 GB for a small member: read as what it holds, never allocated (child process)', async () => {

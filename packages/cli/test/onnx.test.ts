@@ -37,7 +37,9 @@ describe('ncscope onnx', () => {
     for await (const b of ex.run(arrayInput(x.data, x.header.shape))) features = b.features[0].data as Float32Array;
     await ex.release();
     const c = model.classifier();
-    const ref = await analyze([{ features: features!, labels: y }], { classifier: { weights: c.weights, bias: c.bias } });
+    // The default tensor's consumer is the classifier itself: its alignment equals the classifier's.
+    const ref = await analyze([{ features: features!, labels: y }], { classifier: { weights: c.weights, bias: c.bias }, consumer: { weights: c.weights, outputs: c.K } });
+    expect(out.checkpoints[1].consumer).toMatchObject({ kind: 'Gemm', outputs: 4 });
     expect(Object.keys(out.checkpoints[1].metrics).sort()).toEqual(Object.keys(ref.report.metrics).sort());
     for (const [k, v] of Object.entries(ref.report.metrics)) expect(Math.abs(out.checkpoints[1].metrics[k] - v), k).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)));
     expect(out.checkpoints[1].metrics.nc1).toBeLessThan(out.checkpoints[0].metrics.nc1);

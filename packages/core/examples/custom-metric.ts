@@ -1,24 +1,22 @@
 import { analyze, buildContext, firstPairColumn, reducePair, type NcContext, type PairReduction } from '@ncscope/core';
 
-/** Mean over pairs k < l of log(1/‖μ̂_k − μ̂_l‖), μ̂ the normalised centred means (a GNC2-style kernel). */
-const logKernel: PairReduction<{ sum: number; pairs: number }, number> = {
+/** The smallest angle (degrees) between two centred class means: the worst-separated pair of classes. */
+const closestPair: PairReduction<{ maxCos: number }, number> = {
   product: 'means', // tiles of M̃ M̃ᵀ: entries μ̃_k · μ̃_l
-  init: () => ({ sum: 0, pairs: 0 }),
+  init: () => ({ maxCos: -1 }),
   tile(state, tile, ctx) {
     const n = ctx.meanNormsSq;
     for (let i = 0; i < tile.rows; i++) {
       const k = tile.rowStart + i;
       for (let j = firstPairColumn(tile, i); j < tile.cols; j++) {
         const l = tile.colStart + j;
-        const cos = tile.values[i * tile.cols + j] / Math.sqrt(n[k] * n[l]);
-        state.sum += -0.5 * Math.log(Math.max(2 - 2 * cos, 1e-300)); // ‖μ̂_k − μ̂_l‖² = 2 − 2 cos
-        state.pairs++;
+        state.maxCos = Math.max(state.maxCos, tile.values[i * tile.cols + j] / Math.sqrt(n[k] * n[l]));
       }
     }
   },
-  finish: (s) => s.sum / s.pairs,
+  finish: (s) => (Math.acos(Math.min(1, s.maxCos)) * 180) / Math.PI,
 };
-export const gnc2LogMean = (ctx: NcContext) => reducePair(ctx, logKernel);
+export const minPairAngle = (ctx: NcContext) => reducePair(ctx, closestPair);
 
 // 3,000 samples, D = 16, K = 300 classes (more classes than dimensions), streamed in tiles of 64 classes.
 const K = 300, D = 16, N = 3000;
@@ -29,4 +27,4 @@ const features = Float32Array.from({ length: N * D }, (_, i) => centres[((Math.f
 const labels = Int32Array.from({ length: N }, (_, i) => i % K);
 const { means, spread } = await analyze([{ features, labels }]);
 const ctx = await buildContext(means, spread, { pairTile: 64 });
-console.log(`space ${ctx.between.space}, route ${ctx.between.route}, gnc2LogMean = ${(await gnc2LogMean(ctx)).toFixed(6)}`);
+console.log(`space ${ctx.between.space}, route ${ctx.between.route}, smallest angle between class means = ${(await minPairAngle(ctx)).toFixed(3)}°`);

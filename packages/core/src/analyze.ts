@@ -4,6 +4,7 @@ import type { ScatterSpace } from './engine/spread-plan.js';
 import { NcInputError } from './errors.js';
 import { computeReport, type NcReport, type PerClassOptions } from './report/report.js';
 import { MeansAccumulator, type MeansStatistics } from './statistics/means.js';
+import { resolveNormalization, type NormalizationOptions } from './statistics/normalization.js';
 import { SpreadAccumulator, type SpreadAccumulatorOptions, type SpreadStatistics } from './statistics/spread.js';
 import type { Batch, Classifier } from './types.js';
 
@@ -14,7 +15,7 @@ import type { Batch, Classifier } from './types.js';
 export type BatchSource = readonly Batch[] | (() => Iterable<Batch> | AsyncIterable<Batch>);
 
 /** Options of {@link analyze}. */
-export interface AnalyzeOptions extends Omit<ContextOptions, 'classifier' | 'engine'>, PerClassOptions {
+export interface AnalyzeOptions extends Omit<ContextOptions, 'classifier' | 'engine'>, PerClassOptions, NormalizationOptions {
   /** Number of classes; default: the classifier's row count, else the largest label + 1. */
   K?: number;
   classifier?: Classifier;
@@ -67,22 +68,26 @@ function classCount(options: AnalyzeOptions, first: Batch): number | undefined {
 
 /**
  * Full two-phase analysis: pass 1 accumulates class counts and sums, pass 2 the spread statistics against
- * those means (and the classifier's decisions), then every metric is computed from the statistics.
+ * those means (and the classifier's decisions), then every metric is computed from the statistics. With `normalize`
+ * (and `temperature`) every row is normalized to τ·h/‖h‖ as it streams by, in both passes (Yaras et al. 2022).
  */
 export async function analyze(source: BatchSource, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  resolveNormalization(options); // named errors for bad normalize/temperature before any pass
   let means: MeansAccumulator | undefined;
   let rows = 0;
   for await (const batch of iterate(source)) {
     // K is fixed before the first row is counted, so a label outside the classifier's rows is a BAD_LABEL
     // naming its batch and row. D is known only from the first non-empty batch.
-    means ??= batch.labels.length > 0 ? new MeansAccumulator({ K: classCount(options, batch), engine: options.engine, chunkRows: options.chunkRows }) : undefined;
+    means ??= batch.labels.length > 0
+      ? new MeansAccumulator({ K: classCount(options, batch), engine: options.engine, chunkRows: options.chunkRows, normalize: options.normalize, temperature: options.temperature })
+      : undefined;
     if (!means) continue;
     await means.addAsync(batch);
     rows += batch.labels.length;
     options.onProgress?.('means', rows);
   }
   if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
-  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, ...reportOptions } = options;
+  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, normalize: _n, temperature: _t, ...reportOptions } = options;
   const spread = await spreadPass(source, means.statistics, options, {
     classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
   });

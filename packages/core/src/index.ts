@@ -50,7 +50,25 @@ export {
 } from './statistics/shards.js';
 export { buildContext, memo, requireSpread, requireWeights, withinCovariance, type ContextOptions, type NcContext } from './context/context.js';
 export { densePairProduct, pairTileSize, productNorm, productRows, reducePair, reducePairs, type PairProduct, type PairReduction } from './context/pairs.js';
+export {
+  describeNormalization,
+  normalizeRows,
+  normalizedClassifier,
+  resolveNormalization,
+  type FeatureNormalization,
+  type Normalization,
+  type NormalizationOptions,
+} from './statistics/normalization.js';
 export { nc1 } from './metrics/nc1.js';
+export { nc1Svd } from './metrics/nc1-svd.js';
+export { gnc2, gnc2DistMean, gnc2DistVar, gnc2LogMean, gnc2LogVar, gnc2Reduction, gnc2RieszMean, gnc2RieszVar, type Gnc2Statistics } from './metrics/gnc2.js';
+export { unc3, unc3Cos } from './metrics/unc3.js';
+export { nc0 } from './metrics/nc0.js';
+export { coherence } from './metrics/coherence.js';
+export { orthoFrameMeans, orthoFrameMeansReduction, orthoFrameWeights, orthoFrameWeightsReduction } from './metrics/orthogonal-frame.js';
+export { subspaceAlignment, subspaceAlignmentWeights } from './metrics/subspace-alignment.js';
+export { groupCosineMeansReduction, groupCosineWeightsReduction, hasImbalance, imbalance, minorityMask, type NcImbalance } from './metrics/imbalance.js';
+export { DEGENERATE_RTOL, degeneracy, type Degeneracy } from './metrics/degenerate.js';
 export { nc1PerClass } from './metrics/nc1-per-class.js';
 export { nc1Quotient } from './metrics/nc1-quotient.js';
 export { cdnv, classVariances } from './metrics/cdnv.js';
@@ -64,17 +82,20 @@ export { nc3SelfDuality } from './metrics/nc3-self-duality.js';
 export { nc3Zhu } from './metrics/nc3-zhu.js';
 export { classifierAccuracy, nc4NccMismatch, nccAccuracy } from './metrics/nc4.js';
 export {
+  DEFAULT_ALIGNMENT_LIMIT,
   DEFAULT_PER_CLASS_LIMIT,
   DEFAULT_PER_CLASS_MATRIX_LIMIT,
   computeReport,
   distribution,
   reportFromContext,
   type Distribution,
+  type LinearConsumer,
   type NcMetrics,
   type NcPerClass,
   type NcPerClassSummary,
   type NcReport,
   type PerClassOptions,
+  type ReportConventions,
   type ReportOptions,
 } from './report/report.js';
 export { singlePassReport } from './report/single-pass.js';

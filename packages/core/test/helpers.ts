@@ -152,12 +152,14 @@ export function expectRel(key: string, actual: number | undefined, expected: num
   expect(actual, `${key} ${where}: missing`).toBeTypeOf('number');
   const a = actual as number;
   const diff = Math.abs(a - expected);
+  // NaN where the reference is NaN (an undefined quantity) counts as agreement.
+  const same = a === expected || (Number.isNaN(a) && Number.isNaN(expected));
   // Recorded error: relative to the reference, or to the floor's equivalent scale (atol/rtol) when that is larger.
   const scale = Math.max(Math.abs(expected), rtol > 0 ? atol / rtol : 0);
-  const err = a === expected ? 0 : scale === 0 ? Infinity : diff / scale;
+  const err = same ? 0 : scale === 0 ? Infinity : diff / scale;
   const w = worst.get(key);
   if (!w || err > w.err) worst.set(key, { err, where });
-  if (!(a === expected || diff <= rtol * Math.abs(expected) + atol)) {
+  if (!(same || diff <= rtol * Math.abs(expected) + atol)) {
     expect.fail(`${key} ${where}: got ${a}, reference ${expected} (difference ${diff.toExponential(2)} > ${rtol}·|reference| + ${atol.toExponential(2)})`);
   }
 }
@@ -216,7 +218,7 @@ export function absoluteFloors(features: ArrayLike<number>, D: number, meanNorms
 
 /** Which floor a metric key takes (see {@link absoluteFloors}). */
 export function floorOf(key: string, floors: AbsoluteFloors): number {
-  return key === 'nc1' || key === 'nc1Quotient' || key === 'cdnv' ? floors.ratio : floors.geometry;
+  return key === 'nc1' || key === 'nc1Quotient' || key === 'nc1Svd' || key === 'cdnv' ? floors.ratio : floors.geometry;
 }
 
 /** Prints the worst relative errors recorded so far (when NCSCOPE_TOLERANCES=1) and clears the record. */
@@ -228,4 +230,42 @@ export function reportTolerances(title: string): void {
     console.log(`max relative error — ${title}\n${lines.join('\n')}`);
   }
   worst.clear();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exact geometries.
+
+/** Orthonormalises the columns of a rows × cols matrix (row-major) by modified Gram–Schmidt. */
+export function orthonormalColumns(a: number[][]): number[][] {
+  const rows = a.length;
+  const cols = a[0].length;
+  const q = a.map((r) => r.slice());
+  for (let j = 0; j < cols; j++) {
+    for (let p = 0; p < j; p++) {
+      let d = 0;
+      for (let i = 0; i < rows; i++) d += q[i][p] * q[i][j];
+      for (let i = 0; i < rows; i++) q[i][j] -= d * q[i][p];
+    }
+    let n = 0;
+    for (let i = 0; i < rows; i++) n += q[i][j] ** 2;
+    n = Math.sqrt(n);
+    for (let i = 0; i < rows; i++) q[i][j] /= n;
+  }
+  return q;
+}
+
+/**
+ * K simplex-ETF vectors in R^D (D ≥ K − 1): an orthonormal basis U (K × (K − 1)) of 1⊥ gives the ETF rows
+ * U[k, :] = coordinates of e_k − 1/K; a random D × (K − 1) matrix Q with orthonormal columns places them in R^D.
+ */
+export function simplexEtf(K: number, D: number, scale: number, u: () => number): number[][] {
+  const centred = Array.from({ length: K }, (_, i) => Array.from({ length: K - 1 }, (_, j) => (i === j ? 1 : 0) - 1 / K));
+  const U = orthonormalColumns(centred);
+  const g = gaussian(u);
+  const Q = orthonormalColumns(Array.from({ length: D }, () => Array.from({ length: K - 1 }, () => g())));
+  return Array.from({ length: K }, (_, k) => Array.from({ length: D }, (_, t) => {
+    let s = 0;
+    for (let j = 0; j < K - 1; j++) s += Q[t][j] * U[k][j];
+    return scale * s;
+  }));
 }

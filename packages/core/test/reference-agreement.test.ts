@@ -23,7 +23,10 @@ function refConventions(preset: PresetName, globalMean?: GlobalMeanConvention): 
 }
 
 /** Keys of the reference that exist only with a classifier. */
-const CLASSIFIER_KEYS = ['equinormWeights', 'equiangularityWeights', 'maxAngleWeights', 'etfErrorWeights', 'nc3SelfDuality', 'nc3Zhu', 'nc4NccMismatch', 'classifierAccuracy'];
+const CLASSIFIER_KEYS = [
+  'equinormWeights', 'equiangularityWeights', 'maxAngleWeights', 'etfErrorWeights', 'nc3SelfDuality', 'nc3Zhu', 'nc4NccMismatch', 'classifierAccuracy',
+  'unc3', 'unc3Cos', 'nc0', 'orthoFrameWeights', 'subspaceAlignmentWeights',
+];
 
 /**
  * Reference results memoised per data set and conventions (the D × D reference is the slow part). The reference
@@ -41,7 +44,8 @@ function referenceFor(ds: Dataset) {
     if (withClassifier) return r;
     const metrics = Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !CLASSIFIER_KEYS.includes(k)));
     const { weightNorms: _w, cosineWeights: _c, ...perClass } = r.perClass;
-    return { ...r, metrics, perClass };
+    const values = Object.fromEntries(Object.entries(r.imbalance.values).filter(([k]) => !k.includes('Weights')));
+    return { ...r, metrics, perClass, imbalance: { ...r.imbalance, values } };
   };
 }
 

@@ -10,7 +10,7 @@
  * Speed is not a goal: Σ_W is a sum of N outer products (O(N D²)), NC4 compares every sample with every class
  * centre explicitly. Keep test sizes small (N ≲ 1000, D ≲ 200).
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 
 const EPS = 2 ** -52;
 
@@ -26,15 +26,17 @@ export interface RefConventions {
   centreWeights: boolean;
   /** NC4 compares NCC with argmax (W h + b) (true) or argmax W h (false, rhubarbwu). */
   nc4Bias: boolean;
+  /** GNC2 kernel values rounded to float32 before their mean and variance (rhubarbwu's float32 grid). */
+  kernelF32: boolean;
 }
 
 /** The presets, written down from DESIGN.md independently of core's table. */
 export const REF_PRESETS: Record<'ncscope' | 'papyan' | 'rhubarbwu' | 'zhu' | 'zhou', RefConventions> = {
-  ncscope: { globalMean: 'class', nc1DivideByK: true, pinvRule: 'max(D,K)*eps', centreWeights: false, nc4Bias: true },
-  papyan: { globalMean: 'class', nc1DivideByK: false, pinvRule: 'max(D,K)*eps', centreWeights: false, nc4Bias: true },
-  rhubarbwu: { globalMean: 'class', nc1DivideByK: true, pinvRule: 'D*eps', centreWeights: false, nc4Bias: false },
-  zhu: { globalMean: 'sample', nc1DivideByK: true, pinvRule: 'max(D,K)*eps', centreWeights: false, nc4Bias: true },
-  zhou: { globalMean: 'sample', nc1DivideByK: true, pinvRule: 'max(D,K)*eps', centreWeights: true, nc4Bias: true },
+  ncscope: { globalMean: 'class', nc1DivideByK: true, pinvRule: 'max(D,K)*eps', centreWeights: false, nc4Bias: true, kernelF32: false },
+  papyan: { globalMean: 'class', nc1DivideByK: false, pinvRule: 'max(D,K)*eps', centreWeights: false, nc4Bias: true, kernelF32: false },
+  rhubarbwu: { globalMean: 'class', nc1DivideByK: true, pinvRule: 'D*eps', centreWeights: false, nc4Bias: false, kernelF32: true },
+  zhu: { globalMean: 'sample', nc1DivideByK: true, pinvRule: 'max(D,K)*eps', centreWeights: false, nc4Bias: true, kernelF32: false },
+  zhou: { globalMean: 'sample', nc1DivideByK: true, pinvRule: 'max(D,K)*eps', centreWeights: true, nc4Bias: true, kernelF32: false },
 };
 
 export interface RefInput {
@@ -45,6 +47,19 @@ export interface RefInput {
   K: number;
   W?: ArrayLike<number>;
   b?: ArrayLike<number>;
+  /** A consuming linear map A (out × D row-major) for `subspaceAlignment`. */
+  consumer?: { weights: ArrayLike<number>; outputs: number };
+  /** The imbalance section's threshold (default half the largest class count). */
+  minorityBelow?: number;
+}
+
+/** The imbalance section from its definition (metrics/imbalance.ts), over the classes with samples. */
+export interface RefImbalance {
+  minorityBelow: number;
+  minorityClasses: number[];
+  majorityClasses: number[];
+  imbalanceRatio: number;
+  values: Record<string, number>;
 }
 
 export interface RefResult {
@@ -56,6 +71,7 @@ export interface RefResult {
   pinvCutoff: number;
   classes: number[];
   metrics: Record<string, number>;
+  imbalance: RefImbalance;
   perClass: {
     counts: number[];
     meanNorms: number[];
@@ -245,6 +261,19 @@ export function referenceMetrics(input: RefInput, conv: RefConventions): RefResu
     meansProjection2dAbs: projection2dAbs(Mt),
   };
 
+  // NC1 with Σ_B inverted on its top min(K − 1, D) eigenvalues whatever their size (Han et al.'s "svd" form).
+  const top = lambda.map((l, j) => [l, j]).sort((a, b) => b[0] - a[0]).slice(0, Math.min(K - 1, D));
+  const SBsvd = zeros(D, D);
+  for (const [l, j] of top) for (let a = 0; a < D; a++) for (let c = 0; c < D; c++) SBsvd[a][c] += (V.get(a, j) * V.get(c, j)) / Math.abs(l);
+  const trSvd = traceProduct(SW, SBsvd);
+  Object.assign(metrics, {
+    nc1Svd: conv.nc1DivideByK ? trSvd / K : trSvd,
+    ...refGnc2(Mt, D, conv.kernelF32),
+    coherence: refMaxAngle(Mt),
+    orthoFrameMeans: refOrthoFrame(mu),
+  });
+  const subspaceR = Math.min(K - 1, rank);
+
   if (input.W) {
     const Wall: Mat = Array.from({ length: Kall }, (_, k) => Array.from({ length: D }, (_, t) => Number(input.W![k * D + t])));
     const ball: Vec = Array.from({ length: Kall }, (_, k) => (input.b ? Number(input.b[k]) : 0));
@@ -276,8 +305,128 @@ export function referenceMetrics(input: RefInput, conv: RefConventions): RefResu
     });
     perClass.weightNorms = Wnc2.map(norm);
     perClass.cosineWeights = cosines(Wnc2);
+    const sims = W.map((w, k) => dot(w, Mt[k]));
+    const cosSims = W.map((w, k) => dot(w, Mt[k]) / (norm(w) * norm(Mt[k])));
+    const sumW = Array.from({ length: D }, (_, t) => W.reduce((acc, w) => acc + w[t], 0));
+    Object.assign(metrics, {
+      unc3: std(sims) ** 2,
+      unc3Cos: std(cosSims) ** 2,
+      nc0: norm(sumW),
+      orthoFrameWeights: refOrthoFrame(W),
+      subspaceAlignmentWeights: refSubspaceAlignment(Mt, W, subspaceR),
+    });
   }
-  return { N, K, D, rank, pinvCutoff: cutoff, classes, metrics, perClass };
+  if (input.consumer) {
+    const { weights, outputs } = input.consumer;
+    const A: Mat = Array.from({ length: outputs }, (_, o) => Array.from({ length: D }, (_, t) => Number(weights[o * D + t])));
+    metrics.subspaceAlignment = refSubspaceAlignment(Mt, A, subspaceR);
+  }
+
+  // Imbalance: minority = classes with n_k < threshold.
+  const threshold = input.minorityBelow ?? Math.max(...n) / 2;
+  const minority = n.map((c) => c < threshold);
+  const groupCosines = (X: Mat, group: boolean) => {
+    const vals: number[] = [];
+    for (let k = 0; k < K; k++) for (let l = 0; l < K; l++) {
+      if (k !== l && minority[k] === group && minority[l] === group) vals.push(dot(X[k], X[l]) / (norm(X[k]) * norm(X[l])));
+    }
+    return vals.length ? [mean(vals), vals.length > 1 ? std(vals) : NaN] : [NaN, NaN];
+  };
+  const groupMean = (values: number[], group: boolean) => mean(values.filter((_, k) => minority[k] === group));
+  const values: Record<string, number> = {};
+  [values.minorityCosineMeans, values.minorityCosineMeansStd] = groupCosines(Mt, true);
+  [values.majorityCosineMeans, values.majorityCosineMeansStd] = groupCosines(Mt, false);
+  values.normRatioMeans = groupMean(Mt.map(norm), true) / groupMean(Mt.map(norm), false);
+  values.nc1Minority = groupMean(perClass.nc1PerClass, true);
+  values.nc1Majority = groupMean(perClass.nc1PerClass, false);
+  if (input.W) {
+    const Wnc2 = perClassWeightsRows(input, classes, D, conv);
+    [values.minorityCosineWeights, values.minorityCosineWeightsStd] = groupCosines(Wnc2, true);
+    [values.majorityCosineWeights, values.majorityCosineWeightsStd] = groupCosines(Wnc2, false);
+    values.normRatioWeights = groupMean(Wnc2.map(norm), true) / groupMean(Wnc2.map(norm), false);
+  }
+  const imbalance: RefImbalance = {
+    minorityBelow: threshold,
+    minorityClasses: classes.filter((_, k) => minority[k]),
+    majorityClasses: classes.filter((_, k) => !minority[k]),
+    imbalanceRatio: Math.max(...n) / Math.min(...n),
+    values,
+  };
+  return { N, K, D, rank, pinvCutoff: cutoff, classes, metrics, imbalance, perClass };
+}
+
+/** The NC2 classifier rows of the classes with samples (centred under centreWeights). */
+function perClassWeightsRows(input: RefInput, classes: number[], D: number, conv: RefConventions): Mat {
+  const W: Mat = classes.map((k) => Array.from({ length: D }, (_, t) => Number(input.W![k * D + t])));
+  if (!conv.centreWeights) return W;
+  const wBar = Array.from({ length: D }, (_, t) => mean(W.map((w) => w[t])));
+  return W.map((w) => sub(w, wBar));
+}
+
+/**
+ * GNC2 kernels as rhubarbwu's `kernel_stats`: μ̂ = μ̃/(‖μ̃‖ + 2⁻⁵²), d = ‖μ̂_k − μ̂_l‖ over pairs k < l, kernels d,
+ * log(1/d), sign(D − 2)·d^−(D−2); mean, and variance = mean of squared deviations. With `f32`, every kernel value
+ * and the mean are rounded to float32 first, and the variance is taken around the float32 mean.
+ */
+export function refGnc2(Mt: Mat, D: number, f32: boolean): Record<string, number> {
+  const K = Mt.length;
+  const unit = Mt.map((m) => m.map((x) => x / (norm(m) + EPS)));
+  const S = D - 2;
+  const round = (x: number) => (f32 ? Math.fround(x) : x);
+  const kernels: Record<string, number[]> = { Log: [], Riesz: [], Dist: [] };
+  let closest = Infinity;
+  for (let k = 0; k < K; k++) for (let l = k + 1; l < K; l++) {
+    const d = norm(sub(unit[k], unit[l]));
+    closest = Math.min(closest, d);
+    kernels.Dist.push(round(d));
+    kernels.Log.push(round(Math.log(1 / d)));
+    kernels.Riesz.push(round((S >= 0 ? 1 : -1) * Math.pow(d, -S)));
+  }
+  const out: Record<string, number> = {};
+  for (const [name, vals] of Object.entries(kernels)) {
+    const m = round(mean(vals));
+    out[`gnc2${name}Mean`] = m;
+    out[`gnc2${name}Var`] = round(vals.reduce((acc, x) => acc + (x - m) ** 2, 0) / vals.length);
+  }
+  // Two normalized means that coincide (e.g. same-sign means in D = 1) leave d at rounding noise: undefined kernels.
+  if (closest < 1e-6) for (const key of Object.keys(out)) out[key] = NaN;
+  return out;
+}
+
+/** ‖G/‖G‖_F − I/√K‖_F for the Gram G = X Xᵀ of the rows (uncentred). */
+export function refOrthoFrame(X: Mat): number {
+  const K = X.length;
+  const G = gram(X, X);
+  const g = frob(G);
+  let s = 0;
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) s += (G[a][b] / g - (a === b ? 1 / Math.sqrt(K) : 0)) ** 2;
+  return Math.sqrt(s);
+}
+
+/**
+ * Rangamani et al.'s alignment from SVDs: U = top r left singular vectors of M̃ᵀ (D × K), V = top r right singular
+ * vectors of A (out × D), (1/r) Σ σ_i(Vᵀ U). Directions beyond A's rank contribute 0 (as core documents).
+ */
+export function refSubspaceAlignment(Mt: Mat, A: Mat, r: number): number {
+  if (r <= 0) return NaN;
+  const svdM = new SingularValueDecomposition(new Matrix(Mt).transpose(), { autoTranspose: true });
+  const U = svdM.leftSingularVectors;
+  const orderM = svdM.diagonal.map((s, j) => [s, j]).sort((a, b) => b[0] - a[0]).slice(0, r);
+  const svdA = new SingularValueDecomposition(new Matrix(A), { autoTranspose: true });
+  const Va = svdA.rightSingularVectors;
+  const sA = svdA.diagonal;
+  const rankCut = Math.max(A.length, A[0].length) * EPS * Math.max(...sA) ** 2;
+  const orderA = sA.map((s, j) => [s, j]).sort((a, b) => b[0] - a[0]).slice(0, r).filter(([s]) => s * s > rankCut);
+  const D = Mt[0].length;
+  const C = new Matrix(orderA.length, orderM.length);
+  orderA.forEach(([, ja], i) => orderM.forEach(([, jm], j) => {
+    let s = 0;
+    for (let t = 0; t < D; t++) s += Va.get(t, ja) * U.get(t, jm);
+    C.set(i, j, s);
+  }));
+  if (orderA.length === 0) return 0;
+  const sv = new SingularValueDecomposition(C, { autoTranspose: true }).diagonal;
+  return sv.reduce((acc, x) => acc + Math.min(1, x), 0) / r;
 }
 
 /** |U S| for the top two singular triplets of M̃ (K × D), via the eigen-decomposition of M̃M̃ᵀ. */

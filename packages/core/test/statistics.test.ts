@@ -258,7 +258,10 @@ describe('analyze sources and progress', () => {
   it('without the spread phase, computeReport gives the means-only metrics', async () => {
     const means = new MeansAccumulator().add({ features: ds.features, labels: ds.labels }).statistics;
     const report = await computeReport(means, undefined);
-    expect(Object.keys(report.metrics).sort()).toEqual(['equiangularityMeans', 'equinormMeans', 'etfErrorMeans', 'maxAngleMeans']);
+    expect(Object.keys(report.metrics).sort()).toEqual([
+      'coherence', 'equiangularityMeans', 'equinormMeans', 'etfErrorMeans',
+      'gnc2DistMean', 'gnc2DistVar', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'maxAngleMeans', 'orthoFrameMeans',
+    ]);
     expect(report.perClass!.variances).toBeUndefined();
   });
 });

@@ -15,13 +15,16 @@
  *   cnn-flatten.onnx        Conv → Relu → MaxPool → Conv → Relu → MaxPool → Flatten → Gemm(transB=1), NCHW 1×8×8
  *   mlp-epoch01.onnx        the same MLP after 1 of its 40 epochs (Gemm transB=1): an early checkpoint for trends
  *   mlp-no-classifier.onnx  the MLP cut after its last hidden Relu (an embedding model: no linear classifier)
+ *   mlp-matmul-layers.onnx  the trained MLP with hidden layers as MatMul(x, Wᵀ) + Add(b) (PyTorch's opset-9 style) and a
+ *                           Gemm head: every hidden activation is read by a MatMul/Gemm with a constant weight
  *
  * plus the probe data and tfjs's own evaluation of the same weights, the independent path the tests compare to:
  *
  *   mlp-inputs.npy (120 × 10 float32), mlp-labels.npy (int64), mlp-features.npy (tfjs penultimate, 120 × 16)
  *   cnn-inputs.npy (90 × 1 × 8 × 8 float32), cnn-labels.npy (int32), cnn-features.npy (tfjs Flatten output
  *   reordered to ONNX's C·H·W order, 90 × 32), cnn-conv1-avg.npy (first Relu, globally averaged, 90 × 4)
- *   reference.json  classifier W (K × D) and b of both networks, as tfjs holds them
+ *   reference.json  classifier W (K × D) and b of both networks, as tfjs holds them, and the MLP's hidden layers
+ *                   (out × in) for the layer-wise subspace alignment
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -185,6 +188,25 @@ async function main(): Promise<void> {
     const g = hidden('batch');
     write('mlp-no-classifier.onnx', encodeModel(modelProto({ ...g, output: [valueInfoProto(feat, DataType.FLOAT, ['batch', D])] })));
   }
+  {
+    // Hidden layers as MatMul by a constant (in × out) matrix plus Add of the bias, the head as Gemm(transB = 1).
+    const layer = (i: number, x: string, inDim: number, outDim: number, k: Float32Array, b: Float32Array, act: string): { node: NodeProto[]; initializer: TensorProto[] } => ({
+      node: [
+        nodeProto('MatMul', [x, `fc${i}.weight_t`], [`/fc${i}/MatMul_output_0`], {}, `/fc${i}/MatMul`),
+        nodeProto('Add', [`/fc${i}/MatMul_output_0`, `fc${i}.bias`], [`/fc${i}/Add_output_0`], {}, `/fc${i}/Add`),
+        nodeProto('Relu', [`/fc${i}/Add_output_0`], [act], {}, `/act${i}/Relu`),
+      ],
+      initializer: [tensorProto(`fc${i}.weight_t`, [inDim, outDim], k), tensorProto(`fc${i}.bias`, [outDim], b)],
+    });
+    const l1 = layer(1, 'input', Din, H1, k1, b1, '/act1/Relu_output_0');
+    const l2 = layer(2, '/act1/Relu_output_0', H1, D, k2, b2, feat);
+    write('mlp-matmul-layers.onnx', encodeModel(modelProto({
+      node: [...l1.node, ...l2.node, nodeProto('Gemm', [feat, 'head.weight', 'head.bias'], ['logits'], { transB: 1 }, '/head/Gemm')],
+      initializer: [...l1.initializer, ...l2.initializer, tensorProto('head.weight', [K, D], W3), tensorProto('head.bias', [K], b3)],
+      input: [valueInfoProto('input', DataType.FLOAT, ['batch', Din])],
+      output: [logitsInfo('logits')],
+    })));
+  }
   write('mlp-inputs.npy', encodeNpy(probe.x, [120, Din]));
   write('mlp-labels.npy', encodeNpy(BigInt64Array.from(probe.y, (v) => BigInt(v)), [120]));
   write('mlp-features.npy', encodeNpy(feats, [120, D]));
@@ -264,7 +286,7 @@ async function main(): Promise<void> {
 
   const reference = {
     note: 'Classifier weights as tfjs holds them after training (W is K × D in ONNX feature order, b has K entries). Written by scripts/make-fixtures.ts.',
-    mlp: { K, D, W: Array.from(W3), b: Array.from(b3) },
+    mlp: { K, D, W: Array.from(W3), b: Array.from(b3), fc1: { out: H1, in: Din, W: Array.from(W1) }, fc2: { out: D, in: H1, W: Array.from(W2) } },
     cnn: { K: Kc, D: Dc, W: Array.from(Wc), b: Array.from(cb3) },
   };
   write('reference.json', new TextEncoder().encode(JSON.stringify(reference) + '\n'));

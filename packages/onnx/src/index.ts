@@ -1,7 +1,7 @@
 /** @ncscope/onnx — Neural Collapse of ONNX checkpoints, and a fast onnxruntime product engine for the core. */
 export * from './engine/index.js';
 export { OnnxModel, type CandidateTensor, type ModelInspection, type OpenModelOptions, type TensorInfo } from './model/onnx-model.js';
-export { findClassifier, requireClassifier, type LinearClassifier } from './model/classifier.js';
+export { findClassifier, linearConsumer, requireClassifier, type LinearClassifier, type LinearConsumer } from './model/classifier.js';
 export { GraphIndex, type Dim } from './model/graph-index.js';
 export { decodeTensor, type ConstTensor } from './model/tensor-data.js';
 export { describeNonRegularFile, FileReadError, OPEN_READ_NONBLOCKING, readRegularFileSync } from './model/read-file.js';

@@ -28,12 +28,15 @@ describe('analyzeModel', () => {
     for await (const b of ex.run(inputOf('mlp-inputs.npy'))) blocks.push(b.features[0].data as Float32Array);
     await ex.release();
     const c = model.classifier();
-    const direct = await analyze([{ features: Float32Array.from(concat(blocks)), labels }], { classifier: { weights: c.weights, bias: c.bias } });
+    // The default tensor is read by the classifier Gemm: its consumer (for the subspace alignment) is W itself.
+    expect(t.consumer).toEqual({ node: '/head/Gemm', kind: 'Gemm', outputs: 4, weightsFrom: 'head.weight × alpha 0.5' });
+    const direct = await analyze([{ features: Float32Array.from(concat(blocks)), labels }], { classifier: { weights: c.weights, bias: c.bias }, consumer: { weights: c.weights, outputs: c.K } });
     expectSameMetrics(t.report.metrics, direct.report.metrics, 1e-10);
     expect(t.report.metrics.classifierAccuracy).toBeGreaterThan(0.7);
 
     const tfjs = await analyze([{ features: npy('mlp-features.npy').data as Float32Array, labels }], {
       classifier: { weights: Float64Array.from(reference.mlp.W), bias: Float64Array.from(reference.mlp.b) },
+      consumer: { weights: Float64Array.from(reference.mlp.W), outputs: 4 },
     });
     expectSameMetrics(t.report.metrics, tfjs.report.metrics, 1e-4);
   });
@@ -43,6 +46,7 @@ describe('analyzeModel', () => {
     const result = await analyzeModel(fixture('cnn-flatten.onnx'), inputOf('cnn-inputs.npy'), { labels: cl, batchSize: 32 });
     const tfjs = await analyze([{ features: npy('cnn-features.npy').data as Float32Array, labels: cl }], {
       classifier: { weights: Float64Array.from(reference.cnn.W), bias: Float64Array.from(reference.cnn.b) },
+      consumer: { weights: Float64Array.from(reference.cnn.W), outputs: 3 },
     });
     expectSameMetrics(result.tensors[0].report.metrics, tfjs.report.metrics, 1e-4);
     expect(result.tensors[0].report.metrics.nc1).toBeLessThan(1); // trained: partly collapsed
@@ -90,7 +94,9 @@ describe('analyzeModel', () => {
     const head = { weights: Float64Array.from(reference.mlp.W), bias: Float64Array.from(reference.mlp.b) };
     const r = await analyzeModel(model, inputOf('mlp-inputs.npy'), { labels, tensors: ['/act2/Relu_output_0'], classifier: { '/act2/Relu_output_0': head } });
     expect(r.tensors[0].classifier).toEqual({ K: 4, D: 16, weightsFrom: 'given', biasFrom: 'given', kind: 'given' });
-    const auto = await analyzeModel(fixture('mlp-gemm-transb1.onnx'), inputOf('mlp-inputs.npy'), { labels });
+    // The embedding model has no layer after the features; skip the alignment on the full model to compare like with like.
+    const auto = await analyzeModel(fixture('mlp-gemm-transb1.onnx'), inputOf('mlp-inputs.npy'), { labels, alignment: 'none' });
+    expect(r.tensors[0].consumer).toBeUndefined();
     expectSameMetrics(r.tensors[0].report.metrics, auto.tensors[0].report.metrics, 1e-6);
     await expect(analyzeModel(model, inputOf('mlp-inputs.npy'), { labels, tensors: ['/act2/Relu_output_0'], classifier: { '/act1/Relu_output_0': head } })).rejects.toThrow(/not among the analysed tensors/);
   });

@@ -22,7 +22,12 @@ export function inputOf(name: string): InputArray {
 }
 
 /** The classifier weights tfjs held after training (reference.json). */
-export const reference = JSON.parse(readFileSync(fixture('reference.json'), 'utf8')) as Record<'mlp' | 'cnn', { K: number; D: number; W: number[]; b: number[] }>;
+export const reference = JSON.parse(readFileSync(fixture('reference.json'), 'utf8')) as Record<'mlp' | 'cnn', {
+  K: number; D: number; W: number[]; b: number[];
+  /** The MLP's hidden layers (out × in), for the layer-wise alignment. */
+  fc1?: { out: number; in: number; W: number[] };
+  fc2?: { out: number; in: number; W: number[] };
+}>;
 
 /** max_i |a_i − b_i| / max(1, |b_i|): absolute for small values, relative for large ones. */
 export function maxScaledDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -8,26 +8,29 @@ import {
   computeMultiLabelReport,
   computeReport,
   jsEngine,
+  resolveNormalization,
   type Classifier,
   type ConventionOptions,
+  type LinearConsumer,
   type MeansStatistics,
   type MultiLabelMeansStatistics,
   type MultiLabelNcReport,
   type MultiLabelOptions,
   type MultiLabelSpreadStatistics,
   type NcReport,
+  type NormalizationOptions,
   type ProductEngine,
   type SpreadStatistics,
 } from '@ncscope/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { denseWeights } from './model/layers.js';
+import { denseWeights, type Layer } from './model/layers.js';
 import { resolvePlan, type LayerOptions, type MeasurementPlan } from './model/plan.js';
 import { PreparedProbe, type MultiLabelMode, type Probe, type ProbeBatch, type SampleTraining } from './probe/probe.js';
-import { deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
+import { deviceMeans, deviceSpread, normalizeOnDevice, normalizedKernel, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
 
 /** Options of {@link measureNc} (and the measuring part of the callback). */
-export interface MeasureOptions extends LayerOptions {
+export interface MeasureOptions extends LayerOptions, NormalizationOptions {
   /** Number of classes when there is no classifier and the labels are integers (default: largest label + 1). */
   numClasses?: number;
   /** Probe rows per forward pass (default 2048). */
@@ -39,7 +42,7 @@ export interface MeasureOptions extends LayerOptions {
    * that engine's products (float64 accumulation throughout; slower, a cross-check of the device path).
    */
   engine?: 'device' | ProductEngine;
-  /** Conventions passed to the core report (preset, globalMean, nc1Normalization, pinvRtol, …). */
+  /** Conventions passed to the core report (preset, globalMean, nc1Normalization, pinvRtol, cdnvExponent, …). */
   conventions?: ConventionOptions;
   /**
    * Multi-hot probe labels [n, K] (Li et al. 2023): `true`, `false`, or `'auto'` (default: tensor probes whose labels
@@ -51,6 +54,8 @@ export interface MeasureOptions extends LayerOptions {
   /** Multi-label: smallest label-set count of the tag-wise metrics (default 5), and the NC_MLab angle metric. */
   minSetCount?: MultiLabelOptions['minSetCount'];
   ncMlab?: MultiLabelOptions['ncMlab'];
+  /** Classes with fewer probe samples are the minority of the reports' imbalance section (default: half the largest class). */
+  minorityBelow?: number;
 }
 
 /** One measured layer: the core report and the statistics behind it (serializable with core's `serializeStatistics`). */
@@ -60,6 +65,8 @@ export interface LayerMeasurement {
   primary: boolean;
   /** True when the classifier's W, b were used (the layer feeds the classifier). */
   withClassifier: boolean;
+  /** The Dense layer reading this layer's output, whose kernel `report.metrics.subspaceAlignment` compares with. */
+  consumer?: string;
   /** The core report; a `MultiLabelNcReport` (with `multiLabel`) for multi-hot probes. */
   report: NcReport | MultiLabelNcReport;
   /** The statistics of the (single-label) samples. */
@@ -83,6 +90,10 @@ export function checkMeasureOptions(options: MeasureOptions): void {
     throw new NcInputError('BAD_OPTION', `multiLabel must be true, false or 'auto', got ${String(options.multiLabel)}`);
   }
   checkMultiLabelOptions(options);
+  resolveNormalization(options);
+  if (options.minorityBelow !== undefined && !(Number.isFinite(options.minorityBelow) && options.minorityBelow > 0)) {
+    throw new NcInputError('BAD_OPTION', `minorityBelow must be a positive number of samples, got ${options.minorityBelow}`);
+  }
   const e = options.engine;
   if (e !== undefined && e !== 'device' && !(typeof e === 'object' && e !== null && typeof e.matmul === 'function')) {
     throw new NcInputError('BAD_OPTION', `engine must be 'device' or a ProductEngine from @ncscope/core, got ${String(e)}`);
@@ -107,6 +118,10 @@ export class NcMeter {
       throw new NcInputError('BAD_OPTION', `numClasses = ${options.numClasses} but the classifier "${plan.classifier!.name}" has ${plan.K} outputs`);
     }
     const probe = await PreparedProbe.create(model, source, { K: plan.K ?? options.numClasses, batchSize: options.batchSize ?? DEFAULT_BATCH, multiLabel: options.multiLabel });
+    if (probe.multiLabel && ((options.normalize !== undefined && options.normalize !== 'none') || options.temperature !== undefined)) {
+      probe.dispose();
+      throw new NcInputError('BAD_OPTION', 'normalize/temperature are not supported for multi-label (multi-hot) probes: the multi-label statistics sum raw rows');
+    }
     return new NcMeter(plan, probe, options);
   }
 
@@ -147,8 +162,9 @@ export class NcMeter {
           ? await this.onDevice(feats, batches, K, layer.name, clf)
           : await this.inJs(feats, batches, K, options.engine, clf?.core);
         const engine = options.engine === undefined || options.engine === 'device' ? undefined : options.engine;
-        const report = await computeReport(means, spread, { ...options.conventions, classifier: clf?.core, engine });
-        results.push({ layer: layer.name, primary: li === plan.primary, withClassifier: clf !== undefined, report, means, spread });
+        const consumer = layer.consumer ? await consumerMap(layer.consumer) : undefined;
+        const report = await computeReport(means, spread, { ...options.conventions, classifier: clf?.core, engine, minorityBelow: options.minorityBelow, consumer });
+        results.push({ layer: layer.name, primary: li === plan.primary, withClassifier: clf !== undefined, ...(consumer ? { consumer: consumer.name } : {}), report, means, spread });
       }
       return results;
     } finally {
@@ -158,14 +174,29 @@ export class NcMeter {
   }
 
   private async onDevice(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, name: string, clf: DeviceClassifier | undefined) {
-    const means = await deviceMeans(feats, batches, K, name);
-    const spread = await deviceSpread(feats, batches, means, clf, this.options.conventions);
-    return { means, spread };
+    const n = resolveNormalization(this.options);
+    if (!n) {
+      const means = await deviceMeans(feats, batches, K, name);
+      const spread = await deviceSpread(feats, batches, means, clf, this.options.conventions);
+      return { means, spread };
+    }
+    // Normalized features (and classifier columns) on the device; the core's reference normalizes its own copy of W.
+    const normalized = await normalizeOnDevice(feats, n);
+    const kernel = clf && n.mode === 'features-and-classifier' ? normalizedKernel(clf.kernel) : undefined;
+    try {
+      const raw = await deviceMeans(normalized.features, batches, K, name);
+      const means: MeansStatistics = { ...raw, normalization: { mode: n.mode, temperature: n.temperature, zeroRows: normalized.zeroRows } };
+      const spread = await deviceSpread(normalized.features, batches, means, clf && kernel ? { ...clf, kernel } : clf, this.options.conventions);
+      return { means, spread };
+    } finally {
+      tf.dispose(normalized.features);
+      kernel?.dispose();
+    }
   }
 
   private async inJs(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, engine: ProductEngine, classifier: Classifier | undefined) {
     const data = await Promise.all(feats.map((f) => f.data() as Promise<Float32Array>));
-    const macc = new MeansAccumulator({ K });
+    const macc = new MeansAccumulator({ K, normalize: this.options.normalize, temperature: this.options.temperature });
     batches.forEach((b, i) => macc.add({ features: data[i], labels: b.labels }));
     const means = macc.statistics;
     const sacc = await SpreadAccumulator.create(means, { classifier, engine, perClassNc1: this.options.conventions ?? {} });
@@ -210,4 +241,14 @@ export async function measureNc(model: LayersModel, probe: Probe, options: Measu
   } finally {
     meter.dispose();
   }
+}
+
+/** A consuming Dense layer's kernel (D × out in tfjs) as the core's linear map A = kernelᵀ (out × D). */
+async function consumerMap(layer: Layer): Promise<LinearConsumer> {
+  const { kernel } = denseWeights(layer);
+  const [D, out] = kernel.shape as [number, number];
+  const k = (await kernel.data()) as Float32Array;
+  const weights = new Float32Array(out * D);
+  for (let t = 0; t < D; t++) for (let o = 0; o < out; o++) weights[o * D + t] = k[t * out + o];
+  return { weights, outputs: out, name: layer.name };
 }

@@ -33,12 +33,13 @@ import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
 import { createProgress } from '../output/progress.js';
 import { formatReportTable } from '../output/table.js';
 import { shardNotes } from './shards.js';
+import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict, type NormalizeFlags, type ReportFlags } from './geometry-options.js';
 
 /** Rows per batch read from disk when --batch-size is not given. */
 export const DEFAULT_BATCH_SIZE = 8192;
 
 /** Options of `ncscope analyze` as commander parses them. */
-export interface AnalyzeCommandOptions extends Partial<InputPaths> {
+export interface AnalyzeCommandOptions extends Partial<InputPaths>, NormalizeFlags, ReportFlags {
   stats?: string;
   preset: PresetName;
   globalMean?: GlobalMeanConvention;
@@ -58,7 +59,7 @@ export interface AnalyzeCommandOptions extends Partial<InputPaths> {
 
 /** Registers `ncscope analyze` on the program. */
 export function registerAnalyze(program: Command): void {
-  program
+  const command = program
     .command('analyze')
     .description('Neural Collapse report (NC1–NC4) for features already on disk (.npy, .npz, .safetensors)')
     .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors) (required unless --stats)')))
@@ -81,16 +82,20 @@ export function registerAnalyze(program: Command): void {
     .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page of the report (plots and tables; see ncscope report)')))
     .option('--multi-label', 'labels are multi-hot N × K rows (detected from an N × K label array; this refuses anything else)')
     .option('--min-set-count <n>', 'multi-label: label sets with fewer samples are left out of the tag-wise metrics (default 5)', positiveInteger('--min-set-count'))
-    .option('--ncmlab', 'multi-label: also report the angle metric of Li et al.\'s public NC_MLab script (uncentred, label pairs)')
-    .action(async (options: AnalyzeCommandOptions) => {
-      const out = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
-      process.stdout.write(out);
-    });
+    .option('--ncmlab', 'multi-label: also report the angle metric of Li et al.\'s public NC_MLab script (uncentred, label pairs)');
+  addNormalizeOptions(command);
+  addReportOptions(command);
+  command.action(async (options: AnalyzeCommandOptions) => {
+    const { text, report } = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
+    process.stdout.write(text);
+    checkStrict(options.strict, [{ report, where: options.stats ?? options.features ?? 'the input' }]);
+  });
 }
 
-/** Reads features and labels from disk in two passes and returns the text to print (table or JSON). */
-export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<string> {
+/** Reads features and labels from disk in two passes and returns the text to print (table or JSON) and the report. */
+export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
   if (options.features === undefined) throw new CliError('analyze: --features <file> is required (or --stats <file>)');
+  checkNormalizeFlags(options);
   if (options.labels === undefined) throw new CliError(`${options.features}: --labels <file> is required with --features`);
   const t0 = performance.now();
   const clock = new ReadClock();
@@ -107,6 +112,10 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
       multiLabel: options.multiLabel,
     }),
   );
+  if (inputs.multiLabel && ((options.normalize !== undefined && options.normalize !== 'none') || options.temperature !== undefined)) {
+    await inputs.close();
+    throw new CliError(`${inputs.labels.tensor.where}: --normalize and --temperature are not supported with multi-hot labels (the multi-label statistics sum raw rows)`);
+  }
   if (!inputs.multiLabel) {
     const flag = options.minSetCount !== undefined ? '--min-set-count' : options.ncmlab ? '--ncmlab' : undefined;
     if (flag) {
@@ -149,11 +158,13 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
         preset: options.preset,
         globalMean: options.globalMean,
         emptyClasses,
+        minorityBelow: options.minorityBelow,
+        cdnvExponent: options.cdnvExponent,
         onProgress: (phase: 'means' | 'spread', rows: number) => progress.update(phase, rows),
       };
       result = inputs.multiLabel
         ? await analyzeMultiLabel(source, { ...common, minSetCount: options.minSetCount, ncMlab: options.ncmlab })
-        : await analyze(source, common);
+        : await analyze(source, { ...common, normalize: options.normalize, temperature: options.temperature });
     } catch (e) {
       throw locateError(e, inputs, options.batchSize);
     } finally {
@@ -176,7 +187,7 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<stri
       batchSize: options.batchSize,
       featureType: `${inputs.features.tensor.typeName} ${inputs.features.tensor.shapeText}`,
     };
-    return render(result.report, selected, timing, info, inputs.notes, options.json === true);
+    return { text: render(result.report, selected, timing, info, inputs.notes, options.json === true), report: result.report };
   } finally {
     progress.stop();
     await inputs.close();
@@ -190,13 +201,14 @@ function statisticsText(result: AnalyzeResult | MultiLabelAnalyzeResult): string
 }
 
 /** `--stats FILE`: the report from a statistics file (both phases needed for NC1/CDNV/NC4; means alone give NC2). */
-export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<string> {
+export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
   if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.stats}: --stats replaces --features/--labels; give one or the other`);
   if (options.saveStats !== undefined) throw new CliError(`${options.stats}: --save-stats does not apply to --stats (the statistics are already saved)`);
   const t0 = performance.now();
   const clock = new ReadClock();
   const file = await clock.time(() => readAnyStatisticsFile(options.stats!));
   const stats = file.stats;
+  checkStatsNormalization(options, 'normalization' in stats.means ? stats.means.normalization : undefined, options.stats!);
   let classifier: Classifier | undefined;
   if (options.weights !== undefined) classifier = await clock.time(() => readClassifierFiles(options, stats.means.D));
   else if (options.bias !== undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
@@ -206,7 +218,9 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   }
   let report: NcReport;
   try {
-    const conventions = { classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses ?? 'exclude' };
+    const conventions = {
+      classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses ?? 'exclude', minorityBelow: options.minorityBelow, cdnvExponent: options.cdnvExponent,
+    } as const;
     if (file.kind === 'multi-label') report = await computeMultiLabelReport(file.stats.means, file.stats.spread, { ...conventions, minSetCount: options.minSetCount, ncMlab: options.ncmlab });
     else if (options.minSetCount !== undefined || options.ncmlab) throw new CliError(`${options.stats}: --min-set-count and --ncmlab apply to multi-label statistics; this file holds single-label ones`);
     else report = await computeReport(file.stats.means, file.stats.spread, conventions);
@@ -218,7 +232,20 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   if (options.html !== undefined) await writeFilesAtomic([{ path: options.html, bytes: await htmlPage(report, options.stats!, timing) }]);
   const notes = stats.spread ? [] : [`${options.stats} holds only the means phase: NC1, CDNV and NC4 need the spread phase (ncscope stats spread)`];
   notes.push(...shardNotes(options.stats!, stats));
-  return render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true);
+  return { text: render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true), report };
+}
+
+/**
+ * Normalization happens while the features stream by, so a statistics file fixes it: `--normalize`/`--temperature`
+ * with `--stats` must agree with what the file recorded (or be left out).
+ */
+function checkStatsNormalization(flags: NormalizeFlags, recorded: { mode: string; temperature: number } | undefined, file: string): void {
+  if (flags.normalize === undefined && flags.temperature === undefined) return;
+  const want = flags.normalize ?? 'none';
+  const has = recorded?.mode ?? 'none';
+  if (want !== has || (flags.temperature !== undefined && flags.temperature !== recorded?.temperature)) {
+    throw new CliError(`${file}: the statistics were computed with normalization ${recorded ? `${recorded.mode} (τ = ${recorded.temperature})` : 'none'}; normalization happens while the features stream by, so recompute them (ncscope stats means --normalize …) instead of passing --normalize here`);
+  }
 }
 
 /** Reads and parses a single-label statistics file; errors name the file (a multi-label one is a STATS_MISMATCH). */

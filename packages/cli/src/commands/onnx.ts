@@ -17,12 +17,13 @@ import { inputFile, outputFile } from '../output/file-options.js';
 import { formatNumber, formatReportTable } from '../output/table.js';
 import type { EngineChoice } from './analyze.js';
 import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
+import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict, type NormalizeFlags, type ReportFlags } from './geometry-options.js';
 
 /** Rows per onnxruntime run when the model's batch dimension is dynamic. */
 export const DEFAULT_ONNX_BATCH_SIZE = 256;
 
 /** Options of `ncscope onnx` as commander parses them. */
-export interface OnnxCommandOptions {
+export interface OnnxCommandOptions extends NormalizeFlags, ReportFlags {
   inputs?: string;
   labels?: string;
   inputsKey?: string;
@@ -52,9 +53,15 @@ export interface OnnxCheckpointJson {
   D: number;
   K: number;
   conventions: NcReport['conventions'];
+  /** The class-mean geometry is degenerate (its ratios are null): not collapse. */
+  degenerate: boolean;
   metrics: NcReport['metrics'];
+  /** Minority collapse section, when class counts differ (or --minority-below was given). */
+  imbalance?: NcReport['imbalance'];
   /** Where W and b came from (the graph's final classifier), or null when the tensor has none. */
   classifier: { kind: string; weights: string; bias?: string } | null;
+  /** The Gemm/MatMul reading the tensor, whose weight metrics.subspaceAlignment compares with; null when none. */
+  consumer: { node: string; kind: string; outputs: number; weights: string } | null;
   warnings: string[];
 }
 
@@ -91,10 +98,14 @@ export function registerOnnx(program: Command): void {
     .option('--cache-mb <MiB>', 'keep features in memory for pass 2 up to this size; above it (or with 0), pass 2 runs the model again', parseCacheMb, 1024)
     .option('--json', 'print one JSON object ({ "checkpoints": [...] }) instead of the tables')
     .addOption(outputFile(new Option('--jsonl <file>', 'also write one ncscope.measurement/1 line per checkpoint and tensor (for ncscope report)')))
-    .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page: the NC trends across the checkpoints (one curve per tensor) and a per-class snapshot of the last')))
-    .action(async (models: string[], options: OnnxCommandOptions) => {
-      process.stdout.write(await runOnnx(models, options));
-    });
+    .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page: the NC trends across the checkpoints (one curve per tensor) and a per-class snapshot of the last')));
+  addNormalizeOptions(onnx);
+  addReportOptions(onnx);
+  onnx.action(async (models: string[], options: OnnxCommandOptions) => {
+    const { text, reports } = await runOnnxReports(models, options);
+    process.stdout.write(text);
+    checkStrict(options.strict, reports);
+  });
   onnx
     .command('inspect')
     .description('list the inputs, outputs and candidate feature tensors of an ONNX model, and the default tensor and classifier')
@@ -160,9 +171,17 @@ function createBatchProgress(enabled: boolean, label: string) {
 
 /** Runs every checkpoint on the probe set; returns the text to print (reports + trend table, or JSON). */
 export async function runOnnx(models: string[], options: OnnxCommandOptions): Promise<string> {
+  return (await runOnnxReports(models, options)).text;
+}
+
+/** {@link runOnnx}, also returning every (checkpoint, tensor) report for `--strict`. */
+export async function runOnnxReports(models: string[], options: OnnxCommandOptions): Promise<{ text: string; reports: { report: NcReport; where: string }[] }> {
+  checkNormalizeFlags(options);
   const { OnnxModel, analyzeModel } = await onnxPackage();
   const data = await openData(options);
-  const entries: { model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; seconds: number; notes: string[] }[] = [];
+  const entries: {
+    model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; consumer: OnnxCheckpointJson['consumer']; seconds: number; notes: string[];
+  }[] = [];
   let engineName = '';
   const showProgress = !options.json && process.stderr.isTTY === true;
   try {
@@ -190,6 +209,10 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
           globalMean: options.globalMean,
           K: classes.K,
           emptyClasses: classes.emptyClasses,
+          normalize: options.normalize,
+          temperature: options.temperature,
+          minorityBelow: options.minorityBelow,
+          cdnvExponent: options.cdnvExponent,
           engine: options.engine,
           cacheLimitBytes: options.cacheMb * 2 ** 20,
           onProgress: (p) => progress.update(p),
@@ -210,6 +233,7 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
           tensor: t.tensor,
           report: t.report,
           classifier: t.classifier ? { kind: t.classifier.kind, weights: t.classifier.weightsFrom, bias: t.classifier.biasFrom } : null,
+          consumer: t.consumer ? { node: t.consumer.node, kind: t.consumer.kind, outputs: t.consumer.outputs, weights: t.consumer.weightsFrom } : null,
           seconds: result.seconds,
           notes,
         });
@@ -219,6 +243,7 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
     await data.close();
   }
 
+  const reports = entries.map((e) => ({ report: e.report, where: `${e.model} tensor ${e.tensor}` }));
   const measurements = entries.map((e) => toMeasurement(e.report, { step: e.step, checkpoint: e.model, layer: e.tensor, seconds: e.seconds }));
   const outputs: { path: string; bytes: string }[] = [];
   if (options.jsonl !== undefined) outputs.push({ path: options.jsonl, bytes: measurements.map((m) => JSON.stringify(m)).join('\n') + '\n' });
@@ -240,11 +265,14 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
       D: e.report.D,
       K: e.report.K,
       conventions: e.report.conventions,
+      degenerate: e.report.degenerate,
       metrics: e.report.metrics,
+      ...(e.report.imbalance ? { imbalance: e.report.imbalance } : {}),
       classifier: e.classifier,
+      consumer: e.consumer,
       warnings: [...e.notes, ...e.report.warnings],
     }));
-    return JSON.stringify({ checkpoints }) + '\n';
+    return { text: JSON.stringify({ degenerate: checkpoints.some((c) => c.degenerate), checkpoints }) + '\n', reports };
   }
   const parts: string[] = [];
   for (const e of entries) {
@@ -252,28 +280,32 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
       e.report,
       options.engine === 'auto' ? `${engineName} (auto)` : engineName,
       { readSeconds: 0, computeSeconds: e.seconds },
-      { features: `${e.model} → tensor ${e.tensor}`, labels: options.labels, weights: e.classifier ? `${e.classifier.kind} in the graph: W = ${e.classifier.weights}` : undefined, bias: e.classifier?.bias, batchSize: options.batchSize },
+      {
+        features: `${e.model} → tensor ${e.tensor}`, labels: options.labels, weights: e.classifier ? `${e.classifier.kind} in the graph: W = ${e.classifier.weights}` : undefined, bias: e.classifier?.bias, batchSize: options.batchSize,
+        consumer: e.consumer ? `${e.consumer.kind} "${e.consumer.node}" (${e.consumer.outputs} outputs, A = ${e.consumer.weights})` : undefined,
+      },
       e.notes,
     );
     parts.push(table.replace(/^ncscope analyze/, `ncscope onnx — checkpoint ${e.step}: ${e.model}`));
   }
   parts.push(formatTrend(entries));
-  return parts.join('\n');
+  return { text: parts.join('\n'), reports };
 }
 
 /** The trend across checkpoints: one row per (checkpoint, tensor). */
 export function formatTrend(entries: { model: string; step: number; tensor: string; report: NcReport }[]): string {
-  const head = ['#', 'checkpoint', 'tensor', 'NC1', 'NC1 quot.', 'NC2 ETF', 'NC2 equiang.', 'NC2 ETF W', 'NC3 (Zhu)', 'NC4', 'acc.', 'NCC acc.'];
+  const head = ['#', 'checkpoint', 'tensor', 'NC1', 'NC1 quot.', 'NC2 ETF', 'NC2 equiang.', 'NC2 ETF W', 'NC3 (Zhu)', 'NC4', 'acc.', 'NCC acc.', 'align.'];
   const rows = entries.map((e) => {
     const m = e.report.metrics;
-    return [String(e.step), e.model, e.tensor, m.nc1, m.nc1Quotient, m.etfErrorMeans, m.equiangularityMeans, m.etfErrorWeights, m.nc3Zhu, m.nc4NccMismatch, m.classifierAccuracy, m.nccAccuracy].map((v) =>
+    const align = m.subspaceAlignment ?? m.subspaceAlignmentWeights;
+    return [String(e.step), e.model, e.tensor, m.nc1, m.nc1Quotient, m.etfErrorMeans, m.equiangularityMeans, m.etfErrorWeights, m.nc3Zhu, m.nc4NccMismatch, m.classifierAccuracy, m.nccAccuracy, align].map((v) =>
       typeof v === 'string' ? v : formatNumber(v),
     );
   });
   const all = [head, ...rows];
   const widths = head.map((_, c) => Math.max(...all.map((r) => [...r[c]].length)));
   const lines = all.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
-  return ['trend across checkpoints (0 = collapsed for NC1–NC4)', ...lines.map((l) => `  ${l}`)].join('\n') + '\n';
+  return ['trend across checkpoints (0 = collapsed for NC1–NC4; align. = subspace alignment with the next layer, 1 = aligned)', ...lines.map((l) => `  ${l}`)].join('\n') + '\n';
 }
 
 /** `ncscope onnx inspect`: inputs, outputs, candidate tensors (shapes declared or probed), default tensor and classifier. */

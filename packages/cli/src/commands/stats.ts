@@ -23,11 +23,12 @@ import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, productWork, readAnySta
 import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
 import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
 import { mergeMultiLabel, multiLabelMeans, multiLabelSpread } from './stats-multilabel.js';
+import { addNormalizeOptions, checkNormalizeFlags, type NormalizeFlags } from './geometry-options.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
  *
- *   ncscope stats means  --features a.npy --labels ya.npy --classes K -o means-a.json     (per shard)
+ *   ncscope stats means  --features a.npy --labels ya.npy --classes K -o means-a.json     (per shard; --normalize too)
  *   ncscope stats merge  means-a.json means-b.json -o means.json                          (sum the shards)
  *   ncscope stats spread --means means.json --features a.npy --labels ya.npy [--weights W --bias b] -o spread-a.json
  *   ncscope stats merge  spread-a.json spread-b.json -o stats.json
@@ -54,12 +55,13 @@ export function registerStats(program: Command): void {
       .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
       .addOption(outputFile(new Option('-o, --output <file>', 'statistics file to write (ncscope.statistics JSON)').makeOptionMandatory()));
 
-  inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums'))
-    .addOption(classesOption('the largest label in the whole labels file + 1', 'number of classes (give it so every shard file has the same K)'))
-    .addOption(emptyClassesOption())
-    .action(async (o: MeansOptions) => {
-      process.stdout.write(await statsMeans(o));
-    });
+  addNormalizeOptions(
+    inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums (normalized rows with --normalize; phase 2 inherits it)'))
+      .addOption(classesOption('the largest label in the whole labels file + 1', 'number of classes (give it so every shard file has the same K)'))
+      .addOption(emptyClassesOption()),
+  ).action(async (o: MeansOptions) => {
+    process.stdout.write(await statsMeans(o));
+  });
 
   stats
     .command('merge')
@@ -94,7 +96,7 @@ interface ShardOptions {
   multiLabel?: boolean;
 }
 
-interface MeansOptions extends ShardOptions {
+interface MeansOptions extends ShardOptions, NormalizeFlags {
   classes?: number;
   /** As given; undefined: the K rule's default (io/labels.ts). */
   emptyClasses?: 'exclude' | 'error';
@@ -125,6 +127,7 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
 
 /** `stats means`: phase 1 over one shard. Returns the summary line. */
 export async function statsMeans(o: MeansOptions): Promise<string> {
+  checkNormalizeFlags(o);
   const inputs = await openShard(o);
   const clock = new ReadClock();
   let progress = createProgress(false, 0);
@@ -132,6 +135,7 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
     const task = await taskRows(o.shard, o.features, inputs);
     if (inputs.multiLabel) {
       if (o.classes !== undefined && o.classes !== inputs.K) throw new CliError(`${inputs.labels.tensor.where}: --classes ${o.classes} but the multi-hot labels have K = ${inputs.K} columns`);
+      if ((o.normalize !== undefined && o.normalize !== 'none') || o.temperature !== undefined) throw new CliError(`${inputs.labels.tensor.where}: --normalize and --temperature are not supported with multi-hot labels (the multi-label statistics sum raw rows)`);
       progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
       const means = await multiLabelMeans(inputs, o.batchSize, clock, task, (rows) => progress.update('means', rows));
       await writeFileAtomic(o.output, serializeMultiLabelStatistics({ means, shards: task.coverage ? { means: [task.coverage] } : undefined }));
@@ -143,7 +147,7 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
     // --empty-classes exclude.
     const { K } = decideClassCount(await scanLabels(inputs.labels.tensor), { classes: o.classes, emptyClasses: o.emptyClasses, needTwoClasses: false });
     progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
-    const acc = new MeansAccumulator({ K, D: inputs.D });
+    const acc = new MeansAccumulator({ K, D: inputs.D, normalize: o.normalize, temperature: o.temperature });
     let rows = 0;
     try {
       for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
@@ -157,7 +161,8 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
     const means = acc.statistics;
     const shards: ShardRecord | undefined = task.coverage ? { means: [task.coverage] } : undefined;
     await writeFileAtomic(o.output, serializeStatistics({ means, shards }));
-    return `${o.output}: means ${describeTask(task, inputs.N)}, K = ${means.K}, D = ${means.D}\n`;
+    const n = means.normalization;
+    return `${o.output}: means ${describeTask(task, inputs.N)}, K = ${means.K}, D = ${means.D}${n ? `, normalized (${n.mode}, τ = ${n.temperature})` : ''}\n`;
   } finally {
     progress.stop();
     await inputs.close();

@@ -88,7 +88,7 @@ export function trendSpec(o: { title: string; subtitle: string; yTitle: string; 
         scale: o.log ? { type: 'log', domain: decades(o.points.map((p) => p.value)), nice: false } : { zero: false, padding: 6 },
         axis: { format: o.log ? '~g' : '~r', labelOverlap: true },
       },
-      color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null } },
+      color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null, labelLimit: 400 } },
       order: { field: 'step', type: 'quantitative' },
     },
   } as TopLevelSpec;
@@ -195,5 +195,85 @@ export function projectionSpec(o: { title: string; subtitle: string; classes: nu
       // Labels only while they can be read.
       ...(K <= 40 ? [{ mark: { type: 'text', dx: 9, dy: -7, fontSize: 11, fontWeight: 'bold' }, encoding: { text: { field: 'k', type: 'nominal' } } }] : []),
     ],
+  } as TopLevelSpec;
+}
+
+/** One point of a grouped trend: a run's series (minority / majority, …) at a step. */
+export interface GroupTrendPoint {
+  run: string;
+  series: string;
+  step: number;
+  value: number;
+}
+
+/**
+ * Several series per run against step: colour = run (as in the other trend plots), dash = series (solid for the
+ * first, e.g. the minority), so each run's minority and majority curves read as a pair.
+ */
+export function groupTrendSpec(o: { title: string; subtitle: string; yTitle: string; xTitle: string; points: GroupTrendPoint[]; runs: string[]; series: string[]; log: boolean }): TopLevelSpec {
+  return {
+    width: 330,
+    height: 200,
+    title: { text: o.title, subtitle: o.subtitle },
+    data: { values: o.points },
+    mark: { type: 'line', point: { filled: true, size: 24 }, strokeWidth: 1.8, interpolate: 'linear' },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: o.xTitle, axis: { tickMinStep: 1 }, scale: { nice: false, zero: false } },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        title: o.yTitle,
+        scale: o.log ? { type: 'log', domain: decades(o.points.map((p) => p.value)), nice: false } : { zero: false, padding: 6 },
+        axis: { format: o.log ? '~g' : '~r', labelOverlap: true },
+      },
+      color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null, labelLimit: 400, columns: 1 } },
+      strokeDash: { field: 'series', type: 'nominal', scale: { domain: o.series, range: [[1, 0], [5, 3], [2, 2]] }, legend: { orient: 'bottom', title: null, symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } },
+      detail: { field: 'series', type: 'nominal' },
+      order: { field: 'step', type: 'quantitative' },
+    },
+  } as TopLevelSpec;
+}
+
+/** One point of a scatter plot: a class at (x, y), coloured by its group. */
+export interface ScatterPoint {
+  x: number;
+  y: number | null;
+  group: string;
+  label: string;
+}
+
+/**
+ * Per-class values against class size (the imbalance view): one point per class, coloured by group (minority /
+ * majority, or the series), log x when the sizes span a factor of 4 or more; a dashed rule marks the minority threshold.
+ */
+export function scatterSpec(o: { title: string; subtitle: string; xTitle: string; yTitle: string; points: ScatterPoint[]; groups: string[]; threshold?: number; logY?: boolean }): TopLevelSpec {
+  const xs = o.points.map((p) => p.x).filter((x) => x > 0);
+  const logX = xs.length > 0 && Math.max(...xs) >= 4 * Math.min(...xs);
+  const ys = o.points.map((p) => p.y).filter((y): y is number => y !== null && Number.isFinite(y));
+  const logY = o.logY === true && ys.length > 0 && ys.every((y) => y > 0);
+  const K = o.points.length;
+  const layers: object[] = [
+    {
+      mark: { type: 'point', filled: true, size: K <= 40 ? 70 : 25, aria: K <= 40 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: o.xTitle, scale: logX ? { type: 'log', nice: false } : { zero: false, padding: 8 }, axis: { format: '~g', labelOverlap: true } },
+        y: { field: 'y', type: 'quantitative', title: o.yTitle, scale: logY ? { type: 'log', domain: decades(ys) } : { zero: false, padding: 8 }, axis: { format: '~g', labelOverlap: true } },
+        color: { field: 'group', type: 'nominal', scale: { domain: o.groups, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null } },
+        shape: { field: 'group', type: 'nominal', scale: { domain: o.groups }, legend: null },
+      },
+    },
+  ];
+  if (K <= 30) {
+    layers.push({ mark: { type: 'text', dx: 8, dy: -6, fontSize: 10, color: '#444' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } } });
+  }
+  if (o.threshold !== undefined) {
+    layers.push({ data: { values: [{ t: o.threshold }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 't', type: 'quantitative' } } });
+  }
+  return {
+    width: 330,
+    height: 220,
+    title: { text: o.title, subtitle: o.subtitle },
+    data: { values: o.points.filter((p) => p.y !== null && Number.isFinite(p.y)) },
+    layer: layers,
   } as TopLevelSpec;
 }

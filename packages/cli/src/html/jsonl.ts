@@ -175,6 +175,14 @@ function checkMeasurement(value: unknown, file: string, line: number, index: num
     if (!Array.isArray(p) || p.length !== K || !p.every((r) => isNumberArray(r, 2))) throw bad(file, line, `perClass.meansProjection2d must hold K = ${K} pairs of numbers`);
   }
   if (m.multiLabel !== undefined) checkMultiLabel(m.multiLabel, (what) => bad(file, line, what));
+  if (m.degenerate !== undefined && typeof m.degenerate !== 'boolean') throw bad(file, line, `"degenerate" must be true or false, got ${JSON.stringify(m.degenerate)}`);
+  if (m.imbalance !== undefined) {
+    if (!isObject(m.imbalance)) throw bad(file, line, '"imbalance" must be an object');
+    for (const [k, v] of Object.entries(m.imbalance)) {
+      const ok = k === 'minorityRule' ? typeof v === 'string' : k.endsWith('Classes') ? Array.isArray(v) && v.every((x) => Number.isInteger(x)) : isNumberOrNull(v);
+      if (!ok) throw bad(file, line, `imbalance.${k} has an unexpected value ${JSON.stringify(v)}`);
+    }
+  }
   if (m.warnings !== undefined && !(Array.isArray(m.warnings) && m.warnings.every((w) => typeof w === 'string'))) throw bad(file, line, '"warnings" must be an array of strings');
   return { ...(m as unknown as NcMeasurement), warnings: (m.warnings as string[] | undefined) ?? [] };
 }

@@ -91,6 +91,37 @@ export const METRIC_GROUPS: readonly MetricGroup[] = [
       { key: 'centralPathLoss', name: 'MSE loss', formula: 'L_NC1 + L_NC2/3 + L⊥', note: 'regularised MSE of (W, b)', log: true },
     ],
   },
+  {
+    id: 'alignment',
+    short: 'alignment',
+    title: 'Subspace alignment (Rangamani et al. 2023)',
+    blurb: 'How much of the class-mean subspace lies in the top input subspace of the classifier, and of the layer that reads the features (1 = inside it).',
+    metrics: [
+      { key: 'subspaceAlignmentWeights', name: 'alignment with W', formula: 'mean σ_i(V_rᵀU), r = min(K−1, rank Σ_B)', note: '→ 1; Rangamani et al. 2023', log: false },
+      { key: 'subspaceAlignment', name: 'alignment with the next layer', formula: 'mean σ_i(V_rᵀU) for the consuming layer', note: '→ 1; Rangamani et al. 2023', log: false },
+    ],
+  },
+  {
+    id: 'parity',
+    short: 'other codebases',
+    title: 'Metrics other NC codebases report',
+    blurb: 'Generalized NC2 kernels (Liu et al. 2023, as rhubarbwu/neural-collapse computes them), NC1 with Σ_B inverted on its top K−1 eigenvalues, uniform duality (UNC3), the sum of the classifier rows (NC0) and distances from an orthogonal frame.',
+    metrics: [
+      { key: 'nc1Svd', name: 'NC1 (svd)', formula: 'Tr(Σ_W Σ_B⁻¹ on its top K−1 eigenvalues)/K', note: '→ 0; Han et al. 2022', log: true },
+      { key: 'gnc2LogMean', name: 'GNC2 log kernel, mean', formula: 'mean log 1/‖μ̂_k − μ̂_l‖', note: 'lower = more uniform; Liu et al. 2023', log: false },
+      { key: 'gnc2LogVar', name: 'GNC2 log kernel, variance', formula: 'var log 1/‖μ̂_k − μ̂_l‖', note: '→ 0; Liu et al. 2023', log: true },
+      { key: 'gnc2RieszMean', name: 'GNC2 Riesz kernel, mean', formula: 'mean ‖μ̂_k − μ̂_l‖^−(D−2)', note: 'lower = more uniform', log: true },
+      { key: 'gnc2RieszVar', name: 'GNC2 Riesz kernel, variance', formula: 'var ‖μ̂_k − μ̂_l‖^−(D−2)', note: '→ 0', log: true },
+      { key: 'gnc2DistMean', name: 'GNC2 distance, mean', formula: 'mean ‖μ̂_k − μ̂_l‖', note: '→ √(2K/(K−1)) at an ETF', log: false },
+      { key: 'gnc2DistVar', name: 'GNC2 distance, variance', formula: 'var ‖μ̂_k − μ̂_l‖', note: '→ 0', log: true },
+      { key: 'unc3', name: 'UNC3', formula: 'var_k ⟨w_k, μ̃_k⟩', note: '→ 0; rhubarbwu README', log: true },
+      { key: 'unc3Cos', name: 'UNC3 (cosine)', formula: 'var_k cos(w_k, μ̃_k)', note: '→ 0', log: true },
+      { key: 'nc0', name: 'NC0', formula: '‖Σ_k w_k‖', note: '→ 0', log: true },
+      { key: 'coherence', name: 'coherence', formula: 'mean |cos(μ̃_k, μ̃_l) + 1/(K−1)|', note: '→ 0; equals the max-angle of the means', log: true },
+      { key: 'orthoFrameMeans', name: 'orthogonal frame (means)', formula: '‖MMᵀ/‖MMᵀ‖_F − I/√K‖_F', note: '→ 0 for the bias-free MSE geometry', log: true },
+      { key: 'orthoFrameWeights', name: 'orthogonal frame (classifier)', formula: '‖WWᵀ/‖WWᵀ‖_F − I/√K‖_F', note: '→ 0 for the bias-free MSE geometry', log: true },
+    ],
+  },
 ];
 
 /** Every metric key with its info, for the metrics table of a snapshot. */
@@ -101,3 +132,27 @@ export function otherMetricKeys(keys: Iterable<string>): string[] {
   const known = new Set(METRICS.map((m) => m.key));
   return [...new Set(keys)].filter((k) => !known.has(k));
 }
+
+/** The imbalance section's curves (minority collapse, Fang et al. 2021): each plot overlays a few series of `imbalance`. */
+export const IMBALANCE_PLOTS: readonly { id: string; name: string; formula: string; note: string; log: boolean; series: { key: string; label: string }[] }[] = [
+  {
+    id: 'cos-w', name: 'cosine of classifier rows within a group', formula: 'mean cos(w_k, w_l), k ≠ l inside the group', log: false,
+    note: 'minority collapse drives the minority curve towards 1; a simplex ETF has −1/(K−1)',
+    series: [{ key: 'minorityCosineWeights', label: 'minority' }, { key: 'majorityCosineWeights', label: 'majority' }],
+  },
+  {
+    id: 'cos-m', name: 'cosine of centred means within a group', formula: 'mean cos(μ̃_k, μ̃_l), k ≠ l inside the group', log: false,
+    note: 'a simplex ETF has −1/(K−1)',
+    series: [{ key: 'minorityCosineMeans', label: 'minority' }, { key: 'majorityCosineMeans', label: 'majority' }],
+  },
+  {
+    id: 'norm-ratio', name: 'norm ratio minority / majority', formula: 'mean norm over the minority ÷ mean over the majority', log: false,
+    note: '1 = equal norms across the groups',
+    series: [{ key: 'normRatioWeights', label: '‖w_k‖' }, { key: 'normRatioMeans', label: '‖μ̃_k‖' }],
+  },
+  {
+    id: 'nc1-group', name: 'per-class NC1, averaged over each group', formula: 'mean of Tr(Σ_c Σ_B⁺) over the group', log: true,
+    note: '→ 0 under NC1',
+    series: [{ key: 'nc1Minority', label: 'minority' }, { key: 'nc1Majority', label: 'majority' }],
+  },
+];

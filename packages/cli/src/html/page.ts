@@ -1,8 +1,8 @@
 import { NcInputError, type NcMeasurement } from '@ncscope/core';
 import type { TopLevelSpec } from 'vega-lite';
-import { barsSpec, heatmapSpec, projectionSpec, renderSvg, trendSpec, type TrendPoint } from './charts.js';
+import { barsSpec, groupTrendSpec, heatmapSpec, projectionSpec, renderSvg, scatterSpec, trendSpec, type GroupTrendPoint, type ScatterPoint, type TrendPoint } from './charts.js';
 import type { ReportRun } from './jsonl.js';
-import { METRIC_GROUPS, METRICS, otherMetricKeys, type MetricGroup, type MetricInfo } from './metrics.js';
+import { IMBALANCE_PLOTS, METRIC_GROUPS, METRICS, otherMetricKeys, type MetricGroup, type MetricInfo } from './metrics.js';
 import { multiLabelSnapshot, multiLabelTrends } from './multilabel.js';
 
 /** Options of {@link renderHtmlReport} and `writeHtmlReport`. */
@@ -81,6 +81,12 @@ export async function renderHtmlReport(runs: readonly ReportRun[], options: Html
     if (multiLabel) {
       toc.push(`<a href="#multi-label">Multi-label</a>`);
       body.push(multiLabel);
+    }
+    const imbalanceFigs = await imbalanceTrends(page, withData, x);
+    if (imbalanceFigs.length) {
+      toc.push(`<a href="#imbalance">imbalance</a>`);
+      body.push(`<section id="imbalance"><h2>Imbalance — minority collapse (Fang et al. 2021)</h2><p>Classes with fewer samples than the threshold are the minority. ` +
+        `Minority collapse: the minority classes' classifier rows (and means) draw together — their mean pairwise cosine rises from the simplex ETF's −1/(K−1) towards 1 — and shrink against the majority's. Against ${esc(x.title)}; one line per group${withData.length > 1 ? ' and run' : ''}.</p><div class="grid">${imbalanceFigs.join('')}</div></section>`);
     }
     const logKeys = [...new Set(withData.flatMap((r) => r.measurements.flatMap((m) => Object.keys(m.logs ?? {}))))];
     const figs: string[] = [];
@@ -254,11 +260,15 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
     'Equal bars are NC2’s equinorm; the equinorm metric is their std / mean.'));
   if (pc.variances) bars.push(await barsFigure(page, `${id}-variances`, 'within-class variances', `v_k = mean over class k of ‖h − μ_k‖²; dashed: mean`, 'v_k (within-class variance)', classes, pc.variances, pc.counts,
     'NC1: these fall to 0 relative to the squared distances between class means (the CDNV compares them pairwise).'));
+  if (pc.nc1PerClass) bars.push(await barsFigure(page, `${id}-nc1-per-class`, 'per-class NC1', 'NC1_c = Tr(Σ_c Σ_B⁺), class c\'s own covariance; dashed: mean', 'NC1_c (per-class NC1)', classes, pc.nc1PerClass, pc.counts,
+    'Guo et al.\'s per-class form; NC1 = (1/K) Σ_c (n_c/N) NC1_c. Under imbalance, compare it with the class sizes (imbalance view).'));
   if (pc.weightNorms) bars.push(await barsFigure(page, `${id}-weight-norms`, 'norms of classifier rows', `‖w_k‖; dashed: mean; equinorm = ${num(m.metrics.equinormWeights)}`, '‖w_k‖ (classifier row norm)', classes, pc.weightNorms, pc.counts,
     'Equal bars are NC2’s equinorm for the classifier.'));
   if (pc.nccRecall) bars.push(await barsFigure(page, `${id}-ncc-recall`, 'nearest-class-centre recall', 'fraction of class k whose nearest class mean is μ_k', 'NCC recall', classes, pc.nccRecall, pc.counts,
     `Per class; the NCC accuracy over all samples is ${num(m.metrics.nccAccuracy)}.`));
   parts.push(`<h3>Per class</h3><div class="grid">${bars.join('')}</div>`);
+
+  if (m.imbalance) parts.push(await imbalanceView(page, id, m));
 
   const projId = `${id}-means-2d`;
   const shown = pc.meansProjection2d.reduce((s, [a, b]) => s + (a ?? 0) ** 2 + (b ?? 0) ** 2, 0);
@@ -272,6 +282,79 @@ async function snapshotSection(page: Page, id: string, run: ReportRun, m: NcMeas
       `For a simplex ETF every direction carries the same share (2/(K−1) = ${num(200 / (K - 1))}% here), so a 2-D view of it is one of many and looks irregular; read the cosine matrix for the geometry.`;
   parts.push(`<h3>Class means, projected</h3><div class="grid">${figure(projId, 'projection', 'principal direction', svg, esc(projCaption), table, rows.length)}</div>`);
   return `<section id="${id}" class="snapshot">${parts.join('\n')}</section>`;
+}
+
+/** The trend plots of the imbalance section: colour = run, dash = series (minority solid, majority dashed). */
+async function imbalanceTrends(page: Page, runs: readonly ReportRun[], x: XAxis): Promise<string[]> {
+  const withSection = runs.filter((r) => r.measurements.some((m) => m.imbalance));
+  if (withSection.length === 0) return [];
+  const figs: string[] = [];
+  for (const plot of IMBALANCE_PLOTS) {
+    const points: GroupTrendPoint[] = [];
+    for (const run of withSection) {
+      for (const { key, label } of plot.series) {
+        for (const m of run.measurements) {
+          const v = (m.imbalance as unknown as Record<string, number | null | undefined> | undefined)?.[key];
+          if (typeof v === 'number' && Number.isFinite(v)) points.push({ run: run.name, series: label, step: m.step, value: v });
+        }
+      }
+    }
+    if (points.length === 0) continue;
+    const runNames = withSection.map((r) => r.name).filter((n) => points.some((p) => p.run === n));
+    const series = plot.series.map((s) => s.label);
+    const log = plot.log && points.every((p) => p.value > 0);
+    const id = `imbalance-${plot.id}`;
+    const svg = await page.svg(groupTrendSpec({ title: plot.name, subtitle: `${plot.formula}${log ? ' · log scale' : ''}`, yTitle: plot.name, xTitle: x.title, points, runs: runNames, series, log }), id);
+    const columns = runNames.flatMap((r) => series.map((sname) => ({ r, sname })));
+    const steps = [...new Set(points.map((p) => p.step))].sort((a, b) => a - b);
+    const rows = steps.map((st) => [String(st), ...columns.map(({ r, sname }) => points.filter((p) => p.run === r && p.series === sname && p.step === st).map((p) => num(p.value)).join(' / '))]);
+    const head = [x.title, ...columns.map(({ r, sname }) => (runNames.length > 1 ? `${r} · ${sname}` : sname))];
+    figs.push(figure(id, 'trend', plot.name, svg, `${esc(plot.note)}; line style: ${series.map((sname, i) => `${sname} ${i === 0 ? 'solid' : 'dashed'}`).join(', ')}; ${points.length} points.`, htmlTable(head, rows, `${plot.name} by ${x.title}`), rows.length));
+  }
+  return figs;
+}
+
+/** The snapshot's imbalance view: the section's numbers, and per-class NC1 and norms against class size. */
+async function imbalanceView(page: Page, id: string, m: NcMeasurement): Promise<string> {
+  const b = m.imbalance!;
+  const K = m.K;
+  const rows: string[][] = [
+    ['threshold', `n_k < ${num(b.minorityBelow)} (${b.minorityRule})`, '', ''],
+    ['classes', b.minorityClasses ? b.minorityClasses.join(', ') || '—' : `${b.minorityCount}`, b.majorityClasses ? b.majorityClasses.join(', ') || '—' : `${b.majorityCount}`, `imbalance ratio ${num(b.imbalanceRatio)}`],
+    ['mean cos(w_k, w_l) ± std', pm(b.minorityCosineWeights, b.minorityCosineWeightsStd), pm(b.majorityCosineWeights, b.majorityCosineWeightsStd), `norm ratio ‖w‖ ${num(b.normRatioWeights)}`],
+    ['mean cos(μ̃_k, μ̃_l) ± std', pm(b.minorityCosineMeans, b.minorityCosineMeansStd), pm(b.majorityCosineMeans, b.majorityCosineMeansStd), `norm ratio ‖μ̃‖ ${num(b.normRatioMeans)}`],
+    ['mean NC1_c', num(b.nc1Minority), num(b.nc1Majority), ''],
+  ];
+  const parts: string[] = [`<h3>Imbalance: minority collapse</h3>`, htmlTable(['', 'minority', 'majority', ''], rows, `imbalance section (a simplex ETF has every cosine at −1/(K−1) = ${num(-1 / (K - 1))})`)];
+  const pc = m.perClass;
+  const wrap = () => `<div id="${id}-imbalance" class="imbalance-view">${parts.join('\n')}</div>`;
+  if (!pc) return wrap();
+  const minority = new Set(b.minorityClasses ?? []);
+  const group = (k: number) => (minority.has(k) ? 'minority' : 'majority');
+  const figs: string[] = [];
+  const scatter = async (key: string, title: string, yTitle: string, values: (number | null)[], caption: string, logY: boolean) => {
+    const points: ScatterPoint[] = pc.classes.map((k, i) => ({ x: pc.counts[i], y: values[i], group: group(k), label: String(k) }));
+    const fid = `${id}-imbalance-${key}`;
+    const svg = await page.svg(scatterSpec({ title, subtitle: `per class, against its sample count n_k; dashed: the threshold ${num(b.minorityBelow)}`, xTitle: 'samples n_k', yTitle, points, groups: ['minority', 'majority'], threshold: b.minorityBelow, logY }), fid);
+    const tableRows = pc.classes.map((k, i) => [String(k), String(pc.counts[i]), group(k), num(values[i])]);
+    figs.push(figure(fid, 'scatter', yTitle, svg, esc(caption), htmlTable(['class', 'n_k', 'group', yTitle], tableRows, title), tableRows.length));
+  };
+  if (pc.nc1PerClass) {
+    await scatter('nc1', 'per-class NC1 against class size', 'NC1_c = Tr(Σ_c Σ_B⁺)', pc.nc1PerClass,
+      'Guo et al.\'s per-class form: class c\'s own within-class spread measured against the between-class covariance. Small classes collapse differently from large ones.', true);
+  }
+  await scatter('mean-norms', 'class-mean norms against class size', '‖μ̃_k‖', pc.meanNorms,
+    'Equal norms are NC2\'s equinorm; under imbalance the minority means tend to sit closer to the global mean.', false);
+  if (pc.weightNorms) {
+    await scatter('weight-norms', 'classifier-row norms against class size', '‖w_k‖', pc.weightNorms,
+      'Minority collapse shrinks the minority classifier rows (Fang et al. 2021).', false);
+  }
+  parts.push(`<div class="grid">${figs.join('')}</div>`);
+  return wrap();
+}
+
+function pm(mean: number | null | undefined, std: number | null | undefined): string {
+  return mean === undefined ? '—' : `${num(mean)} ± ${num(std)}`;
 }
 
 /** Largest K drawn cell by cell and tabulated in full; past it, blocks of classes are averaged and rows summarised. */

@@ -13,6 +13,8 @@ export interface InputsInfo {
   stats?: string;
   batchSize?: number;
   featureType?: string;
+  /** The linear layer reading the features (ncscope onnx), for the subspace alignment. */
+  consumer?: string;
 }
 
 /** Timing of a run: wall seconds spent waiting for the readers, and the rest (statistics, products, metrics). */

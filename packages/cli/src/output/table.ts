@@ -28,6 +28,20 @@ export const METRIC_ROWS: readonly MetricRow[] = [
   { key: 'nc4NccMismatch', label: 'NC4', formula: (r) => (r.conventions.nc4Bias ? 'P(NCC ≠ argmax Wh+b)' : 'P(NCC ≠ argmax Wh)'), meaning: 'classifier decides as nearest class centre (0 = same)' },
   { key: 'nccAccuracy', label: 'NCC accuracy', formula: () => 'P(argmin ‖h−μ_k‖ = y)', meaning: 'accuracy of the nearest-class-centre rule' },
   { key: 'classifierAccuracy', label: 'classifier acc.', formula: () => 'P(argmax Wh+b = y)', meaning: 'accuracy of the given classifier' },
+  { key: 'subspaceAlignmentWeights', label: 'alignment W', formula: () => 'mean σ(V_rᵀU), r = K−1', meaning: 'means in W\'s top input subspace (1 = aligned; Rangamani et al.)' },
+  { key: 'subspaceAlignment', label: 'alignment next', formula: () => 'mean σ(V_rᵀU) of the next layer', meaning: 'means in the consuming layer\'s top input subspace (1 = aligned)' },
+  { key: 'nc1Svd', label: 'NC1 (svd)', formula: (r) => (r.conventions.nc1Normalization === 'K' ? 'Tr(Σ_W Σ_B⁻¹ on top K−1)/K' : 'Tr(Σ_W Σ_B⁻¹ on top K−1)'), meaning: 'NC1 inverting Σ_B on its top K−1 eigenvalues (Han et al.)' },
+  { key: 'gnc2LogMean', label: 'GNC2 log mean', formula: () => 'mean log 1/‖μ̂_k−μ̂_l‖', meaning: 'hyperspherical uniformity of the means (lower = more uniform; Liu et al.)' },
+  { key: 'gnc2LogVar', label: 'GNC2 log var', formula: () => 'var log 1/‖μ̂_k−μ̂_l‖', meaning: 'its spread over pairs (0 = uniform)' },
+  { key: 'gnc2RieszMean', label: 'GNC2 Riesz mean', formula: () => 'mean ‖μ̂_k−μ̂_l‖^−(D−2)', meaning: 'Riesz energy of the normalized means' },
+  { key: 'gnc2RieszVar', label: 'GNC2 Riesz var', formula: () => 'var ‖μ̂_k−μ̂_l‖^−(D−2)', meaning: 'its spread over pairs (0 = uniform)' },
+  { key: 'gnc2DistMean', label: 'GNC2 dist mean', formula: () => 'mean ‖μ̂_k−μ̂_l‖', meaning: 'mean distance of the normalized means' },
+  { key: 'gnc2DistVar', label: 'GNC2 dist var', formula: () => 'var ‖μ̂_k−μ̂_l‖', meaning: 'its spread over pairs (0 = uniform)' },
+  { key: 'unc3', label: 'UNC3', formula: () => 'var_k ⟨w_k, μ̃_k⟩', meaning: 'uniform duality (0 = every class aligned alike)' },
+  { key: 'unc3Cos', label: 'UNC3 (cos)', formula: () => 'var_k cos(w_k, μ̃_k)', meaning: 'the same with cosines (0 = uniform)' },
+  { key: 'nc0', label: 'NC0', formula: () => '‖Σ_k w_k‖', meaning: 'classifier rows sum to zero (0 = NC)' },
+  { key: 'orthoFrameMeans', label: 'orth. frame M', formula: () => '‖MMᵀ/‖MMᵀ‖ − I/√K‖_F', meaning: 'uncentred means vs an orthogonal frame (0 = orthogonal)' },
+  { key: 'orthoFrameWeights', label: 'orth. frame W', formula: () => '‖WWᵀ/‖WWᵀ‖ − I/√K‖_F', meaning: 'classifier rows vs an orthogonal frame (0 = orthogonal)' },
 ];
 
 /** Display width: combining marks (the tilde of μ̃) take no column. */
@@ -60,6 +74,7 @@ function describeInputs(inputs: InputsInfo, report: NcReport): string[] {
   if (inputs.features) lines.push(`features    ${name(inputs.features, inputs.featuresKey)}${inputs.featureType ? `  (${inputs.featureType})` : ''}`);
   if (inputs.labels) lines.push(`labels      ${name(inputs.labels, inputs.labelsKey)}`);
   if (inputs.weights) lines.push(`classifier  ${name(inputs.weights, inputs.weightsKey)}${inputs.bias ? ` + bias ${name(inputs.bias, inputs.biasKey)}` : ''}`);
+  if (inputs.consumer) lines.push(`next layer  ${inputs.consumer}`);
   const single = 'multiLabel' in report ? ' single-label' : '';
   lines.push(`N = ${report.N}${single} samples, D = ${report.D} features, K = ${report.K} classes, rank Σ_B = ${report.rank}`);
   return lines;
@@ -72,8 +87,11 @@ export function formatReportTable(report: NcReport & { multiLabel?: MultiLabelRe
   lines.push(
     `  conventions: preset ${c.preset}, global mean ${c.globalMean === 'class' ? 'class-uniform' : 'sample-weighted'}, ` +
       `NC1 ${c.nc1Normalization === 'K' ? '/K' : 'without /K'}, NC4 ${c.nc4Bias ? 'with' : 'without'} bias, ` +
-      `${c.centreWeights ? 'W centred, ' : ''}pinv cutoff ${formatNumber(c.pinvCutoff)} (rtol ${c.pinvRtolRule} = ${formatNumber(c.pinvRtol)})`,
+      `${c.centreWeights ? 'W centred, ' : ''}pinv cutoff ${formatNumber(c.pinvCutoff)} (rtol ${c.pinvRtolRule} = ${formatNumber(c.pinvRtol)})` +
+      `${c.normalize && c.normalize !== 'none' ? `, normalized ${c.normalize} (τ = ${formatNumber(c.temperature)})` : ''}` +
+      `${c.cdnvExponent !== undefined && c.cdnvExponent !== 1 ? `, CDNV exponent ${formatNumber(c.cdnvExponent)}` : ''}`,
   );
+  if (report.degenerate) lines.push('  DEGENERATE GEOMETRY: the class means coincide — the ratios below are undefined (NaN), not collapse');
   lines.push('');
   const rows: string[][] = [['metric', 'value', 'definition', 'meaning']];
   for (const m of METRIC_ROWS) {
@@ -99,8 +117,29 @@ export function formatReportTable(report: NcReport & { multiLabel?: MultiLabelRe
     lines.push('', `  (per-class values for ${report.K} classes: use --json)`);
   }
   if (report.multiLabel) lines.push('', ...formatMultiLabelSection(report.multiLabel, table, formatNumber));
+  if (report.imbalance) lines.push('', ...formatImbalance(report));
   const warnings = [...extraWarnings, ...report.warnings];
   if (warnings.length) lines.push('', ...warnings.map((w) => `  warning: ${w}`));
   lines.push('', `  engine ${engine} · read ${timing.readSeconds.toFixed(3)} s · compute ${timing.computeSeconds.toFixed(3)} s`);
   return lines.join('\n') + '\n';
+}
+
+/** The imbalance section (minority collapse, Fang et al. 2021) as a few lines. */
+export function formatImbalance(report: NcReport): string[] {
+  const b = report.imbalance!;
+  const list = (ids: number[] | undefined, n: number) => (ids && ids.length <= 20 ? `[${ids.join(', ')}]` : `${n} classes`);
+  const lines = [
+    `  imbalance (Fang et al. 2021): ratio ${formatNumber(b.imbalanceRatio)}; minority = n_k < ${formatNumber(b.minorityBelow)} (${b.minorityRule}): ` +
+      `${list(b.minorityClasses, b.minorityCount)}, majority ${list(b.majorityClasses, b.majorityCount)}`,
+  ];
+  const rows: string[][] = [['', 'minority', 'majority', 'ratio min/maj']];
+  const pm = (m: number | undefined, sd: number | undefined) => (m === undefined ? '—' : `${formatNumber(m)} ± ${formatNumber(sd)}`);
+  rows.push(['cos(μ̃_k, μ̃_l)', pm(b.minorityCosineMeans, b.minorityCosineMeansStd), pm(b.majorityCosineMeans, b.majorityCosineMeansStd), `norms ${formatNumber(b.normRatioMeans)}`]);
+  if (b.minorityCosineWeights !== undefined) {
+    rows.push(['cos(w_k, w_l)', pm(b.minorityCosineWeights, b.minorityCosineWeightsStd), pm(b.majorityCosineWeights, b.majorityCosineWeightsStd), `norms ${formatNumber(b.normRatioWeights)}`]);
+  }
+  if (b.nc1Minority !== undefined) rows.push(['mean NC1_c', formatNumber(b.nc1Minority), formatNumber(b.nc1Majority), '']);
+  lines.push(...table(rows, '    '));
+  lines.push(`    (a simplex ETF has every cosine at −1/(K−1) = ${formatNumber(-1 / (report.K - 1))}; minority collapse drives the minority's towards 1)`);
+  return lines;
 }

@@ -7,6 +7,7 @@ import { betweenClass, betweenClassCached, betweenClassKey, type BetweenClass, t
 import { fingerprint } from '../statistics/fingerprint.js';
 import { centreMeans } from '../geometry/centring.js';
 import { classMeans, type MeansStatistics } from '../statistics/means.js';
+import { normalizedClassifier, type Normalization } from '../statistics/normalization.js';
 import { checkClassifier, type SpreadStatistics } from '../statistics/spread.js';
 import type { Classifier } from '../types.js';
 
@@ -63,7 +64,14 @@ export interface NcContext {
     /** Why per-class NC1 is unavailable, when the statistics hold it for other conventions. */
     nc1SumsNote?: string;
   };
-  /** Classifier rows of the kept classes, K × D (as given), and bias. NC3 and decisions use these. */
+  /** The statistics' feature normalization (Yaras et al. 2022), absent for raw features; W is normalized under 'features-and-classifier'. */
+  normalization?: Normalization & { zeroRows: number };
+  /**
+   * The class-size threshold of the imbalance section: classes with n_k < minorityBelow are the minority
+   * (default: half the largest class count). `explicit` when the caller gave it.
+   */
+  minorityBelow: { value: number; explicit: boolean };
+  /** Classifier rows of the kept classes, K × D (as given, or w_k/‖w_k‖ under 'features-and-classifier'), and bias. NC3 and decisions use these. */
   weights?: Float64Array;
   bias?: Float64Array;
   /** The rows the NC2 classifier metrics read: `weights`, centred (minus the mean row) under conventions.centreWeights (Zhou et al.). */
@@ -83,6 +91,11 @@ export interface ContextOptions extends ConventionOptions {
   spectralRoute?: 'auto' | SpectralRoute;
   /** Rows per side of the tiles pair products are streamed in (default 2048: 32 MiB per tile). */
   pairTile?: number;
+  /**
+   * Classes with fewer samples than this are the minority of the imbalance section (Fang et al. 2021); default half
+   * the largest class count. Giving it adds the section even when every class has the same count.
+   */
+  minorityBelow?: number;
 }
 
 /** Builds the metric context from phase-1 (and optionally phase-2) statistics. */
@@ -101,6 +114,9 @@ export async function buildContext(means: MeansStatistics, spread: SpreadStatist
     throw new NcInputError('STATS_MISMATCH', `spread statistics are K = ${spread.K}, D = ${spread.D} but means are K = ${means.K}, D = ${means.D}`);
   }
   if (options.classifier) checkClassifier(options.classifier, Kall, D);
+  if (options.minorityBelow !== undefined && !(typeof options.minorityBelow === 'number' && Number.isFinite(options.minorityBelow) && options.minorityBelow > 0)) {
+    throw new NcInputError('BAD_OPTION', `minorityBelow must be a positive number of samples, got ${options.minorityBelow}`);
+  }
   const engine = options.engine ?? jsEngine;
   const cm = centreMeans(classMeans(means), means.counts, D, conventions.globalMean);
   const { K, N, counts, centred } = cm;
@@ -120,16 +136,21 @@ export async function buildContext(means: MeansStatistics, spread: SpreadStatist
     key = betweenClassKey(fp, conventions.globalMean, bcOptions, engine);
   }
   const between = await betweenClassCached(key, () => betweenClass(engine, centred, cm.weights, K, D, bcOptions));
+  let largest = 0;
+  for (let k = 0; k < K; k++) largest = Math.max(largest, counts[k]);
   const ctx: NcContext = {
     K, D, N, classes, emptyClasses, counts, conventions, engine,
     means: cm.means, globalWeights: cm.weights, globalMean: cm.globalMean, centredMeans: centred, meanNormsSq, between,
     pairTile: options.pairTile,
+    minorityBelow: options.minorityBelow !== undefined ? { value: options.minorityBelow, explicit: true } : { value: largest / 2, explicit: false },
     cache: new Map(),
   };
+  if (means.normalization) ctx.normalization = { ...means.normalization };
   if (spread) ctx.spread = restrictSpread(means, spread, ctx);
   if (options.classifier) {
+    const given = normalizedClassifier(options.classifier, means.normalization, D);
     const W = new Float64Array(K * D);
-    classes.forEach((k, i) => { for (let t = 0; t < D; t++) W[i * D + t] = options.classifier!.weights[k * D + t]; });
+    classes.forEach((k, i) => { for (let t = 0; t < D; t++) W[i * D + t] = given.weights[k * D + t]; });
     ctx.weights = W;
     ctx.nc2Weights = W;
     if (conventions.centreWeights) {

@@ -9,9 +9,16 @@ export { firstPairColumn, type PairTile } from '../engine/pair-tiles.js';
  * The K × K pair products metrics read, never stored whole when K is large (streamed in tiles):
  * - `'means'`: M̃ M̃ᵀ, inner products of the centred class means (symmetric);
  * - `'weights'`: W Wᵀ of the NC2 classifier rows (centred under conventions.centreWeights; symmetric);
- * - `'weightsMeans'`: W M̃ᵀ with W as given (NC3; entry [k, l] = w_k · μ̃_l).
+ * - `'weightsMeans'`: W M̃ᵀ with W as given (NC3; entry [k, l] = w_k · μ̃_l);
+ * - `'rawMeans'`: M Mᵀ of the uncentred class means μ_k (orthogonal-frame structure; symmetric);
+ * - `'rawWeights'`: W Wᵀ with W as given, never centred (the same pass as 'weights' unless conventions.centreWeights).
  */
-export type PairProduct = 'means' | 'weights' | 'weightsMeans';
+export type PairProduct = 'means' | 'weights' | 'weightsMeans' | 'rawMeans' | 'rawWeights';
+
+/** The product whose tiles a reduction over `product` reads: 'rawWeights' is 'weights' when W is not centred. */
+function canonicalProduct(ctx: NcContext, product: PairProduct): PairProduct {
+  return product === 'rawWeights' && ctx.nc2Weights !== undefined && ctx.nc2Weights === ctx.weights ? 'weights' : product;
+}
 
 /**
  * A reduction over the entries of one pair product, visited tile by tile (see README "Writing a metric that scales").
@@ -29,18 +36,27 @@ export interface PairReduction<S, R> {
 /** Rows X, Z of a product and their squared row norms. */
 export function productRows(ctx: NcContext, product: PairProduct): { X: Float64Array; Z: Float64Array; xNormsSq: Float64Array; zNormsSq: Float64Array } {
   if (product === 'means') return { X: ctx.centredMeans, Z: ctx.centredMeans, xNormsSq: ctx.meanNormsSq, zNormsSq: ctx.meanNormsSq };
+  if (product === 'rawMeans') {
+    const n = rowNormsSq(ctx, ctx.means);
+    return { X: ctx.means, Z: ctx.means, xNormsSq: n, zNormsSq: n };
+  }
+  if (product === 'rawWeights') {
+    const W = requireWeights(ctx, 'a classifier metric');
+    const n = rowNormsSq(ctx, W);
+    return { X: W, Z: W, xNormsSq: n, zNormsSq: n };
+  }
   if (product === 'weights') {
     requireWeights(ctx, 'a classifier metric');
     const W = ctx.nc2Weights!;
-    const n = weightNormsSq(ctx, W);
+    const n = rowNormsSq(ctx, W);
     return { X: W, Z: W, xNormsSq: n, zNormsSq: n };
   }
   const W = requireWeights(ctx, 'a classifier metric');
-  return { X: W, Z: ctx.centredMeans, xNormsSq: weightNormsSq(ctx, W), zNormsSq: ctx.meanNormsSq };
+  return { X: W, Z: ctx.centredMeans, xNormsSq: rowNormsSq(ctx, W), zNormsSq: ctx.meanNormsSq };
 }
 
 const normsCache = new WeakMap<Float64Array, Float64Array>();
-function weightNormsSq(ctx: NcContext, W: Float64Array): Float64Array {
+function rowNormsSq(ctx: NcContext, W: Float64Array): Float64Array {
   let n = normsCache.get(W);
   if (!n) {
     const { K, D } = ctx;
@@ -63,7 +79,10 @@ function weightNormsSq(ctx: NcContext, W: Float64Array): Float64Array {
 export async function reducePairs(ctx: NcContext, reductions: readonly PairReduction<any, any>[]): Promise<unknown[]> {
   const pending = reductions.filter((r) => !ctx.cache.has(r));
   const byProduct = new Map<PairProduct, PairReduction<any, any>[]>();
-  for (const r of pending) byProduct.set(r.product, [...(byProduct.get(r.product) ?? []), r]);
+  for (const r of pending) {
+    const p = canonicalProduct(ctx, r.product);
+    byProduct.set(p, [...(byProduct.get(p) ?? []), r]);
+  }
   for (const [product, group] of byProduct) {
     const run = (async () => {
       const states = await Promise.all(group.map((r) => r.init(ctx)));
@@ -114,6 +133,7 @@ export function pairTileSize(ctx: NcContext): number {
  * on the engine). When K ≤ D a tiled pass is the cheaper way. Memoised.
  */
 export function productNorm(ctx: NcContext, product: PairProduct): Promise<number> {
+  product = canonicalProduct(ctx, product);
   return memo(ctx, `norm:${product}`, async () => {
     const { K, D } = ctx;
     const { X, Z } = productRows(ctx, product);

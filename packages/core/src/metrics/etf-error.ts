@@ -25,18 +25,16 @@ export function etfErrorOfProduct(g: Float64Array, K: number): number {
 }
 
 /**
- * The ETF error of a pair product streamed in tiles: ‖G‖_F first ({@link productNorm}: two D × D Grams when D < K),
- * then Σ (g/‖G‖ − e)² entry by entry — the direct form, accurate down to rounding when the error is tiny.
+ * ‖X Zᵀ/‖X Zᵀ‖_F − T‖_F for a target T with `on` on the diagonal and `off` elsewhere (functions of K), streamed in
+ * tiles: ‖G‖_F first ({@link productNorm}: two D × D Grams when D < K), then Σ (g/‖G‖ − t)² entry by entry — the direct
+ * form, accurate down to rounding when the distance is tiny. The ETF error and the orthogonal-frame distance use it.
  */
-export function etfReduction(product: PairProduct): PairReduction<{ norm: number; sum: number }, number> {
+export function frameDistanceReduction(product: PairProduct, target: (K: number) => { on: number; off: number }): PairReduction<{ norm: number; sum: number }, number> {
   return {
     product,
     init: async (ctx) => ({ norm: await productNorm(ctx, product), sum: 0 }),
     tile(state, tile, ctx) {
-      const K = ctx.K;
-      const scale = 1 / Math.sqrt(K - 1);
-      const off = -scale / K;
-      const on = (1 - 1 / K) * scale;
+      const { on, off } = target(ctx.K);
       const inv = 1 / state.norm;
       let s = 0;
       for (let i = 0; i < tile.rows; i++) {
@@ -54,6 +52,13 @@ export function etfReduction(product: PairProduct): PairReduction<{ norm: number
   };
 }
 
+/** The ETF error of a pair product streamed in tiles: E = (I − 11ᵀ/K)/√(K − 1). */
+export function etfReduction(product: PairProduct): PairReduction<{ norm: number; sum: number }, number> {
+  return frameDistanceReduction(product, (K) => ({ on: (1 - 1 / K) / Math.sqrt(K - 1), off: -1 / (K * Math.sqrt(K - 1)) }));
+}
+
+export const etfMeansReduction = etfReduction('means');
+export const etfWeightsReduction = etfReduction('weights');
 export const etfWeightsMeansReduction = etfReduction('weightsMeans');
 
 /** NC2 ETF error of the centred class means: etfError(M̃, M̃) (from the one-pass summary of M̃M̃ᵀ). */

@@ -63,6 +63,7 @@ function foldTile(s: State, tile: PairTile, ctx: NcContext): void {
   const { inv, normInv, variances: v } = s;
   const sq = ctx.meanNormsSq;
   const means = ctx.means;
+  const p = ctx.conventions.cdnvExponent;
   const invK1 = 1 / (K - 1);
   const scale = 1 / Math.sqrt(K - 1);
   const off = -scale / K;
@@ -100,7 +101,7 @@ function foldTile(s: State, tile: PairTile, ctx: NcContext): void {
           d2 = 0;
           for (let t = 0; t < D; t++) d2 += (means[k * D + t] - means[l * D + t]) ** 2;
         }
-        cd += (v[k] + v[l]) / (2 * d2);
+        cd += (v[k] + v[l]) / (2 * (p === 1 ? d2 : d2 ** p));
       }
     }
   }

@@ -60,6 +60,10 @@ function checkClassifierWidth(options: MultiLabelAnalyzeOptions, K: number, D: n
  */
 export async function analyzeMultiLabel(source: MultiLabelBatchSource, options: MultiLabelAnalyzeOptions = {}): Promise<MultiLabelAnalyzeResult> {
   checkMultiLabelOptions(options);
+  if ((options.normalize !== undefined && options.normalize !== 'none') || options.temperature !== undefined) {
+    // The multi-label accumulators sum raw rows; normalizing them as they stream by is not implemented.
+    throw new NcInputError('BAD_OPTION', 'normalize/temperature are not supported by the multi-label analysis (analyzeMultiLabel); normalize the features before measuring, or leave them out');
+  }
   let means: MultiLabelMeansAccumulator | undefined;
   let rows = 0;
   for await (const batch of iterate(source)) {

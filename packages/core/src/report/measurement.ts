@@ -31,11 +31,20 @@ export interface NcMeasurement {
   perClassSummary?: NcReport['perClassSummary'];
   /** Multi-label data (Li et al. 2023): counts, tag-wise geometry and label-set NC1 beside the single-label metrics. */
   multiLabel?: MultiLabelReport;
+  /** Whether the class-mean geometry was degenerate (absent in logs written before it was reported). */
+  degenerate?: boolean;
+  /** Minority collapse section, when class counts differ. */
+  imbalance?: NcReport['imbalance'];
+  /** The consuming layer of `metrics.subspaceAlignment`. */
+  consumer?: NcReport['consumer'];
   warnings: string[];
 }
 
 /** Wraps a report as a measurement line. */
-export function toMeasurement(report: NcReport & { multiLabel?: MultiLabelReport }, at: Omit<NcMeasurement, 'schema' | 'time' | 'N' | 'D' | 'K' | 'rank' | 'conventions' | 'metrics' | 'perClass' | 'perClassSummary' | 'multiLabel' | 'warnings'> & { time?: string }): NcMeasurement {
+export function toMeasurement(
+  report: NcReport & { multiLabel?: MultiLabelReport },
+  at: Omit<NcMeasurement, 'schema' | 'time' | 'N' | 'D' | 'K' | 'rank' | 'conventions' | 'metrics' | 'perClass' | 'perClassSummary' | 'multiLabel' | 'warnings' | 'degenerate' | 'imbalance' | 'consumer'> & { time?: string },
+): NcMeasurement {
   const { schema: _reportSchema, ...body } = report;
   return { schema: 'ncscope.measurement/1', ...at, time: at.time ?? new Date().toISOString(), ...body };
 }

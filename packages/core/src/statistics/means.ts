@@ -2,6 +2,7 @@ import { NcInputError } from '../errors.js';
 import type { ProductEngine } from '../engine/product-engine.js';
 import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
+import { RowNormalizer, describeNormalization, labelRows, resolveNormalization, sameNormalization, type Normalization, type NormalizationOptions } from './normalization.js';
 
 /**
  * Phase 1 sufficient statistics: per-class sample counts n_k and feature sums Σ_{y_i=k} h_i, in float64.
@@ -12,12 +13,22 @@ export interface MeansStatistics {
   readonly D: number;
   /** n_k, length K. */
   readonly counts: Float64Array;
-  /** Σ_{y_i=k} h_i, K × D row-major. */
+  /** Σ_{y_i=k} h_i, K × D row-major (of the normalized rows τ·h/‖h‖ when `normalization` is set). */
   readonly sums: Float64Array;
+  /**
+   * Set when the features were normalized before summing (statistics/normalization.ts): the mode, τ, and how many
+   * rows had zero norm (left at zero). The spread phase applies the same normalization; shards merge only with the
+   * same one.
+   */
+  readonly normalization?: Normalization & { readonly zeroRows: number };
 }
 
-/** Options of {@link MeansAccumulator}. Omit K to let it grow with the largest label seen. */
-export interface MeansAccumulatorOptions {
+/**
+ * Options of {@link MeansAccumulator}. Omit K to let it grow with the largest label seen. `normalize`/`temperature`
+ * normalize each row before it is summed (Yaras et al. 2022); without them, an accumulator that has seen no rows
+ * takes the normalization of the first statistics merged into it.
+ */
+export interface MeansAccumulatorOptions extends NormalizationOptions {
   K?: number;
   D?: number;
   /** Engine whose fused `classSums` kernel {@link MeansAccumulator.addAsync} uses (default: plain loops). */
@@ -36,9 +47,15 @@ export class MeansAccumulator {
   private batches = 0;
   private readonly engine: ProductEngine | undefined;
   private readonly chunkRows: number;
+  /** The normalization; 'unset' until rows or a merge fix it (when the options did not). */
+  private norm: Normalization | undefined | 'unset';
+  /** Zero-norm rows of merged statistics; the normalizer counts this accumulator's own. */
+  private zeroRows = 0;
+  private rowNormalizer: RowNormalizer | undefined;
 
   constructor(options: MeansAccumulatorOptions = {}) {
     this.engine = options.engine;
+    this.norm = options.normalize === undefined && options.temperature === undefined ? 'unset' : resolveNormalization(options);
     this.chunkRows = options.chunkRows ?? 4096;
     if (options.K !== undefined && !(Number.isInteger(options.K) && options.K >= 1)) {
       throw new NcInputError('BAD_OPTION', `K must be a positive integer, got ${options.K}`);
@@ -55,15 +72,22 @@ export class MeansAccumulator {
     const prepared = this.prepare(batch);
     if (!prepared) return this;
     const { D, index } = prepared;
-    const { features, labels } = batch;
+    const { labels } = batch;
     const sums = this.sumsArr;
     const counts = this.countsArr;
-    for (let i = 0; i < labels.length; i++) {
-      const y = labels[i] as number;
-      counts[y] += 1;
-      const base = y * D;
-      const off = i * D;
-      for (let t = 0; t < D; t++) sums[base + t] += features[off + t];
+    const normalizer = this.normalizer();
+    for (let start = 0; start < labels.length; start += this.chunkRows) {
+      const rows = Math.min(this.chunkRows, labels.length - start);
+      // Normalized rows go through a reusable scratch chunk; raw rows are read in place.
+      const features = normalizer ? normalizer.apply(batch.features, start, rows, D) : batch.features;
+      const first = normalizer ? 0 : start;
+      for (let i = 0; i < rows; i++) {
+        const y = labels[start + i] as number;
+        counts[y] += 1;
+        const base = y * D;
+        const off = (first + i) * D;
+        for (let t = 0; t < D; t++) sums[base + t] += features[off + t];
+      }
     }
     this.checkSums(batch, D, index);
     return this;
@@ -82,14 +106,26 @@ export class MeansAccumulator {
     if (!prepared) return this;
     const { D, index } = prepared;
     const { labels } = batch;
+    const normalizer = this.normalizer();
     for (let i = 0; i < labels.length; i++) this.countsArr[labels[i] as number] += 1;
     for (let start = 0; start < labels.length; start += this.chunkRows) {
       const rows = Math.min(this.chunkRows, labels.length - start);
-      const s = await kernel({ features: batch.features, labels, start, rows, D, K: this.k });
+      const chunk = normalizer
+        ? { features: normalizer.apply(batch.features, start, rows, D), labels: labelRows(labels, start, rows), start: 0, rows, D, K: this.k }
+        : { features: batch.features, labels, start, rows, D, K: this.k };
+      const s = await kernel(chunk);
       for (let i = 0; i < s.length; i++) this.sumsArr[i] += s[i];
     }
     this.checkSums(batch, D, index);
     return this;
+  }
+
+  /** The row normalizer when a normalization is set (fixing "none" at the first rows otherwise). */
+  private normalizer(): RowNormalizer | undefined {
+    if (this.norm === 'unset') this.norm = undefined;
+    if (!this.norm) return undefined;
+    this.rowNormalizer ??= new RowNormalizer(this.norm);
+    return this.rowNormalizer;
   }
 
   /** Validates a batch, sizes the arrays, counts it; undefined for an empty batch. */
@@ -140,6 +176,14 @@ export class MeansAccumulator {
   /** Adds another accumulator's (or serialized shard's) sums. Order does not matter. */
   merge(other: MeansAccumulator | MeansStatistics): this {
     const s = other instanceof MeansAccumulator ? other.statistics : other;
+    const theirs = s.normalization ? { mode: s.normalization.mode, temperature: s.normalization.temperature } : undefined;
+    const seen = s.counts.some((n) => n > 0);
+    if (this.norm === 'unset') {
+      if (seen || theirs) this.norm = theirs;
+    } else if ((seen || theirs) && !sameNormalization(this.norm, theirs)) {
+      throw new NcInputError('STATS_MISMATCH', `cannot merge means statistics of features normalized as ${describeNormalization(theirs)} into statistics normalized as ${describeNormalization(this.norm)}; every shard must use the same --normalize and --temperature`);
+    }
+    this.zeroRows += s.normalization?.zeroRows ?? 0;
     if (s.K === 0) return this;
     // A shard that saw no rows (D = 0) carries no sums; only its K may matter. It must not fix D to 0.
     if (s.D === 0) return s.K > this.k ? this.withK(s.K) : this;
@@ -165,7 +209,10 @@ export class MeansAccumulator {
   }
 
   get statistics(): MeansStatistics {
-    return { K: this.k, D: this.d ?? 0, counts: this.countsArr, sums: this.sumsArr };
+    const out: MeansStatistics = { K: this.k, D: this.d ?? 0, counts: this.countsArr, sums: this.sumsArr };
+    const n = this.norm;
+    const zeroRows = this.zeroRows + (this.rowNormalizer?.zeroRows ?? 0);
+    return n && n !== 'unset' ? { ...out, normalization: { mode: n.mode, temperature: n.temperature, zeroRows } } : out;
   }
 }
 

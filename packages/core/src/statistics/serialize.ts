@@ -12,7 +12,8 @@ export const STATISTICS_VERSION = 2;
  * round-trip form, so float64 sums survive exactly. Layout (arrays row-major, m = K in 'means' space, D in 'features'):
  * ```
  * { "format": "ncscope.statistics", "version": 2, "K": 10, "D": 512,
- *   "means":  { "counts": [K], "sums": [K*D] },
+ *   "means":  { "counts": [K], "sums": [K*D],
+ *               "normalization": { "mode": "features" | "features-and-classifier", "temperature": 1, "zeroRows": 0 }? },
  *   "spread": { "meansFingerprint": "…", "classifierFingerprint": "…"?, "space": "means" | "features",
  *               "counts": [K], "withinSS": [K], "scatter": [m*m], "nccCorrect": [K],
  *               "classifierCorrect": [K]?, "nccClassifierMismatch": n?, "nccClassifierMismatchNoBias": n?,
@@ -45,7 +46,11 @@ export function statisticsJson(stats: StatisticsFile): Record<string, unknown> {
     version: STATISTICS_VERSION,
     K: means.K,
     D: means.D,
-    means: { counts: Array.from(means.counts), sums: Array.from(means.sums) },
+    means: {
+      counts: Array.from(means.counts),
+      sums: Array.from(means.sums),
+      ...(means.normalization ? { normalization: { ...means.normalization } } : {}),
+    },
   };
   if (spread) out.spread = spreadJson(spread);
   if (stats.shards) out.shards = shardRecordToJson(stats.shards);
@@ -96,7 +101,10 @@ export function statisticsFromJson(parsed: StatsJson & { version: number }): Sta
     if (!a.every((x) => Number.isInteger(x) && x >= 0)) throw bad(`"${key}" must hold non-negative integer counts`);
     return a;
   };
-  const means: MeansStatistics = { K, D, counts: countArr(j.means, 'counts', K), sums: arr(j.means, 'sums', K * D) };
+  const means: MeansStatistics = {
+    K, D, counts: countArr(j.means, 'counts', K), sums: arr(j.means, 'sums', K * D),
+    ...(j.means?.normalization !== undefined ? { normalization: parseNormalization(j.means.normalization, bad) } : {}),
+  };
   const shards = j.shards === undefined ? {} : { shards: shardRecordFromJson(j.shards, bad) };
   if (!j.spread) return { means, ...shards };
   const s = j.spread;
@@ -147,6 +155,14 @@ function parsePerClass(p: any, K: number, arr: (obj: any, key: string, len: numb
   if (!(typeof p.pinvRtol === 'number' && p.pinvRtol >= 0 && p.pinvRtol < 1)) throw bad('"spread.perClassNc1.pinvRtol" must be a number in [0, 1)');
   if (!(Number.isInteger(p.rank) && p.rank >= 1)) throw bad('"spread.perClassNc1.rank" must be a positive integer');
   return { conventions: { globalMean: p.globalMean, pinvRtol: p.pinvRtol, rank: p.rank }, sums: arr(p, 'sums', K) };
+}
+
+function parseNormalization(n: any, bad: (what: string) => NcInputError): NonNullable<MeansStatistics['normalization']> {
+  if (n === null || typeof n !== 'object') throw bad('"means.normalization" must be an object');
+  if (n.mode !== 'features' && n.mode !== 'features-and-classifier') throw bad('"means.normalization.mode" must be "features" or "features-and-classifier"');
+  if (!(typeof n.temperature === 'number' && Number.isFinite(n.temperature) && n.temperature > 0)) throw bad('"means.normalization.temperature" must be a positive number');
+  if (!(Number.isInteger(n.zeroRows) && n.zeroRows >= 0)) throw bad('"means.normalization.zeroRows" must be a non-negative integer');
+  return { mode: n.mode, temperature: n.temperature, zeroRows: n.zeroRows };
 }
 
 function diagonal(m: Float64Array, K: number): Float64Array {

@@ -10,6 +10,7 @@ import type { Classifier } from '../types.js';
 import { assertFinite } from '../validate/batch.js';
 import { fingerprint } from './fingerprint.js';
 import { classMeans, type MeansStatistics } from './means.js';
+import { normalizedClassifier, type Normalization } from './normalization.js';
 
 /** What the per-class quadratic forms of a spread phase measure: Σ_B⁺ of these conventions, keeping `rank` directions. */
 export interface PerClassNc1Conventions {
@@ -28,6 +29,11 @@ export interface SpreadReference extends SpreadPlan {
   readonly classifierFingerprint?: string;
   /** Set when the plan computes per-row r_iᵀ Σ_B⁺ r_i (summed per class into per-class NC1). */
   readonly perClassNc1?: PerClassNc1Conventions;
+  /**
+   * The phase-1 normalization (statistics/normalization.ts): rows are normalized the same way before every spread
+   * chunk, and with 'features-and-classifier' the plan's classifier rows are the normalized w_k/‖w_k‖.
+   */
+  readonly normalization?: Normalization;
 }
 
 /** Options of {@link spreadReference} (and of the spread accumulator). */
@@ -91,9 +97,10 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   }
   let classifier: SpreadDecisions['classifier'];
   let classifierFingerprint: string | undefined;
+  const normalization: Normalization | undefined = means.normalization ? { mode: means.normalization.mode, temperature: means.normalization.temperature } : undefined;
   if (options.classifier) {
     checkClassifier(options.classifier, K, D);
-    const { weights, bias } = options.classifier;
+    const { weights, bias } = normalizedClassifier(options.classifier, normalization, D);
     let offsetNoBias: Float64Array;
     if (space === 'means') {
       // offsetNoBias[y, k] = w_k · μ_y, i.e. (M Wᵀ)[y, k].
@@ -116,6 +123,7 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   const plan: SpreadReference = {
     K, D, space, m, centres: mu, J: K, shift, shiftedMeans: shifted, decisions,
     means: mu, present, meansFingerprint: fingerprint(means.counts, means.sums), classifierFingerprint,
+    ...(normalization ? { normalization } : {}),
   };
   if (options.perClassNc1 === false) return plan;
   const nPresent = presentMask.reduce((a, b) => a + b, 0);

@@ -6,6 +6,7 @@ import { NcInputError } from '../errors.js';
 import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
 import type { MeansStatistics } from './means.js';
+import { RowNormalizer, labelRows } from './normalization.js';
 import { spreadReference, type PerClassNc1Conventions, type SpreadReference, type SpreadReferenceOptions } from './spread-reference.js';
 
 /**
@@ -91,6 +92,7 @@ export class SpreadAccumulator {
   private readonly nc1Arr: Float64Array | undefined;
   private mismatch = 0;
   private mismatchNoBias = 0;
+  private rowNormalizer: RowNormalizer | undefined;
   private batches = 0;
 
   /** Derives the reference from the means (on `options.engine`) and returns an empty accumulator. */
@@ -113,13 +115,15 @@ export class SpreadAccumulator {
     this.nc1Arr = reference.quadratic ? new Float64Array(K) : undefined;
   }
 
-  /** Adds one batch (the same data, in any batching, as phase 1). */
+  /** Adds one batch (the same data, in any batching, as phase 1; normalized as phase 1 normalized it). */
   async add(batch: Batch): Promise<this> {
     const index = this.batches++;
     const { K, D } = this.reference;
     const { rows } = batchShape(batch, D, index);
     if (rows === 0) return this;
     checkLabels(batch.labels, K, index);
+    const n = this.reference.normalization;
+    if (n) this.rowNormalizer ??= new RowNormalizer(n);
     for (let i = 0; i < rows; i++) {
       const y = batch.labels[i] as number;
       if (!this.reference.present[y]) {
@@ -128,7 +132,11 @@ export class SpreadAccumulator {
     }
     for (let start = 0; start < rows; start += this.chunkRows) {
       const chunk: KernelChunk = { features: batch.features, labels: batch.labels, start, rows: Math.min(this.chunkRows, rows - start), D, K };
-      this.accumulate(chunk, await runSpreadChunk(this.engine, chunk, this.reference), index);
+      // Normalized rows (as phase 1 normalized them) go to the kernel from a reusable scratch chunk.
+      const kernelChunk: KernelChunk = this.rowNormalizer
+        ? { ...chunk, features: this.rowNormalizer.apply(batch.features, start, chunk.rows, D), labels: labelRows(batch.labels, start, chunk.rows), start: 0 }
+        : chunk;
+      this.accumulate(chunk, await runSpreadChunk(this.engine, kernelChunk, this.reference), index);
     }
     return this;
   }

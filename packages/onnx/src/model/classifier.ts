@@ -160,3 +160,34 @@ export function requireClassifier(g: GraphIndex): LinearClassifier {
     { source: g.ctx.source },
   );
 }
+
+/** A linear node that consumes a feature tensor: z = A h (+ b), A out × D row-major, read from a constant weight. */
+export interface LinearConsumer {
+  /** The node's name (or "op→output"). */
+  node: string;
+  kind: 'Gemm' | 'MatMul';
+  /** A, out × D (Gemm: alpha·B or alpha·Bᵀ; MatMul: Bᵀ), float64. */
+  weights: Float64Array;
+  outputs: number;
+  D: number;
+  weightsFrom: string;
+}
+
+/**
+ * The Gemm (transA = 0) or MatMul that reads `tensor` as its first input with a constant 2-D weight — the layer whose
+ * input subspace Rangamani et al.'s alignment compares the class means with. Undefined (with the reason) when no node,
+ * or more than one, consumes the tensor that way.
+ */
+export function linearConsumer(g: GraphIndex, tensor: string): { consumer?: LinearConsumer; reason?: string } {
+  const found: LinearConsumer[] = [];
+  const reasons: string[] = [];
+  for (const node of g.consumers.get(tensor) ?? []) {
+    if (node.input[0] !== tensor || (node.opType !== 'Gemm' && node.opType !== 'MatMul')) continue;
+    const r = node.opType === 'Gemm' ? fromGemm(g, node, node.output[0]) : fromMatMul(g, node, undefined, undefined, node.output[0]);
+    if (typeof r === 'string') reasons.push(r);
+    else found.push({ node: nodeName(node), kind: node.opType, weights: r.weights, outputs: r.K, D: r.D, weightsFrom: r.weightsFrom });
+  }
+  if (found.length === 1) return { consumer: found[0] };
+  if (found.length > 1) return { reason: `"${tensor}" feeds ${found.length} linear nodes (${found.map((f) => f.node).join(', ')})` };
+  return { reason: reasons.length ? reasons.join('; ') : `no Gemm or MatMul with a constant weight reads "${tensor}"` };
+}

@@ -2,7 +2,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { NcInputError } from '@ncscope/core';
 import { dataTypeName, decodeModel, defaultOpset, encodeModel, isFloatType, onnxType, type ModelProto, type ValueInfoProto } from '../proto/onnx.js';
 import { FileReadError, readRegularFileSync } from './read-file.js';
-import { findClassifier, requireClassifier, type LinearClassifier } from './classifier.js';
+import { findClassifier, linearConsumer, requireClassifier, type LinearClassifier, type LinearConsumer } from './classifier.js';
 import { GraphIndex, type Dim } from './graph-index.js';
 import { isExternal } from './tensor-data.js';
 
@@ -114,6 +114,11 @@ export class OnnxModel {
   classifier(): LinearClassifier {
     const found = this.findClassifier();
     return found.classifier ?? requireClassifier(this.graph);
+  }
+
+  /** The Gemm/MatMul with a constant weight that reads `tensor` (for the subspace alignment), or why there is none. */
+  consumer(tensor: string): { consumer?: LinearConsumer; reason?: string } {
+    return linearConsumer(this.graph, tensor);
   }
 
   /** Float values produced by nodes that depend on the inputs: what `tensors` may name. In graph order. */

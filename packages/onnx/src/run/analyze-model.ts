@@ -4,11 +4,13 @@ import {
   jsEngine,
   SpreadAccumulator,
   computeReport,
+  resolveNormalization,
   type Classifier,
   type ConventionOptions,
   type LabelArray,
   type MeansStatistics,
   type NcReport,
+  type NormalizationOptions,
   type ProductEngine,
   type SpreadStatistics,
 } from '@ncscope/core';
@@ -38,8 +40,11 @@ export interface ModelProgress {
   cached: boolean;
 }
 
-/** Options of {@link analyzeModel}. Conventions (preset, globalMean, …) go to the core's report. */
-export interface AnalyzeModelOptions extends ExtractorOptions, ConventionOptions {
+/**
+ * Options of {@link analyzeModel}. Conventions (preset, globalMean, cdnvExponent, …) go to the core's report;
+ * `normalize`/`temperature` normalize every feature row as it streams by (both passes).
+ */
+export interface AnalyzeModelOptions extends ExtractorOptions, ConventionOptions, NormalizationOptions {
   /** One label per input row, 0 … K−1. */
   labels: LabelArray;
   /** Number of classes; default the classifier's row count, else the largest label + 1. */
@@ -55,6 +60,13 @@ export interface AnalyzeModelOptions extends ExtractorOptions, ConventionOptions
    * 'js' / 'onnxruntime' force one; or pass any ProductEngine (not disposed here).
    */
   engine?: ProductEngine | 'auto' | 'js' | 'onnxruntime';
+  /** Classes with fewer samples are the minority of the reports' imbalance section (default: half the largest class). */
+  minorityBelow?: number;
+  /**
+   * Subspace alignment with the layer that reads each tensor (Rangamani et al. 2023): 'auto' (default) for every tensor
+   * consumed by one Gemm/MatMul with a constant weight (`metrics.subspaceAlignment`, `report.consumer`); 'none' skips it.
+   */
+  alignment?: 'auto' | 'none';
   /** Cache features for the second pass up to this many bytes (all tensors together); above it, run the model again. */
   cacheLimitBytes?: number;
   onProgress?: (p: ModelProgress) => void;
@@ -68,6 +80,8 @@ export interface TensorAnalysis {
   K: number;
   /** The classifier used, with where it came from; undefined when none applies. */
   classifier?: { K: number; D: number; weightsFrom: string; biasFrom?: string; kind: string };
+  /** The linear node reading this tensor whose weight `report.metrics.subspaceAlignment` compares with; undefined when none. */
+  consumer?: { node: string; kind: string; outputs: number; weightsFrom: string };
   report: NcReport;
   means: MeansStatistics;
   spread: SpreadStatistics;
@@ -112,6 +126,7 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
     throw new NcInputError('SHAPE', `${source} has ${N} samples but the labels have ${options.labels.length}; they must match row for row`, { source });
   }
   if (N === 0) throw new NcInputError('NO_DATA', `${source} has no samples`, { source });
+  resolveNormalization(options); // named errors for bad normalize/temperature before the model runs
   const classifierMode = options.classifier ?? 'auto';
   const found = classifierMode === 'auto' ? m.findClassifier().classifier : undefined;
   const tensors = options.tensors && options.tensors.length > 0 ? [...options.tensors] : [m.classifier().featureTensor];
@@ -171,7 +186,7 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
           const work = b.features.reduce((s, f, t) => s + N * f.D * Kest * (classifiers[t] ? 2 : 1), 0);
           engine = engineChoice === 'onnxruntime' || work >= AUTO_ENGINE_MIN_WORK ? (ownEngine = await createOnnxProductEngine({ executionProviders: options.executionProviders ? [...options.executionProviders] : undefined })) : jsEngine;
         }
-        means = tensors.map(() => new MeansAccumulator({ K, engine }));
+        means = tensors.map(() => new MeansAccumulator({ K, engine, normalize: options.normalize, temperature: options.temperature }));
       }
       const labels = labelsSlice(options.labels, b.start, b.rows);
       for (let t = 0; t < tensors.length; t++) {
@@ -201,7 +216,10 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
     });
 
     // Pass 2: spread around the means (cached features, or inference again).
-    const conventions: ConventionOptions = { preset: options.preset, globalMean: options.globalMean, nc1Normalization: options.nc1Normalization, pinvRtol: options.pinvRtol, centreWeights: options.centreWeights, nc4Bias: options.nc4Bias, emptyClasses: options.emptyClasses };
+    const conventions: ConventionOptions = {
+      preset: options.preset, globalMean: options.globalMean, nc1Normalization: options.nc1Normalization, pinvRtol: options.pinvRtol, centreWeights: options.centreWeights,
+      nc4Bias: options.nc4Bias, emptyClasses: options.emptyClasses, cdnvExponent: options.cdnvExponent, kernelPrecision: options.kernelPrecision,
+    };
     const spread = await Promise.all(tensors.map((_, t) => SpreadAccumulator.create(means[t].statistics, { classifier: classifiers[t]?.c, engine, perClassNc1: conventions })));
     rows = 0;
     const second: AsyncIterable<FeatureBatch> | Iterable<FeatureBatch> = cache ?? timed();
@@ -220,8 +238,19 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
 
     const results: TensorAnalysis[] = [];
     for (let t = 0; t < tensors.length; t++) {
-      const report = await computeReport(means[t].statistics, spread[t].statistics, { ...conventions, classifier: classifiers[t]?.c, engine });
-      results.push({ tensor: tensors[t], N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics });
+      const D = means[t].statistics.D;
+      const found = options.alignment === 'none' ? undefined : m.consumer(tensors[t]).consumer;
+      // A pooled feature map no longer has the consumer's input dimension: no alignment then.
+      const consumer = found && found.D === D ? found : undefined;
+      const report = await computeReport(means[t].statistics, spread[t].statistics, {
+        ...conventions, classifier: classifiers[t]?.c, engine, minorityBelow: options.minorityBelow,
+        consumer: consumer ? { weights: consumer.weights, outputs: consumer.outputs, name: consumer.node } : undefined,
+      });
+      if (found && !consumer) report.warnings.push(`${found.kind} "${found.node}" reads this tensor with D = ${found.D}, but the features have D = ${D} after pooling: no subspace alignment`);
+      results.push({
+        tensor: tensors[t], N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics,
+        ...(consumer ? { consumer: { node: consumer.node, kind: consumer.kind, outputs: consumer.outputs, weightsFrom: consumer.weightsFrom } } : {}),
+      });
     }
     return { model: m.source, tensors: results, foundClassifier: found, cached, engine: engine!.name, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000 };
   } finally {

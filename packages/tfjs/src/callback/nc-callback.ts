@@ -58,11 +58,15 @@ export const METRIC_KEYS: readonly (keyof NcMetrics)[] = [
   'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'etfErrorMeans',
   'equinormWeights', 'equiangularityWeights', 'maxAngleWeights', 'etfErrorWeights',
   'nc3SelfDuality', 'nc3Zhu', 'nc4NccMismatch', 'nccAccuracy', 'classifierAccuracy',
+  'subspaceAlignmentWeights', 'subspaceAlignment',
+  'nc1Svd', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'gnc2DistMean', 'gnc2DistVar', 'coherence',
+  'orthoFrameMeans', 'orthoFrameWeights', 'unc3', 'unc3Cos', 'nc0',
 ];
 
-/** The metrics a report has without a classifier. */
+/** The metrics a report has without a classifier (a layer read by another Dense layer adds `subspaceAlignment`). */
 export const MEANS_ONLY_KEYS: readonly (keyof NcMetrics)[] = [
   'nc1', 'nc1Quotient', 'cdnv', 'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'etfErrorMeans', 'nccAccuracy',
+  'nc1Svd', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'gnc2DistMean', 'gnc2DistVar', 'coherence', 'orthoFrameMeans',
 ];
 
 /**
@@ -103,6 +107,7 @@ export class NcCallback extends CustomCallback {
   private keys = new Set<string>();
   private layerMetrics = new Map<string, readonly (keyof NcMetrics)[]>();
   private warned = false;
+  private warnedDegenerate = false;
 
   constructor(options: NcCallbackOptions) {
     const hooks: Hooks = {};
@@ -131,13 +136,14 @@ export class NcCallback extends CustomCallback {
     this.measuredEpochs.length = 0;
     this.keys.clear();
     this.warned = false;
+    this.warnedDegenerate = false;
     this.layerMetrics.clear();
     this.meter = await NcMeter.create(this.model, { probe: this.options.probe, sampleTraining: this.options.sampleTraining }, this.options);
     // The log keys are fixed from the start (so unmeasured: 'nan' pads from epoch 0): every metric for the layer
     // feeding the classifier, the metrics that need no classifier for the others, or logMetrics.
     const plan = this.meter.plan;
     plan.layers.forEach((layer, i) => {
-      const metrics = this.options.logMetrics ?? (layer.feedsClassifier ? METRIC_KEYS : MEANS_ONLY_KEYS);
+      const metrics = this.options.logMetrics ?? (layer.feedsClassifier ? METRIC_KEYS : layer.consumer ? [...MEANS_ONLY_KEYS, 'subspaceAlignment' as const] : MEANS_ONLY_KEYS);
       this.layerMetrics.set(layer.name, metrics);
       for (const m of metrics) this.keys.add(logKey(m, layer.name, i === plan.primary));
       if (this.meter!.multiLabel) for (const m of MULTI_LABEL_KEYS) this.keys.add(logKey(m, layer.name, i === plan.primary));
@@ -195,6 +201,12 @@ export class NcCallback extends CustomCallback {
       }
       const ml = 'multiLabel' in r.report ? r.report.multiLabel : undefined;
       if (ml) for (const m of MULTI_LABEL_KEYS) logs[logKey(m, r.layer, r.primary)] = ml[m] ?? NaN;
+    }
+    const degenerate = results.filter((r) => r.report.degenerate);
+    if (degenerate.length > 0 && !this.warnedDegenerate) {
+      // Dead or constant features (e.g. every ReLU off) are not collapse: say so once per fit; the reports carry it.
+      console.warn(`ncscope: epoch ${epoch}: degenerate geometry in ${degenerate.map((r) => `"${r.layer}"`).join(', ')} (the class means coincide); its NC ratios are NaN, not collapse`);
+      this.warnedDegenerate = true;
     }
     let stop = false;
     for (const r of results) {

@@ -40,6 +40,11 @@ export interface TappedLayer {
   symbolic: SymbolicTensor;
   /** True when this tensor is the classifier's input, so W, b apply. */
   feedsClassifier: boolean;
+  /**
+   * The Dense layer that reads this tensor, when exactly one does: its kernel is the linear map of the layer's subspace
+   * alignment (Rangamani et al. 2023). Undefined when no Dense layer, or several layers, consume the tensor.
+   */
+  consumer?: Layer;
 }
 
 /** The resolved measurement: tapped tensors, the classifier layer, and a model computing all taps in one pass. */
@@ -85,6 +90,7 @@ export function resolvePlan(model: LayersModel, options: LayerOptions): Measurem
       layers.push({ name, symbolic, feedsClassifier: classifierInput !== undefined && symbolic === classifierInput });
     }
   }
+  for (const layer of layers) layer.consumer = denseConsumer(model, layer.symbolic);
   const K = classifier ? denseWeights(classifier).units : undefined;
   const fed = layers.findIndex((l) => l.feedsClassifier);
   let tap: LayersModel;
@@ -108,4 +114,13 @@ function namedTensor(ref: NamedTensor): { name: string; symbolic: SymbolicTensor
     throw new NcInputError('BAD_OPTION', `featureLayer "${ref.name}": tensor must be a SymbolicTensor (the result of layer.apply on the model's symbolic tensors), not a concrete tf.Tensor`);
   }
   return { name: ref.name, symbolic: ref.tensor };
+}
+
+/** The single layer of the model that takes `symbolic` as its input, if it is a Dense layer. */
+function denseConsumer(model: LayersModel, symbolic: SymbolicTensor): Layer | undefined {
+  const readers = model.layers.filter((l) => {
+    const inputs = l.inboundNodes.flatMap((n) => n.inputTensors);
+    return inputs.includes(symbolic);
+  });
+  return readers.length === 1 && isDense(readers[0]) ? readers[0] : undefined;
 }

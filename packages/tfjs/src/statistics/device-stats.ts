@@ -1,4 +1,4 @@
-import { NcInputError, SpreadAccumulator, type Classifier, type ConventionOptions, type MeansStatistics, type SpreadStatistics } from '@ncscope/core';
+import { NcInputError, SpreadAccumulator, type Classifier, type ConventionOptions, type MeansStatistics, type Normalization, type SpreadStatistics } from '@ncscope/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProbeBatch } from '../probe/probe.js';
 
@@ -29,6 +29,30 @@ export async function toCoreClassifier(kernel: tf.Tensor, bias?: tf.Tensor): Pro
   for (let t = 0; t < D; t++) for (let c = 0; c < K; c++) weights[c * D + t] = k[t * K + c];
   if (!bias) return { weights };
   return { weights, bias: Float32Array.from((await bias.data()) as Float32Array) };
+}
+
+/**
+ * Feature normalization on the device (Yaras et al. 2022; core's statistics/normalization.ts): τ·h/‖h‖ per row, rows
+ * of zero norm left at 0. Returns new tensors (the caller disposes them) and how many rows had zero norm.
+ */
+export async function normalizeOnDevice(features: tf.Tensor2D[], n: Normalization): Promise<{ features: tf.Tensor2D[]; zeroRows: number }> {
+  const parts = features.map((H) => tf.tidy(() => {
+    const norms = tf.sqrt(tf.sum(tf.square(H), 1, true));
+    const zero = tf.equal(norms, 0);
+    const safe = tf.where(zero, tf.onesLike(norms), norms);
+    return { H: tf.mul(H, tf.div(tf.scalar(n.temperature), safe)) as tf.Tensor2D, zeros: tf.sum(tf.cast(zero, 'float32')) };
+  }));
+  const counts = await Promise.all(parts.map((p) => p.zeros.data()));
+  tf.dispose(parts.map((p) => p.zeros));
+  return { features: parts.map((p) => p.H), zeroRows: counts.reduce((a, c) => a + c[0], 0) };
+}
+
+/** A Dense kernel (D × K) with unit columns w_k/‖w_k‖ (zero columns stay 0): the classifier under 'features-and-classifier'. */
+export function normalizedKernel(kernel: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const norms = tf.sqrt(tf.sum(tf.square(kernel), 0, true));
+    return tf.div(kernel, tf.where(tf.equal(norms, 0), tf.onesLike(norms), norms)) as tf.Tensor2D;
+  });
 }
 
 /**

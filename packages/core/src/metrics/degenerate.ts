@@ -1,0 +1,54 @@
+import type { NcContext } from '../context/context.js';
+
+/**
+ * Below this ratio of the centred means' RMS norm to the features' RMS norm, Σ_B counts as numerically zero: float64
+ * rounding of the class sums alone leaves the means ~1e-16 of the features' scale apart, and float32 features cannot
+ * resolve separations below ~6e-8 of it, so anything at 1e4·ε₆₄ ≈ 2.2e-12 is rounding, not geometry.
+ */
+export const DEGENERATE_RTOL = 1e4 * 2 ** -52;
+
+/** Whether the class-mean geometry is degenerate, and the scales that decided it. */
+export interface Degeneracy {
+  degenerate: boolean;
+  /** Why, in words (absent when not degenerate). */
+  reason?: string;
+  /** RMS of ‖μ̃_k‖ over the classes, √(Tr Σ_B). */
+  betweenScale: number;
+  /** RMS of ‖h_i‖ over the samples (from the means alone when the spread phase is missing). */
+  featureScale: number;
+}
+
+/**
+ * Degenerate geometry is not collapse: all-zero features, a single distinct feature vector, or class means that
+ * coincide make Σ_B vanish, and NC1 = Tr(Σ_W Σ_B⁺)/K would read 0 ("collapsed") or noise. Degenerate when fewer than two
+ * class means are distinct, or when √(Tr Σ_B) ≤ {@link DEGENERATE_RTOL} · RMS‖h‖ (Σ_B numerically zero relative to the
+ * features' scale). Reports then say so (`degenerate: true`, a warning) and give NaN (null in JSON) for the ratios that
+ * divide by the between-class geometry.
+ */
+export function degeneracy(ctx: NcContext): Degeneracy {
+  const { K, D, means, counts, N } = ctx;
+  let distinct = false;
+  for (let k = 1; k < K && !distinct; k++) {
+    for (let t = 0; t < D; t++) {
+      if (means[k * D + t] !== means[t]) {
+        distinct = true;
+        break;
+      }
+    }
+  }
+  let between = 0;
+  for (let k = 0; k < K; k++) between += ctx.meanNormsSq[k];
+  const betweenScale = Math.sqrt(between / K);
+  let total = 0;
+  for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let t = 0; t < D; t++) s += means[k * D + t] ** 2;
+    total += counts[k] * s + (ctx.spread ? ctx.spread.withinSS[k] : 0);
+  }
+  const featureScale = Math.sqrt(total / N);
+  if (!distinct) return { degenerate: true, reason: `all ${K} class means are identical`, betweenScale, featureScale };
+  if (betweenScale <= DEGENERATE_RTOL * featureScale) {
+    return { degenerate: true, reason: `the class means coincide to rounding (RMS ‖μ̃_k‖ = ${betweenScale.toExponential(2)} against RMS ‖h‖ = ${featureScale.toExponential(2)}; Σ_B is numerically zero)`, betweenScale, featureScale };
+  }
+  return { degenerate: false, betweenScale, featureScale };
+}

@@ -1,0 +1,159 @@
+import type { NcContext } from '../context/context.js';
+import { firstPairColumn, reducePair, type PairReduction } from '../context/pairs.js';
+
+/**
+ * Generalized NC2 — hyperspherical uniformity of the class means (Liu et al. 2023, "Generalizing and decoupling neural
+ * collapse via hyperspherical uniformity gap"), exactly as rhubarbwu/neural-collapse's `kernel_stats` computes it:
+ *
+ *   μ̂_k = μ̃_k / (‖μ̃_k‖ + ε)        (its `normalize`; ε = the float64 machine epsilon 2⁻⁵², the means' dtype),
+ *   d_kl = ‖μ̂_k − μ̂_l‖ over the K(K − 1)/2 pairs k < l, and three kernels of it:
+ *     distance  d_kl,      log  log(1/d_kl),      Riesz  sign(D − 2)·d_kl^−(D−2)   (D the feature dimension),
+ *   mean = (1/P) Σ_{k<l} κ_kl,   var = (1/P) Σ_{k<l} (κ_kl − mean)²   (P = K(K − 1)/2; mean of squared deviations).
+ *
+ * Uniformly spread means (a simplex ETF) minimise the log and Riesz means and make every variance 0. With
+ * conventions.kernelPrecision 'float32' (the `rhubarbwu` preset) each κ_kl is rounded to float32 before the mean and
+ * variance and the results are float32 values, as that library stores its kernel grid in a float32 tensor.
+ * Streamed over tiles of M̃M̃ᵀ: d²_kl = ‖μ̂_k‖² + ‖μ̂_l‖² − 2 μ̂_k·μ̂_l, recomputed from the rows when it cancels.
+ */
+export interface Gnc2Statistics {
+  logMean: number;
+  logVar: number;
+  rieszMean: number;
+  rieszVar: number;
+  distMean: number;
+  distVar: number;
+}
+
+/** The float64 epsilon rhubarbwu's normalize adds to each norm (`torch.finfo(float64).eps`). */
+const EPS64 = 2 ** -52;
+
+/** Pairs whose squared distance is below this fraction of ‖μ̂_k‖² + ‖μ̂_l‖² are recomputed from the rows. */
+const CLOSE = 1e-3;
+
+interface Moments {
+  n: number;
+  mean: number;
+  m2: number;
+}
+
+interface State {
+  /** 1/(‖μ̃_k‖ + ε) and ‖μ̂_k‖². */
+  inv: Float64Array;
+  sq: Float64Array;
+  moments: [Moments, Moments, Moments];
+  scratch: [Float64Array, Float64Array, Float64Array];
+}
+
+/** Merges a block of values (sum and M2 around their own mean) into running moments (Chan et al.'s update). */
+function merge(m: Moments, values: Float64Array, count: number): void {
+  if (count === 0) return;
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += values[i];
+  const mean = sum / count;
+  let m2 = 0;
+  for (let i = 0; i < count; i++) m2 += (values[i] - mean) ** 2;
+  const n = m.n + count;
+  const delta = mean - m.mean;
+  m.mean += (delta * count) / n;
+  m.m2 += m2 + (delta * delta * m.n * count) / n;
+  m.n = n;
+}
+
+export const gnc2Reduction: PairReduction<State, Gnc2Statistics> = {
+  product: 'means',
+  init(ctx) {
+    const { K } = ctx;
+    const inv = new Float64Array(K);
+    const sq = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      const norm = Math.sqrt(ctx.meanNormsSq[k]);
+      inv[k] = 1 / (norm + EPS64);
+      sq[k] = (norm * inv[k]) ** 2;
+    }
+    const moments = (): Moments => ({ n: 0, mean: 0, m2: 0 });
+    return { inv, sq, moments: [moments(), moments(), moments()], scratch: [new Float64Array(0), new Float64Array(0), new Float64Array(0)] };
+  },
+  tile(state, tile, ctx) {
+    const { inv, sq } = state;
+    const { D, centredMeans: M } = ctx;
+    const S = D - 2;
+    const sign = S >= 0 ? 1 : -1; // Python's copysign(1, S) for an integer S
+    const f32 = ctx.conventions.kernelPrecision === 'float32';
+    const size = tile.rows * tile.cols;
+    if (state.scratch[0].length < size) state.scratch = [new Float64Array(size), new Float64Array(size), new Float64Array(size)];
+    const [logs, riesz, dists] = state.scratch;
+    let count = 0;
+    for (let i = 0; i < tile.rows; i++) {
+      const k = tile.rowStart + i;
+      for (let j = firstPairColumn(tile, i); j < tile.cols; j++) {
+        const l = tile.colStart + j;
+        const nn = sq[k] + sq[l];
+        let d2 = nn - 2 * tile.values[i * tile.cols + j] * inv[k] * inv[l];
+        if (!(d2 > CLOSE * nn)) {
+          d2 = 0;
+          for (let t = 0; t < D; t++) d2 += (M[k * D + t] * inv[k] - M[l * D + t] * inv[l]) ** 2;
+        }
+        const d = Math.sqrt(d2);
+        let lg = Math.log(1 / d);
+        let rz = sign * d ** -S;
+        let ds = d;
+        if (f32) {
+          lg = Math.fround(lg);
+          rz = Math.fround(rz);
+          ds = Math.fround(ds);
+        }
+        logs[count] = lg;
+        riesz[count] = rz;
+        dists[count] = ds;
+        count++;
+      }
+    }
+    merge(state.moments[0], logs, count);
+    merge(state.moments[1], riesz, count);
+    merge(state.moments[2], dists, count);
+  },
+  finish(state, ctx) {
+    const f32 = ctx.conventions.kernelPrecision === 'float32';
+    const stats = state.moments.map(({ n, mean, m2 }) => {
+      if (!f32) return { mean, variance: m2 / n };
+      // float32 grid: the deviations are taken from the float32 mean, Σ(κ − m₃₂)² = M2 + n(m − m₃₂)².
+      const m32 = Math.fround(mean);
+      return { mean: m32, variance: Math.fround(m2 / n + (mean - m32) ** 2) };
+    });
+    return {
+      logMean: stats[0].mean, logVar: stats[0].variance,
+      rieszMean: stats[1].mean, rieszVar: stats[1].variance,
+      distMean: stats[2].mean, distVar: stats[2].variance,
+    };
+  },
+};
+
+/** GNC2 statistics of all three kernels (one tiled pass over M̃M̃ᵀ, shared with the report's other mean metrics). */
+export function gnc2(ctx: NcContext): Promise<Gnc2Statistics> {
+  return reducePair(ctx, gnc2Reduction);
+}
+
+/** Mean over pairs k < l of the log kernel log(1/‖μ̂_k − μ̂_l‖) (Liu et al. 2023; rhubarbwu's `kernel_stats(…, log_kernel)[0]`). */
+export async function gnc2LogMean(ctx: NcContext): Promise<number> {
+  return (await gnc2(ctx)).logMean;
+}
+/** Variance over pairs of the log kernel (mean of squared deviations; rhubarbwu's `kernel_stats(…, log_kernel)[1]`). */
+export async function gnc2LogVar(ctx: NcContext): Promise<number> {
+  return (await gnc2(ctx)).logVar;
+}
+/** Mean over pairs of the Riesz kernel sign(D − 2)·‖μ̂_k − μ̂_l‖^−(D−2) (Liu et al. 2023; rhubarbwu's `riesz_kernel`). */
+export async function gnc2RieszMean(ctx: NcContext): Promise<number> {
+  return (await gnc2(ctx)).rieszMean;
+}
+/** Variance over pairs of the Riesz kernel. */
+export async function gnc2RieszVar(ctx: NcContext): Promise<number> {
+  return (await gnc2(ctx)).rieszVar;
+}
+/** Mean over pairs of the distance ‖μ̂_k − μ̂_l‖ (rhubarbwu's default `dist_kernel`). */
+export async function gnc2DistMean(ctx: NcContext): Promise<number> {
+  return (await gnc2(ctx)).distMean;
+}
+/** Variance over pairs of the distance ‖μ̂_k − μ̂_l‖ (rhubarbwu's README "nc2g_dist"). */
+export async function gnc2DistVar(ctx: NcContext): Promise<number> {
+  return (await gnc2(ctx)).distVar;
+}
