@@ -12,6 +12,10 @@ interface Factors {
   cols: number;
   /** Tᵀ (m × t) of the quadratic map. */
   quadT?: FloatArray;
+  /** max_k ‖w_k‖ (with a classifier): scales the rounding bound of the logits (see {@link decide}). */
+  maxWeightNorm: number;
+  /** ‖c‖ of the point the rows are taken relative to in Z: per class μ_y ('means'), or the shift s ('features'). */
+  anchorNorms: Float64Array;
 }
 const cache = new WeakMap<SpreadPlan, Map<Ctor, Factors>>();
 
@@ -31,7 +35,22 @@ function factors(plan: SpreadPlan, T: Ctor): Factors {
     if (W) transposeInto(W, K, D, right, cols, K);
   }
   const quadT = quadratic ? transpose(T.from(quadratic.map), quadratic.rows, plan.m) : undefined;
-  const f: Factors = { right, cols, quadT };
+  let maxWeightNorm = 0;
+  if (W) {
+    for (let k = 0; k < K; k++) {
+      let n = 0;
+      for (let t = 0; t < D; t++) n += W[k * D + t] ** 2;
+      maxWeightNorm = Math.max(maxWeightNorm, Math.sqrt(n));
+    }
+  }
+  const anchors = space === 'means' ? plan.centres : plan.shift;
+  const anchorNorms = new Float64Array(space === 'means' ? K : 1);
+  for (let a = 0; a < anchorNorms.length; a++) {
+    let n = 0;
+    for (let t = 0; t < D; t++) n += anchors[a * D + t] ** 2;
+    anchorNorms[a] = Math.sqrt(n);
+  }
+  const f: Factors = { right, cols, quadT, maxWeightNorm, anchorNorms };
   byType.set(T, f);
   return f;
 }
@@ -63,13 +82,21 @@ export async function jsSpreadChunk(chunk: KernelChunk, plan: SpreadPlan, engine
   // Z: 'means' space — R [M_s; W]ᵀ (its first K columns are the coordinates p = M_s r); 'features' space with
   // decisions — X [M_s; W]ᵀ with X = H − s.
   let Z: FloatArray | undefined;
+  let xNorms: Float64Array | undefined;
   if (space === 'means') {
     Z = await engine.matmul(R, f.right!, rows, D, f.cols);
   } else if (decisions) {
     const X = new T(rows * D);
+    xNorms = new Float64Array(rows);
     for (let i = 0; i < rows; i++) {
       const src = (start + i) * D;
-      for (let t = 0; t < D; t++) X[i * D + t] = features[src + t] - shift[t];
+      let ss = 0;
+      for (let t = 0; t < D; t++) {
+        const x = features[src + t] - shift[t];
+        X[i * D + t] = x;
+        ss += x * x;
+      }
+      xNorms[i] = Math.sqrt(ss);
     }
     Z = await engine.matmul(X, f.right!, rows, D, f.cols);
   }
@@ -93,12 +120,20 @@ export async function jsSpreadChunk(chunk: KernelChunk, plan: SpreadPlan, engine
     }
     out.quadratic = q;
   }
-  if (decisions && Z) Object.assign(out, decide(Z, f.cols, chunk, plan));
+  if (decisions && Z) Object.assign(out, decide(Z, f.cols, chunk, plan, f, xNorms ?? Float64Array.from(rowSS, Math.sqrt)));
   return out;
 }
 
-/** NCC and classifier decisions from Z (rows × cols) for the plan's space. */
-function decide(Z: FloatArray, cols: number, chunk: KernelChunk, plan: SpreadPlan): Pick<SpreadKernelOutput, 'ncc' | 'classifier' | 'classifierNoBias'> {
+/**
+ * NCC and classifier decisions from Z (rows × cols) for the plan's space.
+ *
+ * Classifier scores are assembled as w_k·x + w_k·c (x = the row relative to an anchor c: its class mean, or the
+ * shift), so where the network's own W h ties exactly — e.g. a feature row of zeros after a dead ReLU, where every
+ * no-bias score is exactly 0 — the assembled scores differ by rounding. Scores within the rounding bound of the best,
+ * (D + 2)·ε·max‖w_k‖·(‖x‖ + ‖c‖), count as ties and go to the lowest class index, as argmax does on exact ties (the
+ * device's and PyTorch's rule), so both paths take the same decisions.
+ */
+function decide(Z: FloatArray, cols: number, chunk: KernelChunk, plan: SpreadPlan, f: Factors, xNorms: Float64Array): Pick<SpreadKernelOutput, 'ncc' | 'classifier' | 'classifierNoBias'> {
   const { labels, start, rows } = chunk;
   const { K, space } = plan;
   const d = plan.decisions!;
@@ -134,14 +169,15 @@ function decide(Z: FloatArray, cols: number, chunk: KernelChunk, plan: SpreadPla
       const off = clfT.offset;
       const offNb = clfT.offsetNoBias;
       const o = means ? y * K : 0;
+      const tol = (plan.D + 2) * Number.EPSILON * f.maxWeightNorm * (xNorms[i] + f.anchorNorms[means ? y : 0]);
       let arg = 0, argNb = 0;
       let bestZ = -Infinity, bestZnb = -Infinity;
       for (let k = 0; k < K; k++) {
         const wr = Z[zi + K + k];
         const z = wr + off[o + k];
         const znb = wr + offNb[o + k];
-        if (z > bestZ) { bestZ = z; arg = k; }
-        if (znb > bestZnb) { bestZnb = znb; argNb = k; }
+        if (z > bestZ + tol) { bestZ = z; arg = k; }
+        if (znb > bestZnb + tol) { bestZnb = znb; argNb = k; }
       }
       clf[i] = arg;
       clfNb[i] = argNb;

@@ -102,7 +102,7 @@ export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[
     const msT = new Float32Array(D * K);
     for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) msT[t * K + k] = ref.shiftedMeans[k * D + t];
     const msTensor = tf.tensor2d(msT, [D, K]);
-    const B = withW ? tf.concat([msTensor, classifier!.kernel as tf.Tensor2D], 1) : msTensor;
+    const B = msTensor;
     let Tt: tf.Tensor2D | undefined;
     if (quad) {
       const t = quad.rows;
@@ -110,8 +110,9 @@ export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[
       for (let r = 0; r < t; r++) for (let i = 0; i < m; i++) tt[i * t + r] = quad.map[r * m + i];
       Tt = tf.tensor2d(tt, [m, t]);
     }
-    const off = dec.classifier?.offset;
-    const offNb = dec.classifier?.offsetNoBias;
+    // The classifier's scores are W h (+ b) from the rows themselves, as the network computes them, so scores that
+    // tie exactly (a zero row after a dead ReLU) go to the lowest index as argmax does (core's JS kernel agrees).
+    const bias = dec.classifier ? tf.tensor2d(Float32Array.from(dec.classifier.bias), [1, K]) : undefined;
     if (space === 'means') {
       const pair = new Float32Array(K * K);
       // Classes absent in phase 1 can never be the nearest centre: a huge finite distance (not Infinity, which the
@@ -120,8 +121,7 @@ export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[
       return {
         mu: tf.tensor2d(Float32Array.from(ref.means), [K, D]), B, Tt,
         pair: tf.tensor2d(pair, [K, K]),
-        off: off ? tf.tensor2d(Float32Array.from(off), [K, K]) : undefined,
-        offNoBias: offNb ? tf.tensor2d(Float32Array.from(offNb), [K, K]) : undefined,
+        bias,
       };
     }
     const msq = Float32Array.from({ length: K }, (_, k) => (dec.present[k] ? dec.meanSqNorms![k] : ABSENT));
@@ -129,11 +129,10 @@ export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[
       mu: tf.tensor2d(Float32Array.from(ref.means), [K, D]), B, Tt,
       shift: tf.tensor2d(Float32Array.from(ref.shift), [1, D]),
       msq: tf.tensor2d(msq, [1, K]),
-      off: off ? tf.tensor2d(Float32Array.from(off), [1, K]) : undefined,
-      offNoBias: offNb ? tf.tensor2d(Float32Array.from(offNb), [1, K]) : undefined,
+      bias,
     };
   });
-  const c = consts as { mu: tf.Tensor2D; B: tf.Tensor2D; Tt?: tf.Tensor2D; pair?: tf.Tensor2D; shift?: tf.Tensor2D; msq?: tf.Tensor2D; off?: tf.Tensor2D; offNoBias?: tf.Tensor2D };
+  const c = consts as { mu: tf.Tensor2D; B: tf.Tensor2D; Tt?: tf.Tensor2D; pair?: tf.Tensor2D; shift?: tf.Tensor2D; msq?: tf.Tensor2D; bias?: tf.Tensor2D };
   const parts: tf.Tensor[] = [];
   try {
     for (let i = 0; i < batches.length; i++) {
@@ -150,13 +149,13 @@ export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[
         let coords: tf.Tensor2D;
         if (space === 'means') {
           Z = tf.matMul(R, c.B);
-          P = withW ? tf.slice(Z, [0, 0], [n, K]) : Z;
+          P = Z;
           coords = P;
           const py = tf.sum(tf.mul(P, b.oneHot), 1, true);
           dist = tf.add(tf.mul(tf.sub(py, P), 2), tf.matMul(b.oneHot, c.pair!)) as tf.Tensor2D;
         } else {
           Z = tf.matMul(tf.sub(H, c.shift!) as tf.Tensor2D, c.B);
-          P = withW ? tf.slice(Z, [0, 0], [n, K]) : Z;
+          P = Z;
           coords = R as tf.Tensor2D;
           dist = tf.sub(c.msq!, tf.mul(P, 2)) as tf.Tensor2D;
         }
@@ -169,11 +168,9 @@ export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[
           pieces.push(tf.reshape(tf.matMul(b.oneHotT, q), [-1]));
         }
         if (withW) {
-          const WR = tf.slice(Z, [0, K], [n, K]);
-          const offY = space === 'means' ? tf.matMul(b.oneHot, c.off!) : c.off!;
-          const offNbY = space === 'means' ? tf.matMul(b.oneHot, c.offNoBias!) : c.offNoBias!;
-          const arg = tf.argMax(tf.add(WR, offY), 1);
-          const argNb = tf.argMax(tf.add(WR, offNbY), 1);
+          const scores = tf.matMul(H, classifier!.kernel as tf.Tensor2D);
+          const arg = tf.argMax(tf.add(scores, c.bias!), 1);
+          const argNb = tf.argMax(scores, 1);
           pieces.push(correct(arg));
           pieces.push(tf.reshape(tf.sum(tf.cast(tf.notEqual(arg, ncc), 'float32')), [1]));
           pieces.push(tf.reshape(tf.sum(tf.cast(tf.notEqual(argNb, ncc), 'float32')), [1]));
