@@ -2,7 +2,9 @@ import { analyze, type ConventionOptions, type NcReport } from '@ncscope/core';
 
 /**
  * The core NC report (the same `ncscope.report/1` object as for real training) of features (N × D, row-major
- * float64) with labels, and optionally the classifier that reads them.
+ * float64) with labels, and optionally the classifier that reads them. With unequal class counts the report's
+ * imbalance section takes the classes of the smallest count as the minority (the layer-peeled setting of Fang et
+ * al.: `minorityBelow` = smallest count + ½), unless the conventions set `minorityBelow`.
  */
 export async function featureReport(
   features: Float64Array,
@@ -11,7 +13,11 @@ export async function featureReport(
   classifier?: { weights: Float64Array; bias?: Float64Array },
   conventions: ConventionOptions = {},
 ): Promise<NcReport> {
-  const { report } = await analyze([{ features, labels }], { ...conventions, K, classifier });
+  const counts = new Array<number>(K).fill(0);
+  for (const y of labels) counts[y]++;
+  const smallest = Math.min(...counts.filter((c) => c > 0));
+  const minorityBelow = conventions.minorityBelow ?? (counts.some((c) => c !== counts[0]) ? smallest + 0.5 : undefined);
+  const { report } = await analyze([{ features, labels }], { ...conventions, K, classifier, ...(minorityBelow !== undefined ? { minorityBelow } : {}) });
   return report;
 }
 

@@ -2,14 +2,14 @@ import type { NcReport } from '@ncscope/core';
 
 /** Minority collapse (Fang et al. 2021) read from a report with a classifier; see {@link minorityCollapse}. */
 export interface MinorityCollapse {
-  /** Classes with the smallest count (the minority) and with the largest (the majority). */
+  /** Classes with the smallest count (the minority) and the others (the majority). */
   minorityClasses: number[];
   majorityClasses: number[];
   /** Largest count / smallest count. */
   imbalanceRatio: number;
   /** Mean cos(w_k, w_l) over pairs of minority classifier rows (→ 1 under minority collapse); null with < 2 minority classes or a zero row. */
   minorityCosine: number | null;
-  /** The same over pairs of majority rows (−1/(K−1) for a balanced simplex ETF). */
+  /** The same over pairs of majority rows (−1/(K−1) for a balanced simplex ETF); null with < 2 majority classes. */
   majorityCosine: number | null;
   /** Mean ‖w_k‖ over minority rows / mean over majority rows. */
   normRatio: number;
@@ -19,34 +19,21 @@ export interface MinorityCollapse {
 
 /**
  * Minority collapse (Fang, He, Long & Su 2021, the layer-peeled model): as the imbalance ratio grows, the classifier
- * rows of the minority classes move together (their pairwise cosines → 1) and shrink. Computed from the core report's
- * per-class cosines and norms. Replace by core's imbalance section when issue 10 lands.
+ * rows of the minority classes move together (their pairwise cosines → 1) and shrink. Read from the core report's
+ * imbalance section (core's metrics/imbalance.ts computes it with the other NC statistics), whose minority is the
+ * classes of the smallest count in UFM reports (see featureReport); null without that section.
  */
 export function minorityCollapse(report: NcReport): MinorityCollapse | null {
-  const pc = report.perClass;
-  // Core leaves the per-class cosines out for large K (perClassMatrixLimit): then there is nothing to read.
-  if (!pc?.cosineWeights || !pc.cosineMeans || !pc.weightNorms) return null;
-  const { cosineWeights, cosineMeans, weightNorms } = pc;
-  const min = Math.min(...pc.counts);
-  const max = Math.max(...pc.counts);
-  if (min === max) return null;
-  const minority = pc.counts.flatMap((c, i) => (c === min ? [i] : []));
-  const majority = pc.counts.flatMap((c, i) => (c === max ? [i] : []));
-  const meanPairs = (idx: number[], cos: number[][], norms?: number[]) => {
-    if (idx.length < 2 || (norms && idx.some((i) => norms[i] === 0))) return null;
-    let s = 0;
-    let n = 0;
-    for (let a = 0; a < idx.length; a++) for (let b = a + 1; b < idx.length; b++, n++) s += cos[idx[a]][idx[b]];
-    return s / n;
-  };
-  const meanNorm = (idx: number[]) => idx.reduce((s, i) => s + weightNorms[i], 0) / idx.length;
+  const imb = report.imbalance;
+  if (!imb || imb.minorityClasses === undefined || imb.majorityClasses === undefined) return null;
+  const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
   return {
-    minorityClasses: minority.map((i) => pc.classes[i]),
-    majorityClasses: majority.map((i) => pc.classes[i]),
-    imbalanceRatio: max / min,
-    minorityCosine: meanPairs(minority, cosineWeights, weightNorms),
-    majorityCosine: meanPairs(majority, cosineWeights, weightNorms),
-    normRatio: meanNorm(minority) / meanNorm(majority),
-    minorityMeansCosine: meanPairs(minority, cosineMeans, pc.meanNorms),
+    minorityClasses: imb.minorityClasses,
+    majorityClasses: imb.majorityClasses,
+    imbalanceRatio: imb.imbalanceRatio,
+    minorityCosine: finite(imb.minorityCosineWeights),
+    majorityCosine: finite(imb.majorityCosineWeights),
+    normRatio: imb.normRatioWeights ?? NaN,
+    minorityMeansCosine: finite(imb.minorityCosineMeans),
   };
 }
