@@ -11,7 +11,7 @@ export async function featureReport(
   labels: Int32Array,
   K: number,
   classifier?: { weights: Float64Array; bias?: Float64Array },
-  conventions: ConventionOptions = {},
+  conventions: ConventionOptions & { minorityBelow?: number } = {},
 ): Promise<NcReport> {
   const counts = new Array<number>(K).fill(0);
   for (const y of labels) counts[y]++;
