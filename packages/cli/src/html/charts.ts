@@ -211,27 +211,12 @@ export interface GroupTrendPoint {
  * first, e.g. the minority), so each run's minority and majority curves read as a pair.
  */
 export function groupTrendSpec(o: { title: string; subtitle: string; yTitle: string; xTitle: string; points: GroupTrendPoint[]; runs: string[]; series: string[]; log: boolean }): TopLevelSpec {
-  return {
-    width: 330,
-    height: 200,
-    title: { text: o.title, subtitle: o.subtitle },
-    data: { values: o.points },
-    mark: { type: 'line', point: { filled: true, size: 24 }, strokeWidth: 1.8, interpolate: 'linear' },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: o.xTitle, axis: { tickMinStep: 1 }, scale: { nice: false, zero: false } },
-      y: {
-        field: 'value',
-        type: 'quantitative',
-        title: o.yTitle,
-        scale: o.log ? { type: 'log', domain: decades(o.points.map((p) => p.value)), nice: false } : { zero: false, padding: 6 },
-        axis: { format: o.log ? '~g' : '~r', labelOverlap: true },
-      },
-      color: { field: 'run', type: 'nominal', scale: { domain: o.runs, scheme: 'tableau10' }, legend: { orient: 'bottom', title: null, labelLimit: 400, columns: 1 } },
-      strokeDash: { field: 'series', type: 'nominal', scale: { domain: o.series, range: [[1, 0], [5, 3], [2, 2]] }, legend: { orient: 'bottom', title: null, symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } },
-      detail: { field: 'series', type: 'nominal' },
-      order: { field: 'step', type: 'quantitative' },
-    },
-  } as TopLevelSpec;
+  const spec = trendSpec(o) as TopLevelSpec & { mark: { point: { size: number } }; encoding: Record<string, unknown> & { color: { legend: Record<string, unknown> } } };
+  spec.mark.point.size = 24;
+  spec.encoding.color.legend.columns = 1;
+  spec.encoding.strokeDash = { field: 'series', type: 'nominal', scale: { domain: o.series, range: [[1, 0], [5, 3], [2, 2]] }, legend: { orient: 'bottom', title: null, symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } };
+  spec.encoding.detail = { field: 'series', type: 'nominal' };
+  return spec;
 }
 
 /** One point of a scatter plot: a class at (x, y), coloured by its group. */
