@@ -53,3 +53,9 @@ export function functionalMlp(dIn: number, hidden: number, D: number, K: number,
 export function relDiff(a: number, b: number, floor = 1e-12): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), floor);
 }
+
+/**
+ * Softmax cross-entropy on logits, for the linear heads of these fixtures. (Keras's 'categoricalCrossentropy' expects
+ * probabilities: on raw logits it divides by their sum, which can pass through 0 and make the weights NaN.)
+ */
+export const softmaxCrossEntropy = (y: tf.Tensor, z: tf.Tensor): tf.Scalar => tf.losses.softmaxCrossEntropy(y, z) as tf.Scalar;

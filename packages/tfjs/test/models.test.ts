@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { measureNc, ncCallback, type NcReportInfo } from '../src/index.js';
 import { BACKENDS, useBackend } from './backends.js';
-import { clusters, functionalMlp, relDiff, sequentialMlp } from './fixtures.js';
+import { clusters, functionalMlp, relDiff, sequentialMlp, softmaxCrossEntropy } from './fixtures.js';
 
 async function expectNcError(p: Promise<unknown> | (() => unknown), code: string, text: RegExp): Promise<void> {
   let error: unknown;
@@ -97,7 +97,7 @@ for (const backend of BACKENDS) {
       await expectNcError(() => ncCallback({} as never), 'BAD_OPTION', /exactly one of probe/);
       await expectNcError(() => ncCallback({ probe: { xs: five, ys: bad }, logMetrics: ['nc9' as never] }), 'BAD_OPTION', /unknown metric "nc9"/);
       // Through fit: the error comes from onTrainBegin, before any training step.
-      model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      model.compile({ optimizer: 'sgd', loss: softmaxCrossEntropy });
       const w0 = (await model.getLayer('features').getWeights()[0].data()).slice();
       await expectNcError(model.fit(probe.xs, probe.oneHot, { epochs: 2, verbose: 0, callbacks: [ncCallback({ probe: { xs: five, ys: bad } })] }), 'BAD_LABEL', /label 5/);
       expect(Array.from(await model.getLayer('features').getWeights()[0].data())).toEqual(Array.from(w0));
@@ -123,7 +123,7 @@ describe('callback options (cpu)', () => {
 
   it('logFile gets one JSON line per measured layer; onReport sees every report; the first, every n-th and the last epoch are measured', async () => {
     const model = sequentialMlp(5, 12, 6, 3);
-    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: softmaxCrossEntropy, metrics: ['accuracy'] });
     const file = join(dir, 'sub', 'nc.jsonl');
     const seen: [number, string, NcReportInfo][] = [];
     const cb = ncCallback({
@@ -154,7 +154,7 @@ describe('callback options (cpu)', () => {
 
   it("unmeasured: 'nan' keeps the NC arrays aligned with history.epoch", async () => {
     const model = sequentialMlp(5, 12, 6, 3);
-    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    model.compile({ optimizer: 'adam', loss: softmaxCrossEntropy });
     const cb = ncCallback({ probe: { xs: train.xs, ys: train.ints }, every: 3, unmeasured: 'nan', logMetrics: ['nc1', 'nccAccuracy'] });
     const history = await model.fit(train.xs, train.oneHot, { epochs: 5, callbacks: [cb], verbose: 0 });
     expect(history.history.nc1).toHaveLength(5);
@@ -166,7 +166,7 @@ describe('callback options (cpu)', () => {
 
   it('stopWhen: { nc1Below } and a predicate stop training on a measured epoch', async () => {
     const model = sequentialMlp(5, 12, 6, 3);
-    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    model.compile({ optimizer: 'adam', loss: softmaxCrossEntropy });
     const h1 = await model.fit(train.xs, train.oneHot, { epochs: 10, verbose: 0, callbacks: [ncCallback({ probe: { xs: train.xs, ys: train.ints }, every: 2, stopWhen: { nc1Below: 1e9 } })] });
     expect(h1.epoch).toEqual([0]);
     const h2 = await model.fit(train.xs, train.oneHot, {
@@ -213,7 +213,7 @@ describe('callback options (cpu)', () => {
         };
       },
     };
-    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    model.compile({ optimizer: 'adam', loss: softmaxCrossEntropy });
     const cb = ncCallback({ probe: dataset, every: 2, featureLayer: ['hidden1', 'features'] });
     await model.fitDataset(dataset as never, { epochs: 1, batchesPerEpoch: 4, callbacks: [cb], verbose: 0 }); // warm-up (Adam's slots)
     const before = tf.memory().numTensors;
