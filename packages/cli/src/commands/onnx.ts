@@ -1,5 +1,5 @@
 import { Argument, Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type cliProgressTypes from 'cli-progress';
 import { NcInputError, toMeasurement, type GlobalMeanConvention, type LabelArray, type NcReport, type PresetName } from '@ncscope/core';
 import type { InputArray, ModelInspection, ModelProgress, PoolMode } from '@ncscope/onnx';
 
@@ -18,6 +18,7 @@ import { formatNumber, formatReportTable } from '../output/table.js';
 import type { EngineChoice } from './analyze.js';
 import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
 import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict, type NormalizeFlags, type ReportFlags } from './geometry-options.js';
+import { loadCliProgress } from '../output/progress.js';
 
 /** Rows per onnxruntime run when the model's batch dimension is dynamic. */
 export const DEFAULT_ONNX_BATCH_SIZE = 256;
@@ -146,13 +147,14 @@ async function openData(options: OnnxCommandOptions): Promise<{ input: InputArra
 /** A progress bar over the batches of each pass, on stderr; a no-op when disabled. */
 function createBatchProgress(enabled: boolean, label: string) {
   if (!enabled) return { update(_p: ModelProgress) {}, stop() {} };
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: cliProgressTypes.SingleBar | undefined;
   let phase: string | undefined;
   return {
     update(p: ModelProgress) {
       if (p.phase !== phase) {
         bar?.stop();
         const title = p.phase === 'means' ? 'pass 1/2 inference + means' : p.cached ? 'pass 2/2 spread (cached)   ' : 'pass 2/2 inference + spread';
+        const cliProgress = loadCliProgress();
         bar = new cliProgress.SingleBar(
           { stream: process.stderr, format: `${label} ${title} {bar} {value}/{total} batches | eta {eta_formatted}`, clearOnComplete: true, hideCursor: true, fps: 10 },
           cliProgress.Presets.shades_classic,

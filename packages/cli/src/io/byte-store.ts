@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { describeNonRegularFile, OPEN_READ_NONBLOCKING } from '@ncscope/onnx';
+import { describeNonRegularFile, OPEN_READ_NONBLOCKING } from '@ncscope/onnx/read-file';
 import { CliError } from '../errors.js';
 
 /**

@@ -1,8 +1,13 @@
-import { Inflate } from 'fflate';
+import { createRequire } from 'node:module';
+import type { Inflate } from 'fflate';
 import { CliError } from '../errors.js';
 import { WindowStore, type ByteStore } from './byte-store.js';
 import { openNpy } from './npy.js';
 import type { Tensor } from './tensor.js';
+
+/** fflate, loaded on the first deflated member (most .npz files are stored; a CLI start should not pay for it). */
+let fflateModule: typeof import('fflate') | undefined;
+const fflate = (): typeof import('fflate') => (fflateModule ??= createRequire(import.meta.url)('fflate') as typeof import('fflate'));
 
 /** One entry of a zip archive's central directory. */
 export interface ZipEntry {
@@ -152,7 +157,7 @@ export class InflatingStore implements ByteStore {
     this.position = 0;
     this.compressedRead = 0;
     this.ended = false;
-    this.inflater = new Inflate((chunk, final) => {
+    this.inflater = new (fflate().Inflate)((chunk, final) => {
       if (chunk.byteLength > 0) this.pending.push(chunk);
       if (final) this.ended = true;
     });
