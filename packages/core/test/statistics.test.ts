@@ -17,7 +17,9 @@ import {
   addSpreadStatistics,
   analyze,
   computeReport,
+  fingerprint,
   jsEngine,
+  KERNEL_AFTER_ROWS,
   MeansAccumulator,
   parseStatistics,
   residualPlan,
@@ -263,5 +265,52 @@ describe('analyze sources and progress', () => {
       'gnc2DistMean', 'gnc2DistVar', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'maxAngleMeans', 'orthoFrameMeans',
     ]);
     expect(report.perClass!.variances).toBeUndefined();
+  });
+});
+
+describe('the means phase and an engine kernel', () => {
+  it(`addAsync sums the first ${KERNEL_AFTER_ROWS} rows with the plain loop and the rest with the engine's classSums, and equals add`, async () => {
+    const N = KERNEL_AFTER_ROWS + 9_000;
+    const ds = makeCase(11, { N, D: 3, K: 4 });
+    const kernelRows: number[] = [];
+    const engine = {
+      name: 'counting',
+      matmul: jsEngine.matmul,
+      // A plain float64 scatter of the chunk: what a native kernel returns.
+      async classSums({ features, labels, start, rows, D, K }: { features: ArrayLike<number>; labels: ArrayLike<number>; start: number; rows: number; D: number; K: number }) {
+        kernelRows.push(rows);
+        const s = new Float64Array(K * D);
+        for (let i = start; i < start + rows; i++) for (let t = 0; t < D; t++) s[labels[i] * D + t] += features[i * D + t];
+        return s;
+      },
+    };
+    const viaKernel = new MeansAccumulator({ K: 4, engine, chunkRows: 1000 });
+    const plain = new MeansAccumulator({ K: 4 });
+    for (const batch of batchesOf(ds, 5_000)) {
+      await viaKernel.addAsync(batch);
+      plain.add(batch);
+    }
+    // Whole chunks: the chunk that reaches KERNEL_AFTER_ROWS rows still runs in the loop.
+    const looped = Math.ceil(KERNEL_AFTER_ROWS / 1000) * 1000;
+    expect(kernelRows.reduce((a, b) => a + b, 0)).toBe(N - looped);
+    expect(Array.from(viaKernel.statistics.counts)).toEqual(Array.from(plain.statistics.counts));
+    const a = viaKernel.statistics.sums;
+    const b = plain.statistics.sums;
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b[i])));
+  });
+});
+
+describe('fingerprints', () => {
+  it('keep the digests statistics files already store (pinned values of the byte-wise FNV-1a digest)', () => {
+    const a = Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 1e3);
+    const b = Float32Array.from({ length: 77 }, (_, i) => i / 7);
+    const c = [1, 2.5, -0, 0, 1e-300];
+    expect(fingerprint(a)).toBe('8dc320693cad6abc');
+    expect(fingerprint(a, b)).toBe('0b5b3f5a76a7aef8');
+    expect(fingerprint(b, c)).toBe('fa8ac06589bedcd8');
+    expect(fingerprint(c)).toBe('937213fc687d2004');
+    expect(fingerprint()).toBe('811c9dc55ad1e806');
+    // A view into a larger buffer hashes its own elements only.
+    expect(fingerprint(a.subarray(3, 50), new Float64Array(0))).toBe('ff23f90a2e6a1f34');
   });
 });
