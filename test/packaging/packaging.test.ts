@@ -102,7 +102,12 @@ describe('npm pack of every workspace package', () => {
       expect(pkg.keywords?.length, p.name).toBeGreaterThan(0);
       expect(pkg.engines?.node, p.name).toBeDefined();
       expect(pkg.exports['.'].types, p.name).toBe('./dist/index.d.ts');
-      expect(pkg.exports['.'].default, p.name).toBe('./dist/index.js');
+      // The entry point is built JavaScript in the tarball (core's is its bundle, dist/ncscope-core.js), the same file
+      // for import and the default condition.
+      expect(pkg.exports['.'].default, p.name).toMatch(/^\.\/dist\/[\w-]+\.js$/);
+      expect(p.files, p.name).toContain(pkg.exports['.'].default.slice(2));
+      expect(pkg.exports['.'].import, p.name).toBe(pkg.exports['.'].default);
+      expect(pkg.main, p.name).toBe(pkg.exports['.'].default);
       if (p.name.startsWith('@')) expect(pkg.publishConfig?.access, p.name).toBe('public');
     }
   });
