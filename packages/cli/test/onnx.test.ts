@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, parseNpy } from '@ncscope/core';
-import { OnnxModel, FeatureExtractor, arrayInput } from '@ncscope/onnx';
+import { OnnxModel, FeatureExtractor, arrayInput, decodeModel, encodeModel, type TensorProto } from '@ncscope/onnx';
 import { runCli, tempDir } from './helpers/run.js';
 import { npyBytes } from './helpers/writers.js';
 
@@ -124,5 +124,46 @@ describe('ncscope onnx', () => {
       expect(r.stderr).toMatch(pattern);
     }
     expect(existsSync(join(tmp.dir, 'never.jsonl'))).toBe(false);
+  });
+});
+
+describe('ncscope onnx: a model\'s external data files are inputs too', () => {
+  /** A copy of a fixture whose initializers live in `weights.bin` next to it (as exports over 2 GB do). */
+  function externalized(dir: string): string {
+    mkdirSync(dir, { recursive: true });
+    const model = decodeModel(readFileSync(fx('mlp-gemm-transb1.onnx')));
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    for (const t of model.graph!.initializer as (TensorProto & { dataLocation: number })[]) {
+      const raw = Uint8Array.prototype.slice.call(t.rawData) as Uint8Array;
+      chunks.push(raw);
+      t.externalData = [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(raw.byteLength) }];
+      t.dataLocation = 1;
+      t.rawData = new Uint8Array(0);
+      offset += raw.byteLength;
+    }
+    writeFileSync(join(dir, 'weights.bin'), Buffer.concat(chunks));
+    writeFileSync(join(dir, 'model.onnx'), encodeModel(model));
+    return join(dir, 'model.onnx');
+  }
+
+  it('--html or --jsonl naming the external data file is refused before anything is computed; the file is untouched', async () => {
+    const dir = join(tmp.dir, 'external');
+    const model = externalized(dir);
+    const weights = join(dir, 'weights.bin');
+    const before = readFileSync(weights);
+    expect(OnnxModel.open(model).externalFiles).toEqual([weights]);
+    for (const flag of ['--html', '--jsonl']) {
+      const { code, stdout, stderr } = await runCli(['onnx', model, ...data, flag, weights, '--engine', 'js']);
+      expect(code, stderr).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`ncscope: error: ${weights}: ${flag} would overwrite the input external data file of ${model}: ${weights}; choose another output path\n`);
+      expect(readFileSync(weights).equals(before)).toBe(true);
+    }
+    // Another path is fine, and the external weights are read.
+    const jsonl = join(dir, 'trend.jsonl');
+    const ok = await runCli(['onnx', model, ...data, '--jsonl', jsonl, '--engine', 'js']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(jsonl, 'utf8').trim()).K).toBe(4);
   });
 });

@@ -183,6 +183,9 @@ describe('external data (models over 2 GB keep their weights in files next to th
     const path = externalize(tmp.dir, 'mlp-gemm-transb1.onnx');
     const model = OnnxModel.open(path);
     expect(model.externalData).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias', 'head.weight', 'head.bias']);
+    // The files behind them, each once (what tools that write files must not overwrite); none known from bytes alone.
+    expect(model.externalFiles).toEqual([join(tmp.dir, 'weights.bin')]);
+    expect(OnnxModel.open(readFileSync(path)).externalFiles).toEqual([]);
     const inline = OnnxModel.open(fixture('mlp-gemm-transb1.onnx'));
     expect(Array.from(model.classifier().weights)).toEqual(Array.from(inline.classifier().weights));
     const ex = await FeatureExtractor.create(model);

@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { checkLabelShape, decideClassCount, scanLabelArray, type LabelScan } from '../io/labels.js';
 import { openInput, type OpenedInput } from '../io/open.js';
-import { writeFilesAtomic } from '../output/atomic-write.js';
+import { checkOutputPaths, writeFilesAtomic } from '../output/atomic-write.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { formatNumber, formatReportTable } from '../output/table.js';
 import type { EngineChoice } from './analyze.js';
@@ -171,6 +171,21 @@ function createBatchProgress(enabled: boolean, label: string) {
   };
 }
 
+/**
+ * The output rule for files the command line does not name: a model's external data files (weights of models over
+ * 2 GB, next to the model) are inputs too, so --jsonl/--html must not name one. Checked before anything is computed
+ * (each model is parsed once more for it, only when there are outputs).
+ */
+async function checkExternalData(models: string[], options: OnnxCommandOptions, OnnxModel: typeof import('@ncscope/onnx').OnnxModel): Promise<void> {
+  const outputs = [
+    ...(options.jsonl !== undefined ? [{ flag: '--jsonl', path: options.jsonl }] : []),
+    ...(options.html !== undefined ? [{ flag: '--html', path: options.html }] : []),
+  ];
+  if (outputs.length === 0) return;
+  const external = models.flatMap((model) => OnnxModel.open(model).externalFiles.map((path) => ({ flag: `external data file of ${model}:`, path })));
+  if (external.length > 0) await checkOutputPaths(external, outputs);
+}
+
 /** Runs every checkpoint on the probe set; returns the text to print (reports + trend table, or JSON). */
 export async function runOnnx(models: string[], options: OnnxCommandOptions): Promise<string> {
   return (await runOnnxReports(models, options)).text;
@@ -180,6 +195,7 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
 export async function runOnnxReports(models: string[], options: OnnxCommandOptions): Promise<{ text: string; reports: { report: NcReport; where: string }[] }> {
   checkNormalizeFlags(options);
   const { OnnxModel, analyzeModel } = await onnxPackage();
+  await checkExternalData(models, options, OnnxModel);
   const data = await openData(options);
   const entries: {
     model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; consumer: OnnxCheckpointJson['consumer']; seconds: number; notes: string[];

@@ -1,10 +1,10 @@
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, normalize, resolve } from 'node:path';
 import { NcInputError } from '@ncscope/core';
 import { dataTypeName, decodeModel, defaultOpset, encodeModel, isFloatType, onnxType, type ModelProto, type ValueInfoProto } from '../proto/onnx.js';
 import { FileReadError, readRegularFileSync } from './read-file.js';
 import { findClassifier, linearConsumer, requireClassifier, type LinearClassifier, type LinearConsumer } from './classifier.js';
 import { GraphIndex, type Dim } from './graph-index.js';
-import { isExternal } from './tensor-data.js';
+import { externalInfo, isExternal } from './tensor-data.js';
 
 /** A graph value as `inspect` describes it. */
 export interface TensorInfo {
@@ -89,6 +89,19 @@ export class OnnxModel {
   /** Initializers stored in external files. */
   get externalData(): string[] {
     return this.proto.graph!.initializer.filter(isExternal).map((t) => t.name);
+  }
+
+  /**
+   * The files that hold external tensor data (each `location` joined to the model's directory, normalized, each file
+   * once); empty for a model opened from bytes without `baseDir`, or one without external data. Tools that write files
+   * check their outputs against these as well as against the model (the CLI's output rule).
+   */
+  get externalFiles(): string[] {
+    const baseDir = this.baseDir;
+    if (baseDir === undefined) return [];
+    const files = new Set<string>();
+    for (const t of this.proto.graph!.initializer) if (isExternal(t)) files.add(normalize(join(baseDir, externalInfo(t).location)));
+    return [...files];
   }
 
   /** The graph inputs a caller feeds (inputs that are not initializers), with types and declared shapes. */
