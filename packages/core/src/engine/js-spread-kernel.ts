@@ -130,8 +130,9 @@ export async function jsSpreadChunk(chunk: KernelChunk, plan: SpreadPlan, engine
  * Classifier scores are assembled as w_k·x + w_k·c (x = the row relative to an anchor c: its class mean, or the
  * shift), so where the network's own W h ties exactly — e.g. a feature row of zeros after a dead ReLU, where every
  * no-bias score is exactly 0 — the assembled scores differ by rounding. Scores within the rounding bound of the best,
- * (D + 2)·ε·max‖w_k‖·(‖x‖ + ‖c‖), count as ties and go to the lowest class index, as argmax does on exact ties (the
- * device's and PyTorch's rule), so both paths take the same decisions.
+ * (D + 2)·ε·max‖w_k‖·(‖x‖ + ‖c‖), count as ties: the decision is the lowest class index whose score is within that
+ * bound of the best, as argmax does on exact ties (the device's and PyTorch's rule), so every path takes the same
+ * decisions (the onnxruntime graph applies the same rule with the ε of its precision).
  */
 function decide(Z: FloatArray, cols: number, chunk: KernelChunk, plan: SpreadPlan, f: Factors, xNorms: Float64Array): Pick<SpreadKernelOutput, 'ncc' | 'classifier' | 'classifierNoBias'> {
   const { labels, start, rows } = chunk;
@@ -170,14 +171,18 @@ function decide(Z: FloatArray, cols: number, chunk: KernelChunk, plan: SpreadPla
       const offNb = clfT.offsetNoBias;
       const o = means ? y * K : 0;
       const tol = (plan.D + 2) * Number.EPSILON * f.maxWeightNorm * (xNorms[i] + f.anchorNorms[means ? y : 0]);
-      let arg = 0, argNb = 0;
+      // The lowest index whose score is within tol of the best (the onnxruntime graph takes the same rule).
       let bestZ = -Infinity, bestZnb = -Infinity;
       for (let k = 0; k < K; k++) {
         const wr = Z[zi + K + k];
-        const z = wr + off[o + k];
-        const znb = wr + offNb[o + k];
-        if (z > bestZ + tol) { bestZ = z; arg = k; }
-        if (znb > bestZnb + tol) { bestZnb = znb; argNb = k; }
+        bestZ = Math.max(bestZ, wr + off[o + k]);
+        bestZnb = Math.max(bestZnb, wr + offNb[o + k]);
+      }
+      let arg = -1, argNb = -1;
+      for (let k = 0; k < K && (arg < 0 || argNb < 0); k++) {
+        const wr = Z[zi + K + k];
+        if (arg < 0 && wr + off[o + k] >= bestZ - tol) arg = k;
+        if (argNb < 0 && wr + offNb[o + k] >= bestZnb - tol) argNb = k;
       }
       clf[i] = arg;
       clfNb[i] = argNb;

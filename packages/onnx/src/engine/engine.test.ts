@@ -129,6 +129,36 @@ describe('onnxruntime product engine', () => {
     }
   });
 
+  it('rows of zeros (a dead ReLU) under an unbiased classifier tie exactly: every path takes the lowest class, both spaces and precisions', async () => {
+    const r = prng(8);
+    const N = 240, D = 8, K = 5;
+    const centres = Float64Array.from({ length: K * D }, () => 1 + 2 * r());
+    const labels = Int32Array.from({ length: N }, (_, i) => i % K);
+    const zero = (i: number) => i % 7 === 3;
+    const values = Float64Array.from({ length: N * D }, (_, j) => {
+      const i = Math.floor(j / D);
+      return zero(i) ? 0 : Math.max(0, centres[labels[i] * D + (j % D)] + 0.3 * (r() - 0.5));
+    });
+    const w = Float64Array.from({ length: K * D }, () => r() - 0.5);
+    for (const T of [Float32Array, Float64Array]) {
+      const features = T.from(values);
+      const classifier = { weights: T.from(w), bias: new T(K) };
+      const means = new MeansAccumulator({ K }).add({ features, labels }).statistics;
+      for (const space of ['means', 'features'] as const) {
+        const plan = (await SpreadAccumulator.create(means, { classifier, space })).reference;
+        const chunk = { features, labels, start: 0, rows: N, D, K };
+        const js = await runSpreadChunk(jsEngine, chunk, plan);
+        const ort = await runSpreadChunk(engine, chunk, plan);
+        const decisions = (o: typeof js) => [Array.from(o.classifier!, Number), Array.from(o.classifierNoBias!, Number)];
+        const [clf, clfNb] = decisions(ort);
+        for (let i = 0; i < N; i++) if (zero(i)) expect([clf[i], clfNb[i]], `${T.name} ${space} row ${i}`).toEqual([0, 0]);
+        expect(decisions(ort), `${T.name} ${space}`).toEqual(decisions(js));
+        // The rule is not vacuous: the other rows are not all class 0.
+        expect(new Set(clf).size).toBeGreaterThan(1);
+      }
+    }
+  });
+
   it('residual plans (other centres, no decisions, the Σ_B⁺ map) give the JS kernel\'s per-row values', async () => {
     const r = prng(9);
     const N = 300, D = 7, K = 5;

@@ -56,10 +56,12 @@ export interface SpreadGraphOptions {
  *   SS = Σ_t R² per row
  * 'means' space (K ≤ D): P = R · Bm (Bm = M_sᵀ, D × K), S = Pᵀ P,
  *   NCC = argmin_k PD[y_i, k] − 2 P[i, k]  (= argmin of 2(p_y − p_k) + ‖μ_y − μ_k‖²; PD = +∞ for empty classes),
- *   with a classifier L = R · Bw + OFF[y] (Bw = Wᵀ; OFF[y, k] = w_k·μ_y + b_k), CLF = argmax L, CLFNB = argmax (L − b);
+ *   with a classifier L = R · Bw + OFF[y] (Bw = Wᵀ; OFF[y, k] = w_k·μ_y + b_k), CLF = argmax L, CLFNB = argmax (L − b),
+ *   where scores within TC·(‖r‖ + AN[y]) of the row's best tie and go to the lowest index (core's rule: a row of
+ *   zeros scores every class exactly b_k, but L assembles it with rounding; AN = ‖μ_k‖, TC = (D + 2)·ε·max‖w_k‖);
  * 'features' space (D < K): S = Rᵀ R; with decisions X = (H − Shi) − Slo (the shift s), P = X · Bm,
  *   NCC = argmin_k MSQ_k − 2 P[i, k]  (MSQ = ‖m_k‖², +∞ without samples), L = X · Bw + OFF (OFF = Ws + b),
- *   CLF = argmax L, CLFNB = argmax (L − b) — K-vectors only, nothing K × K.
+ *   CLF = argmax L, CLFNB = argmax (L − b) with the same ties (AN = ‖s‖) — K-vectors only, nothing K × K.
  * With a quadratic map: Q = Σ_j ((b_i Tt)_j)² with b_i = P (means) or R (features), Tt = Tᵀ (m × t).
  * Two MatMuls (Bm, Bw) rather than one against [M_sᵀ Wᵀ] and two Slices: the same work without copying rows × K
  * twice per chunk. Input c (n) holds the int64 centre indices (= the labels with decisions).
@@ -94,11 +96,25 @@ export function spreadModel(elemType: number, o: SpreadGraphOptions): Uint8Array
     if (withW) {
       if (means) nodes.push(node('Gather', ['OFF', 'c'], ['OFFy'], { axis: 0 }), node('Add', ['L0', 'OFFy'], ['L']));
       else nodes.push(node('Add', ['L0', 'OFF'], ['L']));
+      // Ties up to rounding: TOL = TC·(‖x‖ + ‖anchor‖) per row (TC = (D + 2)·ε·max‖w_k‖), and the decision is the lowest
+      // index whose score is ≥ max − TOL (ArgMax of the 0/1 mask returns the first 1).
       nodes.push(
         node('Sub', ['L', 'BIAS'], ['LNB']),
-        node('ArgMax', ['L'], ['CLF'], { axis: 1, keepdims: 0 }),
-        node('ArgMax', ['LNB'], ['CLFNB'], { axis: 1, keepdims: 0 }),
+        // ‖x‖²: in 'means' space x = r, whose row sums SS already holds (reshaped to n × 1 by SHP = [−1, 1]).
+        means ? node('Reshape', ['SS', 'SHP'], ['XN2']) : node('ReduceSumSquare', [input], ['XN2'], { axes: [1], keepdims: 1 }),
+        node('Sqrt', ['XN2'], ['XN']),
+        ...(means ? [node('Gather', ['AN', 'c'], ['ANy'], { axis: 0 }), node('Add', ['XN', 'ANy'], ['TS'])] : [node('Add', ['XN', 'AN'], ['TS'])]),
+        node('Mul', ['TS', 'TC'], ['TOL']),
       );
+      for (const [scores, out] of [['L', 'CLF'], ['LNB', 'CLFNB']]) {
+        nodes.push(
+          node('ReduceMax', [scores], [`${scores}max`], { axes: [1], keepdims: 1 }),
+          node('Sub', [`${scores}max`, 'TOL'], [`${scores}low`]),
+          node('GreaterOrEqual', [scores, `${scores}low`], [`${scores}tie`]),
+          node('Cast', [`${scores}tie`], [`${scores}tief`], { to: ONNX_FLOAT }),
+          node('ArgMax', [`${scores}tief`], [out], { axis: 1, keepdims: 0 }),
+        );
+      }
     }
   }
   const inputs = [
@@ -111,7 +127,7 @@ export function spreadModel(elemType: number, o: SpreadGraphOptions): Uint8Array
     ...(withW ? [tensorValue('Bw', T, ['D', 'K'])] : []),
     ...(o.quadratic ? [tensorValue('Tt', T, ['m', 't'])] : []),
     ...(o.decisions ? [means ? tensorValue('PD', T, ['K', 'K']) : tensorValue('MSQ', T, [1, 'K'])] : []),
-    ...(withW ? [tensorValue('OFF', T, means ? ['K', 'K'] : [1, 'K']), tensorValue('BIAS', T, [1, 'K'])] : []),
+    ...(withW ? [tensorValue('OFF', T, means ? ['K', 'K'] : [1, 'K']), tensorValue('BIAS', T, [1, 'K']), tensorValue('AN', T, means ? ['K', 1] : [1, 1]), tensorValue('TC', T, [1, 1]), ...(means ? [tensorValue('SHP', ONNX_INT64, [2])] : [])] : []),
   ];
   const outputs = [
     tensorValue('SS', T, ['n']),
