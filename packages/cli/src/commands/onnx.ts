@@ -12,8 +12,8 @@ import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { checkLabelShape, decideClassCount, scanLabelArray, type LabelScan } from '../io/labels.js';
 import { openInput, type OpenedInput } from '../io/open.js';
-import { checkOutputPaths, writeFilesAtomic } from '../output/atomic-write.js';
-import { inputFile, outputFile } from '../output/file-options.js';
+import { checkOutputPaths, writeFilesAtomic, type NamedPath } from '../output/atomic-write.js';
+import { declaredFiles, inputFile, outputFile } from '../output/file-options.js';
 import { formatNumber, formatReportTable } from '../output/table.js';
 import type { EngineChoice } from './analyze.js';
 import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
@@ -102,7 +102,8 @@ export function registerOnnx(program: Command): void {
     .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page: the NC trends across the checkpoints (one curve per tensor) and a per-class snapshot of the last')));
   addNormalizeOptions(onnx);
   addReportOptions(onnx);
-  onnx.action(async (models: string[], options: OnnxCommandOptions) => {
+  onnx.action(async (models: string[], options: OnnxCommandOptions, command: Command) => {
+    await checkExternalData(models, declaredFiles(command).outputs);
     const { text, reports } = await runOnnxReports(models, options);
     process.stdout.write(text);
     checkStrict(options.strict, reports);
@@ -173,15 +174,12 @@ function createBatchProgress(enabled: boolean, label: string) {
 
 /**
  * The output rule for files the command line does not name: a model's external data files (weights of models over
- * 2 GB, next to the model) are inputs too, so --jsonl/--html must not name one. Checked before anything is computed
+ * 2 GB, next to the model) are inputs too, so no declared output may be one. Checked before anything is computed
  * (each model is parsed once more for it, only when there are outputs).
  */
-async function checkExternalData(models: string[], options: OnnxCommandOptions, OnnxModel: typeof import('@ncscope/onnx').OnnxModel): Promise<void> {
-  const outputs = [
-    ...(options.jsonl !== undefined ? [{ flag: '--jsonl', path: options.jsonl }] : []),
-    ...(options.html !== undefined ? [{ flag: '--html', path: options.html }] : []),
-  ];
+async function checkExternalData(models: string[], outputs: NamedPath[]): Promise<void> {
   if (outputs.length === 0) return;
+  const { OnnxModel } = await onnxPackage();
   const external = models.flatMap((model) => OnnxModel.open(model).externalFiles.map((path) => ({ flag: `external data file of ${model}:`, path })));
   if (external.length > 0) await checkOutputPaths(external, outputs);
 }
@@ -195,7 +193,6 @@ export async function runOnnx(models: string[], options: OnnxCommandOptions): Pr
 export async function runOnnxReports(models: string[], options: OnnxCommandOptions): Promise<{ text: string; reports: { report: NcReport; where: string }[] }> {
   checkNormalizeFlags(options);
   const { OnnxModel, analyzeModel } = await onnxPackage();
-  await checkExternalData(models, options, OnnxModel);
   const data = await openData(options);
   const entries: {
     model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; consumer: OnnxCheckpointJson['consumer']; seconds: number; notes: string[];

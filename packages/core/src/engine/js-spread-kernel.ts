@@ -1,7 +1,7 @@
 import { transpose, transposeInto } from '../linalg/gemm.js';
 import type { FloatArray } from '../types.js';
 import type { KernelChunk, ProductEngine, SpreadKernelOutput } from './product-engine.js';
-import type { SpreadPlan } from './spread-plan.js';
+import { decisionTieFactors, type SpreadPlan } from './spread-plan.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -35,21 +35,7 @@ function factors(plan: SpreadPlan, T: Ctor): Factors {
     if (W) transposeInto(W, K, D, right, cols, K);
   }
   const quadT = quadratic ? transpose(T.from(quadratic.map), quadratic.rows, plan.m) : undefined;
-  let maxWeightNorm = 0;
-  if (W) {
-    for (let k = 0; k < K; k++) {
-      let n = 0;
-      for (let t = 0; t < D; t++) n += W[k * D + t] ** 2;
-      maxWeightNorm = Math.max(maxWeightNorm, Math.sqrt(n));
-    }
-  }
-  const anchors = space === 'means' ? plan.centres : plan.shift;
-  const anchorNorms = new Float64Array(space === 'means' ? K : 1);
-  for (let a = 0; a < anchorNorms.length; a++) {
-    let n = 0;
-    for (let t = 0; t < D; t++) n += anchors[a * D + t] ** 2;
-    anchorNorms[a] = Math.sqrt(n);
-  }
+  const { maxWeightNorm, anchorNorms } = decisionTieFactors(plan);
   const f: Factors = { right, cols, quadT, maxWeightNorm, anchorNorms };
   byType.set(T, f);
   return f;

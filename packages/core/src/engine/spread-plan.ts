@@ -59,3 +59,30 @@ export interface SpreadDecisions {
     readonly bias: Float64Array;
   };
 }
+
+/**
+ * The factors of the rounding bound within which classifier scores count as tied, (D + 2)·ε·max‖w_k‖·(‖x‖ + ‖c‖):
+ * max_k ‖w_k‖ (0 without a classifier) and ‖c‖ of the point rows are taken relative to when the scores are
+ * assembled — per class μ_y ('means' space, K values) or the shift s ('features', one value). Every spread kernel
+ * applies the same rule (lowest index within the bound of the row's best) with the ε of its precision.
+ */
+export function decisionTieFactors(plan: SpreadPlan): { maxWeightNorm: number; anchorNorms: Float64Array } {
+  const { K, D, space } = plan;
+  const W = plan.decisions?.classifier?.weights;
+  let maxWeightNorm = 0;
+  if (W) {
+    for (let k = 0; k < K; k++) {
+      let n = 0;
+      for (let t = 0; t < D; t++) n += W[k * D + t] ** 2;
+      maxWeightNorm = Math.max(maxWeightNorm, Math.sqrt(n));
+    }
+  }
+  const anchors = space === 'means' ? plan.centres : plan.shift;
+  const anchorNorms = new Float64Array(space === 'means' ? K : 1);
+  for (let a = 0; a < anchorNorms.length; a++) {
+    let n = 0;
+    for (let t = 0; t < D; t++) n += anchors[a * D + t] ** 2;
+    anchorNorms[a] = Math.sqrt(n);
+  }
+  return { maxWeightNorm, anchorNorms };
+}

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { ONNX_DOUBLE, ONNX_FLOAT } from './graph-builder.js';
 import { classSumsModel, matmulModel, matmulNTModel, spreadModel } from './kernel-models.js';
-import { transposeInto } from '@ncscope/core';
+import { decisionTieFactors, transposeInto } from '@ncscope/core';
 
 /** Options of {@link createOnnxProductEngine}. */
 export interface OnnxProductEngineOptions {
@@ -198,22 +198,12 @@ function buildSpreadConstants(plan: SpreadPlan, p: Precision): Feeds {
       const bias = make(K);
       bias.set(clf.bias);
       feeds.BIAS = new ort.Tensor(p, bias, [1, K]);
-      // The tie bound of the classifier decisions (kernel-models.ts): ‖anchor‖ per class ('means': μ_k) or of the
-      // shift ('features'), and (D + 2)·ε·max‖w_k‖ with the ε of the graph's precision.
-      const anchors = space === 'means' ? centres : shift;
-      const AN = make(space === 'means' ? K : 1);
-      for (let a = 0; a < AN.length; a++) {
-        let n = 0;
-        for (let t = 0; t < D; t++) n += anchors[a * D + t] ** 2;
-        AN[a] = Math.sqrt(n);
-      }
+      // The tie bound of the classifier decisions (kernel-models.ts, core's decisionTieFactors): ‖anchor‖ per class
+      // ('means': μ_k) or of the shift ('features'), and (D + 2)·ε·max‖w_k‖ with the ε of the graph's precision.
+      const { maxWeightNorm, anchorNorms } = decisionTieFactors(plan);
+      const AN = make(anchorNorms.length);
+      AN.set(anchorNorms);
       feeds.AN = new ort.Tensor(p, AN, [AN.length, 1]);
-      let maxWeightNorm = 0;
-      for (let k = 0; k < K; k++) {
-        let n = 0;
-        for (let t = 0; t < D; t++) n += clf.weights[k * D + t] ** 2;
-        maxWeightNorm = Math.max(maxWeightNorm, Math.sqrt(n));
-      }
       const epsilon = p === 'float64' ? Number.EPSILON : 2 ** -23;
       feeds.TC = new ort.Tensor(p, make(1).fill((D + 2) * epsilon * maxWeightNorm), [1, 1]);
       if (space === 'means') feeds.SHP = new ort.Tensor('int64', BigInt64Array.from([-1n, 1n]), [2]);
