@@ -5,6 +5,7 @@ import { NcInputError } from './errors.js';
 import { computeReport, type NcReport, type PerClassOptions } from './report/report.js';
 import { MeansAccumulator, type MeansStatistics } from './statistics/means.js';
 import { resolveNormalization, type NormalizationOptions } from './statistics/normalization.js';
+import { checkClassCount } from './validate/class-count.js';
 import { SpreadAccumulator, type SpreadAccumulatorOptions, type SpreadStatistics } from './statistics/spread.js';
 import type { Batch, Classifier } from './types.js';
 
@@ -29,6 +30,11 @@ export interface AnalyzeOptions extends Omit<ContextOptions, 'classifier' | 'eng
   perClassNc1?: boolean;
   /** Called after each batch with the phase and the rows done in that phase. */
   onProgress?: (phase: 'means' | 'spread', rowsDone: number) => void;
+  /**
+   * Memory bound of the analysis's K- and D-sized tables in bytes (default 8 GiB; validate/class-count.ts): a K —
+   * stated, or from the labels — whose tables exceed it is refused with TOO_LARGE before they are allocated.
+   */
+  maxBytes?: number;
 }
 
 /** The result of {@link analyze}: the report plus the statistics behind it (serializable, mergeable). */
@@ -78,18 +84,24 @@ export async function analyze(source: BatchSource, options: AnalyzeOptions = {})
   for await (const batch of iterate(source)) {
     // K is fixed before the first row is counted, so a label outside the classifier's rows is a BAD_LABEL
     // naming its batch and row. D is known only from the first non-empty batch.
-    means ??= batch.labels.length > 0
-      ? new MeansAccumulator({ K: classCount(options, batch), engine: options.engine, chunkRows: options.chunkRows, normalize: options.normalize, temperature: options.temperature })
-      : undefined;
+    if (!means && batch.labels.length > 0) {
+      const K = classCount(options, batch);
+      // A stated K is checked against the whole analysis's tables before the first row is read.
+      if (K !== undefined) {
+        const D = batch.features.length / batch.labels.length;
+        checkClassCount({ K, D: Number.isInteger(D) ? D : undefined, classifier: options.classifier !== undefined, maxBytes: options.maxBytes, statedBy: options.classifier ? 'the classifier' : 'the option K' });
+      }
+      means = new MeansAccumulator({ K, engine: options.engine, chunkRows: options.chunkRows, normalize: options.normalize, temperature: options.temperature, maxBytes: options.maxBytes });
+    }
     if (!means) continue;
     await means.addAsync(batch);
     rows += batch.labels.length;
     options.onProgress?.('means', rows);
   }
   if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
-  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, normalize: _n, temperature: _t, ...reportOptions } = options;
+  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, normalize: _n, temperature: _t, maxBytes, ...reportOptions } = options;
   const spread = await spreadPass(source, means.statistics, options, {
-    classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
+    classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions, maxBytes,
   });
   const report = await computeReport(means.statistics, spread, { ...reportOptions, classifier, engine });
   return { report, means: means.statistics, spread };

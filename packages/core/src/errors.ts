@@ -15,6 +15,7 @@ export type NcErrorCode =
   | 'BAD_MODEL'         // a model file (ONNX) that is corrupt, truncated, or holds what ncscope cannot read
   | 'UNKNOWN_TENSOR'    // a tensor name the model does not have
   | 'NO_CLASSIFIER'     // no linear classifier where one is needed (name the feature tensor instead)
+  | 'TOO_LARGE'         // sizes (K classes, D features, N samples) whose tables exceed the memory bound, checked before allocating; or far more classes than samples
   | 'BAD_OPTION';       // an option value outside its domain
 
 /**

@@ -7,6 +7,18 @@
  */
 export type { Batch, Classifier, FloatArray, LabelArray } from './types.js';
 export { NcInputError, type NcErrorCode } from './errors.js';
+export { numberLabels } from './validate/batch.js';
+export {
+  DEFAULT_MAX_BYTES,
+  MAX_TABLE_LENGTH,
+  checkClassCount,
+  classTableBytes,
+  formatBytes,
+  largestClassCount,
+  type ClassCostScope,
+  type ClassCostShape,
+  type ClassCountCheck,
+} from './validate/class-count.js';
 export { PRESETS, resolveConventions, type ConventionOptions, type GlobalMeanConvention, type PresetName, type ResolvedConventions } from './conventions.js';
 export type { KernelChunk, ProductEngine, SpreadKernelOutput } from './engine/product-engine.js';
 export { decisionTieFactors, type ScatterSpace, type SpreadDecisions, type SpreadPlan } from './engine/spread-plan.js';

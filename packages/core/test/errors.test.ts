@@ -102,6 +102,22 @@ describe('labels', () => {
     await expectNcError(() => analyze([{ features: ds.features, labels }], { K: 3 }), 'TOO_FEW_CLASSES', /class 2/);
     await expectNcError(() => analyze([{ features: ds.features, labels }], { K: 0 }), 'BAD_OPTION', /K must be a positive integer/);
   });
+  it('int64 labels (BigInt64Array, BigUint64Array) are accepted and give the report of the same labels as numbers', async () => {
+    const asNumbers = await analyze(clean(), { classifier: { weights: ds.W!, bias: ds.b } });
+    for (const Big of [BigInt64Array, BigUint64Array]) {
+      const batches = clean().map((b) => ({ features: b.features, labels: Big.from(b.labels, (y) => BigInt(y)) }));
+      const r = await analyze(batches, { classifier: { weights: ds.W!, bias: ds.b } });
+      expect(r.report).toEqual(asNumbers.report);
+      expect(Array.from(r.means.counts)).toEqual(Array.from(asNumbers.means.counts));
+    }
+    // The label rules still name the row: a negative int64 label, and one beyond 2^53.
+    const neg = clean().map((b) => ({ features: b.features, labels: BigInt64Array.from(b.labels, (y) => BigInt(y)) }));
+    neg[1].labels[4] = -1n;
+    await expectNcError(() => analyze(neg), 'BAD_LABEL', /batch 1, row 4\b/, /-1/);
+    const huge = clean().map((b) => ({ features: b.features, labels: BigUint64Array.from(b.labels, (y) => BigInt(y)) }));
+    huge[2].labels[3] = 2n ** 60n;
+    await expectNcError(() => analyze(huge), 'BAD_LABEL', /batch 2, row 3\b/, /2\^53/);
+  });
   it('no samples at all: NO_DATA', async () => {
     await expectNcError(() => analyze([]), 'NO_DATA');
     await expectNcError(() => analyze([{ features: new Float64Array(0), labels: new Int32Array(0) }]), 'NO_DATA');

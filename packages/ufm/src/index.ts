@@ -3,7 +3,7 @@
  * simulated exactly in float64 and measured with @ncscope/core's reports. See README.md.
  */
 export { simulateUfm, type UfmOptions, type UfmResult } from './simulate.js';
-export { resolveProblem, DEFAULT_LAMBDA, DEFAULT_TAU, type BiasMode, type ExtendedOptions, type GraphOptions, type NormalizedOptions, type Problem, type ProblemOptions } from './problem.js';
+export { problemBytes, resolveProblem, type ProblemShape, DEFAULT_LAMBDA, DEFAULT_TAU, type BiasMode, type ExtendedOptions, type GraphOptions, type NormalizedOptions, type Problem, type ProblemOptions } from './problem.js';
 export { DEFAULT_ALPHA, DEFAULT_GAMMA, isShiftInvariant, lossLabel, meanLoss, resolveLoss, rowLoss, type LossInput, type LossSpec, type ResolvedLoss, type RowLoss } from './losses.js';
 export { closedForm, closedForms, type ClosedForm } from './closed-forms.js';
 export { hessianSummary, MAX_HESSIAN_PARAMETERS, type HessianSummary } from './hessian.js';

@@ -1,4 +1,4 @@
-import { NcInputError } from '@ncscope/core';
+import { DEFAULT_MAX_BYTES, NcInputError, classTableBytes, formatBytes } from '@ncscope/core';
 import { isShiftInvariant, resolveLoss, type LossInput, type ResolvedLoss } from './losses.js';
 
 /** How the classifier's bias enters: absent, with the penalty (λ_b/2)‖b‖², or free (λ_b = 0). */
@@ -61,6 +61,12 @@ export interface ProblemOptions {
   normalized?: boolean | NormalizedOptions;
   extended?: boolean | ExtendedOptions;
   graph?: GraphOptions;
+  /**
+   * Memory bound in bytes of the simulation's tables (default core's 8 GiB, `DEFAULT_MAX_BYTES`): a problem whose
+   * estimate ({@link problemBytes}) exceeds it is refused with TOO_LARGE — naming K, N and the largest K that fits —
+   * before anything is allocated. The CLI passes this machine's memory.
+   */
+  maxBytes?: number;
 }
 
 /** The problem with every default filled in and checked. */
@@ -85,6 +91,19 @@ export interface Problem {
 export const DEFAULT_LAMBDA = 1e-3;
 export const DEFAULT_TAU = 2;
 
+/** The {@link ProblemShape} of options (the graph's edges as the SBM's expectation for balanced classes). */
+function shapeOf(options: ProblemOptions, K: number, D: number, N: number): ProblemShape {
+  const o = options.extended && options.extended !== true ? options.extended : {};
+  const hidden = options.extended ? (typeof o.hidden === 'number' && o.hidden > 0 ? o.hidden : D) : undefined;
+  let edges: number | undefined;
+  if (options.graph) {
+    const p = Number(options.graph.p) || 0;
+    const q = Number(options.graph.q) || 0;
+    edges = N * N * (p / K + (q * (K - 1)) / K);
+  }
+  return { K, D, N, hidden, edges };
+}
+
 function bad(message: string): NcInputError {
   return new NcInputError('BAD_OPTION', message);
 }
@@ -100,6 +119,58 @@ function nonNegative(value: number | undefined, name: string, fallback: number):
   return v;
 }
 
+/** The sizes that set a simulation's memory: K, D, N = Σ n_k, and the variant's extra widths. */
+export interface ProblemShape {
+  K: number;
+  D: number;
+  N: number;
+  /** Width of σ(W₁H) in the extended model. */
+  hidden?: number;
+  /** Expected edges of the graph model's SBM. */
+  edges?: number;
+}
+
+/**
+ * Bytes of the float64 tables a simulation holds at once, estimated before allocating: the logits, their gradient
+ * and the Hessian-vector scratch (4 N × K), the parameter vector θ (P = K·D + N·D + K, plus W₁ and W₂ in the
+ * variants) with the optimizer's gradient, trial, direction and L-BFGS pairs (26 P), the variants' N × width
+ * activations (3 N × width), 16 bytes per graph edge, and the final report's copy of H (N × D) with core's analysis
+ * tables (`classTableBytes`, with the classifier).
+ */
+export function problemBytes(shape: ProblemShape): number {
+  const { K, D, N } = shape;
+  const hidden = shape.hidden ?? 0;
+  const P = K * (hidden || D) + N * D + K + hidden * D + (shape.edges !== undefined ? K * D : 0);
+  const width = Math.max(hidden, shape.edges !== undefined ? D : 0);
+  return 8 * (4 * N * K + 26 * P + 3 * N * width + N * D) + 16 * (shape.edges ?? 0) + classTableBytes({ K, D, classifier: true });
+}
+
+/** TOO_LARGE unless the problem's tables ({@link problemBytes}) fit `maxBytes`; the message names the largest K that fits at this D and n. */
+function checkProblemSize(shape: ProblemShape, perClass: number | undefined, maxBytes: number | undefined): void {
+  const bound = maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!(typeof bound === 'number' && bound > 0)) throw bad(`maxBytes must be a positive number of bytes, got ${JSON.stringify(maxBytes)}`);
+  const bytes = problemBytes(shape);
+  if (bytes <= bound) return;
+  let largest = '';
+  if (perClass !== undefined) {
+    const fits = (K: number) => problemBytes({ ...shape, K, N: K * perClass, edges: shape.edges === undefined ? undefined : (shape.edges * (K * perClass) ** 2) / shape.N ** 2 }) <= bound;
+    let lo = 1;
+    let hi = 2;
+    while (fits(hi) && hi < 2 ** 40) hi *= 2;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid;
+    }
+    largest = lo >= 2 ? `; at D = ${shape.D} and n = ${perClass} per class the bound is K ≤ ${lo.toLocaleString('en')}` : `; even K = 2 does not fit at D = ${shape.D} and n = ${perClass}`;
+  }
+  throw new NcInputError(
+    'TOO_LARGE',
+    `K = ${shape.K.toLocaleString('en')} classes, N = ${shape.N.toLocaleString('en')} samples, D = ${shape.D}: the simulation needs about ${formatBytes(bytes)} ` +
+      `(four N × K logit tables alone are ${formatBytes(32 * shape.N * shape.K)}), more than the ${formatBytes(bound)} allowed${largest}`,
+  );
+}
+
 /** Resolves and checks the options of a UFM problem; every error is an NcInputError('BAD_OPTION') naming the option. */
 export function resolveProblem(options: ProblemOptions): Problem {
   const K = positiveInteger(options.K, 'K');
@@ -112,9 +183,13 @@ export function resolveProblem(options: ProblemOptions): Problem {
     counts = options.counts.map((c, k) => positiveInteger(c, `counts[${k}]`));
   } else {
     if (options.n === undefined) throw bad('give n (samples per class) or counts (one per class)');
-    counts = new Array(K).fill(positiveInteger(options.n, 'n'));
+    const n = positiveInteger(options.n, 'n');
+    // The size is checked before the K-long counts (and everything after them) are allocated.
+    checkProblemSize(shapeOf(options, K, D, K * n), n, options.maxBytes);
+    counts = new Array(K).fill(n);
   }
   const N = counts.reduce((a, b) => a + b, 0);
+  if (options.counts !== undefined) checkProblemSize(shapeOf(options, K, D, N), undefined, options.maxBytes);
   const labels = new Int32Array(N);
   for (let k = 0, i = 0; k < K; k++) for (let j = 0; j < counts[k]; j++) labels[i++] = k;
 

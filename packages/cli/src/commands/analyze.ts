@@ -24,6 +24,7 @@ import { CliError } from '../errors.js';
 import { FileStore } from '../io/byte-store.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs, type InputPaths } from '../io/inputs.js';
 import { decideClassCount, scanLabels } from '../io/labels.js';
+import { checkClassMemory, checkClassesAgainstSamples, machineMemoryBytes } from './class-guard.js';
 import { openInput } from '../io/open.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
@@ -143,6 +144,11 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ te
       emptyClasses = options.emptyClasses ?? 'exclude';
     } else {
       const scan = await clock.time(() => scanLabels(inputs.labels.tensor));
+      // --classes is checked against memory and the samples before the K rule enumerates its classes.
+      if (options.classes !== undefined) {
+        checkClassMemory(options.classes, inputs.D, { statedBy: `--classes ${options.classes}`, classifier: classifier !== undefined });
+        if (inputs.K === undefined) checkClassesAgainstSamples(options.classes, scan.N, scan.where);
+      }
       const classes = decideClassCount(scan, {
         classes: options.classes,
         statedBy: inputs.K !== undefined ? { K: inputs.K, what: `the classifier ${inputs.weights!.tensor.where} (${inputs.K} rows)` } : undefined,
@@ -151,6 +157,7 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ te
       K = classes.K;
       emptyClasses = classes.emptyClasses;
     }
+    checkClassMemory(K, inputs.D, { statedBy: inputs.K !== undefined ? `the classifier ${inputs.weights?.tensor.where ?? ''}`.trimEnd() : `the labels ${inputs.labels.tensor.where}`, classifier: classifier !== undefined });
     selected = await selectEngine(options.engine, productWork(inputs.N, inputs.D, K, classifier !== undefined));
     const source = batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock);
     let result: AnalyzeResult | MultiLabelAnalyzeResult;
@@ -168,7 +175,7 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ te
       };
       result = inputs.multiLabel
         ? await analyzeMultiLabel(source, { ...common, minSetCount: options.minSetCount, ncMlab: options.ncmlab })
-        : await analyze(source, { ...common, normalize: options.normalize, temperature: options.temperature });
+        : await analyze(source, { ...common, normalize: options.normalize, temperature: options.temperature, maxBytes: machineMemoryBytes() });
     } catch (e) {
       throw locateError(e, inputs, options.batchSize);
     } finally {

@@ -6,6 +6,7 @@ import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leas
 import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
 import { decideClassCount, scanLabels } from '../io/labels.js';
+import { checkClassMemory, checkClassesAgainstSamples, machineMemoryBytes } from './class-guard.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
 import { ReadClock } from '../io/read-clock.js';
 
@@ -59,8 +60,13 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
     // The label and K rules of io/labels.ts, before any feature is read: a head needs two classes with samples
     // (a one-row head is refused by analyze), and a gap between labels needs --classes to say K.
     const scan = await scanLabels(inputs.labels.tensor);
+    if (options.classes !== undefined) {
+      checkClassMemory(options.classes, inputs.D, { statedBy: `--classes ${options.classes}`, scope: 'head' });
+      checkClassesAgainstSamples(options.classes, scan.N, scan.where);
+    }
     const { K } = decideClassCount(scan, { classes: options.classes, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
-    acc = new ScatterAccumulator({ D: inputs.D, K });
+    checkClassMemory(K, inputs.D, { statedBy: `the labels ${scan.where}`, scope: 'head' });
+    acc = new ScatterAccumulator({ D: inputs.D, K, maxBytes: machineMemoryBytes() });
     for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
   } finally {
     await inputs.close();

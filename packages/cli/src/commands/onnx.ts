@@ -11,6 +11,7 @@ const onnxPackage = () => import('@ncscope/onnx');
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { checkLabelShape, decideClassCount, scanLabelArray, type LabelScan } from '../io/labels.js';
+import { checkClassMemory, checkClassesAgainstSamples, machineMemoryBytes } from './class-guard.js';
 import { openInput, type OpenedInput } from '../io/open.js';
 import { checkOutputPaths, writeFilesAtomic, type NamedPath } from '../output/atomic-write.js';
 import { declaredFiles, inputFile, outputFile } from '../output/file-options.js';
@@ -205,6 +206,11 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
       const model = OnnxModel.open(path);
       // The K rule (io/labels.ts): --classes, else the graph's classifier, else the largest label + 1.
       const graphClassifier = model.findClassifier().classifier;
+      if (options.classes !== undefined) {
+        // D is known only once the model runs: the bound at D = 1 refuses what can never fit; core checks the rest.
+        checkClassMemory(options.classes, 1, { statedBy: `--classes ${options.classes}`, scope: 'means' });
+        if (!graphClassifier) checkClassesAgainstSamples(options.classes, data.scan.N, data.scan.where);
+      }
       const classes = decideClassCount(data.scan, {
         classes: options.classes,
         statedBy: graphClassifier ? { K: graphClassifier.K, what: `the classifier of ${path} (${graphClassifier.K} rows of ${graphClassifier.weightsFrom})` } : undefined,
@@ -230,6 +236,7 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
           cdnvExponent: options.cdnvExponent,
           engine: options.engine,
           cacheLimitBytes: options.cacheMb * 2 ** 20,
+          maxBytes: machineMemoryBytes(),
           onProgress: (p) => progress.update(p),
         });
       } catch (e) {

@@ -15,6 +15,7 @@ import {
 import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
 import { decideClassCount, scanLabels } from '../io/labels.js';
+import { checkClassMemory, checkClassesAgainstSamples, machineMemoryBytes } from './class-guard.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { inputFile, outputFile } from '../output/file-options.js';
@@ -145,9 +146,15 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
     // fraction of the features' bytes), so all agree on K: --classes states it (classes absent from a shard file
     // are fine); without it, K is the largest label + 1 and a gap between labels is refused unless
     // --empty-classes exclude.
-    const { K } = decideClassCount(await scanLabels(inputs.labels.tensor), { classes: o.classes, emptyClasses: o.emptyClasses, needTwoClasses: false });
+    const scan = await scanLabels(inputs.labels.tensor);
+    if (o.classes !== undefined) {
+      checkClassMemory(o.classes, inputs.D, { statedBy: `--classes ${o.classes}`, scope: 'means' });
+      checkClassesAgainstSamples(o.classes, scan.N, scan.where);
+    }
+    const { K } = decideClassCount(scan, { classes: o.classes, emptyClasses: o.emptyClasses, needTwoClasses: false });
+    checkClassMemory(K, inputs.D, { statedBy: `the labels ${scan.where}`, scope: 'means' });
     progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
-    const acc = new MeansAccumulator({ K, D: inputs.D, normalize: o.normalize, temperature: o.temperature });
+    const acc = new MeansAccumulator({ K, D: inputs.D, normalize: o.normalize, temperature: o.temperature, maxBytes: machineMemoryBytes() });
     let rows = 0;
     try {
       for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
@@ -204,7 +211,7 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
       await writeFileAtomic(o.output, serializeMultiLabelStatistics({ means: file.stats.means, spread, shards }));
       return `${o.output}: multi-label spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
     }
-    const acc = await SpreadAccumulator.create(file.stats.means, { classifier, engine });
+    const acc = await SpreadAccumulator.create(file.stats.means, { classifier, engine, maxBytes: machineMemoryBytes() });
     let rows = 0;
     try {
       for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {

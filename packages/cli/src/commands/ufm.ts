@@ -9,6 +9,7 @@ async function loadUfm(): Promise<typeof import('@ncscope/ufm')> {
 }
 const lossLabel = (spec: ResolvedLoss): string => ufm!.lossLabel(spec);
 import { resolve } from 'node:path';
+import { machineMemoryBytes } from './class-guard.js';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { outputFile } from '../output/file-options.js';
@@ -195,6 +196,7 @@ function simulatorOptions(options: UfmCommandOptions, loss: LossSpec, onMeasure:
     every,
     hessian: options.hessian,
     onMeasure: every > 0 ? onMeasure : undefined,
+    maxBytes: machineMemoryBytes(),
   };
 }
 

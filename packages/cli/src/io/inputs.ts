@@ -1,4 +1,4 @@
-import type { Batch, Classifier, FloatArray } from '@ncscope/core';
+import type { Classifier, FloatArray } from '@ncscope/core';
 import { CliError } from '../errors.js';
 import { checkLabelShape } from './labels.js';
 import { openInput, type InputRole, type OpenedInput } from './open.js';
@@ -138,13 +138,19 @@ export function toFloat(a: DecodedArray): FloatArray {
  * `ncscope analyze` of 50,000 × 512 float32 before; system time was a third of the process's CPU). A batch's
  * features stay valid until the consumer asks for the batch after next — core's accumulators finish a batch first.
  */
-export function batchSource(features: Tensor, labels: Tensor, batchSize: number, clock: ReadClock, rows = { start: 0, end: features.rows }): () => AsyncIterable<Batch> {
+/** A batch read from files: float features and the labels as decoded (class indices, or multi-hot rows). */
+export interface FileBatch {
+  features: FloatArray;
+  labels: DecodedArray;
+}
+
+export function batchSource(features: Tensor, labels: Tensor, batchSize: number, clock: ReadClock, rows = { start: 0, end: features.rows }): () => AsyncIterable<FileBatch> {
   const { start: first, end } = rows;
   const N = features.rows;
   const bytes = Math.min(batchSize, Math.max(0, end - first)) * (features.elementCount / Math.max(1, N)) * features.itemSize;
   const scratch = [new Uint8Array(bytes), new Uint8Array(bytes)];
   let turn = 0;
-  const read = (start: number): Promise<Batch> => {
+  const read = (start: number): Promise<FileBatch> => {
     const count = Math.min(batchSize, end - start);
     const buffer = scratch[turn++ % 2];
     const p = Promise.all([features.readRows(start, count, buffer), labels.readRows(start, count)]).then(([f, l]) => ({ features: toFloat(f), labels: l }));

@@ -14,7 +14,8 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** A bundled CLI: `run(args)` spawns `node cli.mjs …args`; `cleanup()` removes the bundle. */
 export interface CliProcess {
-  run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** `env` entries are added to the process's environment. */
+  run(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   cleanup(): void;
 }
 
@@ -45,9 +46,9 @@ export async function bundleCli(): Promise<CliProcess> {
   const entry = join(dir, 'cli.mjs');
   writeFileSync(entry, "import { main } from './main.mjs';\nprocess.exitCode = await main(process.argv);\n");
   return {
-    run: (args) =>
+    run: (args, env) =>
       new Promise((resolve) => {
-        execFile(process.execPath, [entry, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
+        execFile(process.execPath, [entry, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: env ? { ...process.env, ...env } : process.env }, (error, stdout, stderr) => {
           const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
           resolve({ code, stdout, stderr });
         });

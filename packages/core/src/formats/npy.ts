@@ -158,16 +158,47 @@ function transpose<T extends Float32Array | Float64Array | Int32Array>(a: T, row
   return out;
 }
 
+/** The typed arrays {@link encodeNpy} writes, each as its own NumPy dtype. */
+export type NpyEncodable =
+  | Float32Array | Float64Array
+  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array;
+
+/** dtype, and how one element is written, per typed array (checked with instanceof: subclasses of none are accepted). */
+const ENCODERS: readonly [abstract new (...args: never[]) => NpyEncodable, string, (v: DataView, i: number, x: never) => void][] = [
+  [Float32Array, '<f4', (v, i, x: number) => v.setFloat32(i * 4, x, true)],
+  [Float64Array, '<f8', (v, i, x: number) => v.setFloat64(i * 8, x, true)],
+  [Int8Array, '|i1', (v, i, x: number) => v.setInt8(i, x)],
+  [Uint8Array, '|u1', (v, i, x: number) => v.setUint8(i, x)],
+  [Uint8ClampedArray, '|u1', (v, i, x: number) => v.setUint8(i, x)],
+  [Int16Array, '<i2', (v, i, x: number) => v.setInt16(i * 2, x, true)],
+  [Uint16Array, '<u2', (v, i, x: number) => v.setUint16(i * 2, x, true)],
+  [Int32Array, '<i4', (v, i, x: number) => v.setInt32(i * 4, x, true)],
+  [Uint32Array, '<u4', (v, i, x: number) => v.setUint32(i * 4, x, true)],
+  [BigInt64Array, '<i8', (v, i, x: bigint) => v.setBigInt64(i * 8, x, true)],
+  [BigUint64Array, '<u8', (v, i, x: bigint) => v.setBigUint64(i * 8, x, true)],
+];
+
 /**
  * Encodes a C-order little-endian `.npy` file, format version 1.0
  * (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): magic "\x93NUMPY", version 1.0,
  * uint16 header length, then the header dict padded with spaces and a newline so the data starts at a multiple
  * of 64 bytes. `np.load` and `torch.from_numpy(np.load(...))` read it directly; {@link parseNpy} reads it back.
+ * Every typed array keeps its own dtype (Int8Array → int8, Uint16Array → uint16, BigUint64Array → uint64, …);
+ * anything else, or a shape whose element count differs from the data's, is a SHAPE error.
  */
-export function encodeNpy(data: Float32Array | Float64Array | Int32Array | BigInt64Array, shape: readonly number[]): Uint8Array {
+export function encodeNpy(data: NpyEncodable, shape: readonly number[]): Uint8Array {
+  const encoder = ENCODERS.find(([type]) => data instanceof type);
+  if (!encoder) {
+    const what = data === null || typeof data !== 'object' ? typeof data : (data as object).constructor?.name ?? 'object';
+    throw new NcInputError('SHAPE', `encodeNpy: data must be a typed array (Float32Array, Float64Array, Int8/16/32Array, Uint8/16/32Array, BigInt64Array or BigUint64Array), got ${what}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new NcInputError('SHAPE', `encodeNpy: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new RangeError(`encodeNpy: shape (${shape.join(', ')}) has ${count} elements, data has ${data.length}`);
-  const descr = data instanceof Float32Array ? '<f4' : data instanceof Float64Array ? '<f8' : data instanceof Int32Array ? '<i4' : '<i8';
+  if (count !== data.length) throw new NcInputError('SHAPE', `encodeNpy: shape (${shape.join(', ')}) has ${count} elements, data has ${data.length}`);
+  const [, descr, write] = encoder;
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;
@@ -177,9 +208,6 @@ export function encodeNpy(data: Float32Array | Float64Array | Int32Array | BigIn
   new DataView(bytes.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) bytes[10 + i] = header.charCodeAt(i);
   const view = new DataView(bytes.buffer, 10 + header.length);
-  if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
-  else if (data instanceof Float64Array) for (let i = 0; i < data.length; i++) view.setFloat64(i * 8, data[i], true);
-  else if (data instanceof Int32Array) for (let i = 0; i < data.length; i++) view.setInt32(i * 4, data[i], true);
-  else for (let i = 0; i < data.length; i++) view.setBigInt64(i * 8, data[i], true);
+  for (let i = 0; i < data.length; i++) write(view, i, data[i] as never);
   return bytes;
 }

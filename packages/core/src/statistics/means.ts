@@ -1,7 +1,8 @@
 import { NcInputError } from '../errors.js';
 import type { ProductEngine } from '../engine/product-engine.js';
 import type { Batch } from '../types.js';
-import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
+import { assertFinite, batchShape, checkLabels, numberLabels } from '../validate/batch.js';
+import { checkClassCount } from '../validate/class-count.js';
 import { RowNormalizer, describeNormalization, labelRows, resolveNormalization, sameNormalization, type Normalization, type NormalizationOptions } from './normalization.js';
 
 /**
@@ -35,6 +36,11 @@ export interface MeansAccumulatorOptions extends NormalizationOptions {
   engine?: ProductEngine;
   /** Rows per kernel call in addAsync (default 4096). */
   chunkRows?: number;
+  /**
+   * Memory bound of the K × (D + 1) float64 tables, in bytes (default 8 GiB, validate/class-count.ts): a K — given,
+   * or grown from a label — whose tables exceed it is refused with TOO_LARGE before anything is allocated.
+   */
+  maxBytes?: number;
 }
 
 /** Rows an accumulator sums with the plain loop before {@link MeansAccumulator.addAsync} uses the engine's kernel. */
@@ -57,6 +63,7 @@ export class MeansAccumulator {
   /** Zero-norm rows of merged statistics; the normalizer counts this accumulator's own. */
   private zeroRows = 0;
   private rowNormalizer: RowNormalizer | undefined;
+  private readonly maxBytes: number | undefined;
 
   constructor(options: MeansAccumulatorOptions = {}) {
     this.engine = options.engine;
@@ -65,6 +72,11 @@ export class MeansAccumulator {
     if (options.K !== undefined && !(Number.isInteger(options.K) && options.K >= 1)) {
       throw new NcInputError('BAD_OPTION', `K must be a positive integer, got ${options.K}`);
     }
+    if (options.D !== undefined && !(Number.isInteger(options.D) && options.D >= 1)) {
+      throw new NcInputError('BAD_OPTION', `D must be a positive integer, got ${options.D}`);
+    }
+    this.maxBytes = options.maxBytes;
+    if (options.K !== undefined) this.checkSize(options.K, options.D, 'the option K');
     this.k = options.K ?? 0;
     this.fixedK = options.K !== undefined;
     this.d = options.D;
@@ -74,6 +86,7 @@ export class MeansAccumulator {
 
   /** Adds one batch with plain loops. Labels and features are checked; errors name the batch and row. */
   add(batch: Batch): this {
+    batch = { features: batch.features, labels: numberLabels(batch.labels, this.batches) };
     const prepared = this.prepare(batch);
     if (!prepared) return this;
     const { D, index } = prepared;
@@ -99,6 +112,7 @@ export class MeansAccumulator {
    * Both sum in float64 and give the same statistics up to the order of additions.
    */
   async addAsync(batch: Batch): Promise<this> {
+    batch = { features: batch.features, labels: numberLabels(batch.labels, this.batches) };
     const kernel = this.engine?.classSums?.bind(this.engine);
     if (!kernel || this.k * 16 > Math.min(this.chunkRows, batch.labels.length)) {
       this.rowsSeen += batch.labels.length;
@@ -175,20 +189,27 @@ export class MeansAccumulator {
     }
   }
 
+  /** TOO_LARGE before allocating K × (D + 1) values past the memory bound. */
+  private checkSize(K: number, D: number | undefined, statedBy: string): void {
+    checkClassCount({ K, D, scope: 'means', maxBytes: this.maxBytes, statedBy });
+  }
+
   private ensureShape(D: number, batch: Batch): void {
     if (this.d === undefined) {
+      if (this.k > 0) this.checkSize(this.k, D, 'the option K');
       this.d = D;
       this.sumsArr = new Float64Array(this.k * D);
     }
     if (!this.fixedK) {
       let maxLabel = -1;
       for (let i = 0; i < batch.labels.length; i++) if ((batch.labels[i] as number) > maxLabel) maxLabel = batch.labels[i] as number;
-      if (maxLabel >= this.k) this.grow(maxLabel + 1);
+      if (maxLabel >= this.k) this.grow(maxLabel + 1, `label ${maxLabel} (K = the largest label + 1)`);
     }
   }
 
-  private grow(K: number): void {
+  private grow(K: number, statedBy: string): void {
     const D = this.d ?? 0;
+    this.checkSize(K, this.d, statedBy);
     const counts = new Float64Array(K);
     counts.set(this.countsArr);
     const sums = new Float64Array(K * D);
@@ -219,7 +240,7 @@ export class MeansAccumulator {
     if (s.D !== this.d) throw new NcInputError('STATS_MISMATCH', `cannot merge means statistics with D = ${s.D} into D = ${this.d}`);
     if (s.K > this.k) {
       if (this.fixedK) throw new NcInputError('STATS_MISMATCH', `cannot merge means statistics with K = ${s.K} into K = ${this.k}`);
-      this.grow(s.K);
+      this.grow(s.K, `merged statistics with K = ${s.K}`);
     }
     for (let k = 0; k < s.K; k++) this.countsArr[k] += s.counts[k];
     for (let i = 0; i < s.sums.length; i++) this.sumsArr[i] += s.sums[i];
@@ -229,7 +250,7 @@ export class MeansAccumulator {
   /** Raises K (e.g. to the classifier's row count) so classes with no samples are represented. */
   withK(K: number): this {
     if (K < this.k) throw new NcInputError('STATS_MISMATCH', `labels go up to ${this.k - 1} but K = ${K}`);
-    if (K > this.k) this.grow(K);
+    if (K > this.k) this.grow(K, `withK(${K})`);
     return this;
   }
 

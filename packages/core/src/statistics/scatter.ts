@@ -4,7 +4,8 @@ import { NcInputError } from '../errors.js';
 import { readStatsJson } from './json-file.js';
 import { addOuters } from '../linalg/outer.js';
 import type { Batch } from '../types.js';
-import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
+import { assertFinite, batchShape, checkLabels, numberLabels } from '../validate/batch.js';
+import { checkClassCount } from '../validate/class-count.js';
 import { fingerprint } from './fingerprint.js';
 import type { MeansStatistics } from './means.js';
 import type { SpreadStatistics } from './spread.js';
@@ -58,6 +59,8 @@ export interface ScatterAccumulatorOptions {
   engine?: ProductEngine;
   /** Rows per product call; bounds scratch memory to 2 · chunkRows · D float64 values. Default 2048. */
   chunkRows?: number;
+  /** Memory bound of the K × D tables in bytes (default 8 GiB): a larger K is refused (TOO_LARGE) before allocating. */
+  maxBytes?: number;
 }
 
 /** Streams batches into {@link ScatterStatistics} in one pass; mergeable and serializable. */
@@ -72,6 +75,7 @@ export class ScatterAccumulator {
   private ssArr: Float64Array;
   private scatterArr: Float64Array;
   private batches = 0;
+  private readonly maxBytes: number | undefined;
 
   constructor(options: ScatterAccumulatorOptions = {}) {
     if (options.K !== undefined && !(Number.isInteger(options.K) && options.K >= 1)) {
@@ -83,6 +87,8 @@ export class ScatterAccumulator {
     const chunk = options.chunkRows ?? 2048;
     if (!(Number.isInteger(chunk) && chunk >= 1)) throw new NcInputError('BAD_OPTION', `chunkRows must be a positive integer, got ${options.chunkRows}`);
     this.chunkRows = chunk;
+    this.maxBytes = options.maxBytes;
+    if (options.K !== undefined) checkClassCount({ K: options.K, D: options.D, scope: 'means', maxBytes: this.maxBytes, statedBy: 'the option K' });
     this.engine = options.engine && options.engine !== jsEngine ? options.engine : undefined;
     this.k = options.K ?? 0;
     this.fixedK = options.K !== undefined;
@@ -99,6 +105,8 @@ export class ScatterAccumulator {
    */
   async add(batch: Batch): Promise<this> {
     const index = this.batches;
+    const labels = numberLabels(batch.labels, index);
+    batch = { features: batch.features, labels };
     const { rows, D } = batchShape(batch, this.d, index);
     if (rows === 0) {
       this.batches++;
@@ -106,7 +114,7 @@ export class ScatterAccumulator {
     }
     checkLabels(batch.labels, this.fixedK ? this.k : undefined, index);
     assertFinite(batch.features, D, 'features', index);
-    this.ensureShape(D, batch.labels);
+    this.ensureShape(D, labels);
     for (let start = 0; start < rows; start += this.chunkRows) {
       const end = Math.min(rows, start + this.chunkRows);
       const part = await chunkStatistics(batch, start, end, D, this.k, this.engine);
@@ -178,11 +186,15 @@ export class ScatterAccumulator {
     if (!this.fixedK) {
       let maxLabel = -1;
       for (let i = 0; i < labels.length; i++) if (labels[i] > maxLabel) maxLabel = labels[i];
-      if (maxLabel >= this.k) this.grow(maxLabel + 1);
+      if (maxLabel >= this.k) {
+        checkClassCount({ K: maxLabel + 1, D, scope: 'means', maxBytes: this.maxBytes, statedBy: `label ${maxLabel} (K = the largest label + 1)` });
+        this.grow(maxLabel + 1);
+      }
     }
   }
 
   private setD(D: number): void {
+    if (this.k > 0) checkClassCount({ K: this.k, D, scope: 'means', maxBytes: this.maxBytes, statedBy: 'the option K' });
     this.d = D;
     this.meansArr = new Float64Array(this.k * D);
     this.scatterArr = new Float64Array(D * D);

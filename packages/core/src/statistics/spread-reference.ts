@@ -8,6 +8,7 @@ import { betweenClass, betweenClassCached, betweenClassKey, quadraticMap, type S
 import { centreMeans } from '../geometry/centring.js';
 import type { Classifier } from '../types.js';
 import { assertFinite } from '../validate/batch.js';
+import { checkClassCount } from '../validate/class-count.js';
 import { fingerprint } from './fingerprint.js';
 import { classMeans, type MeansStatistics } from './means.js';
 import { normalizedClassifier, type Normalization } from './normalization.js';
@@ -50,6 +51,8 @@ export interface SpreadReferenceOptions {
   perClassNc1?: ConventionOptions | false;
   /** Force the spectral route (tests); default 'auto'. */
   route?: 'auto' | SpectralRoute;
+  /** Memory bound of the K- and D-sized tables in bytes (default 8 GiB): a larger K is refused (TOO_LARGE) before the set-up. */
+  maxBytes?: number;
 }
 
 /** s (class-uniform mean of the present classes' means) and M_s = μ_k − s (zero rows for empty classes). */
@@ -76,6 +79,7 @@ export function shiftedMeans(means: MeansStatistics): { mu: Float64Array; presen
  */
 export async function spreadReference(means: MeansStatistics, options: SpreadReferenceOptions = {}): Promise<SpreadReference> {
   const { K, D } = means;
+  checkClassCount({ K, D, classifier: options.classifier !== undefined, maxBytes: options.maxBytes, statedBy: 'the means statistics' });
   const engine = options.engine ?? jsEngine;
   const { mu, present, shift, shifted } = shiftedMeans(means);
   const space: ScatterSpace = options.space && options.space !== 'auto' ? options.space : K <= D ? 'means' : 'features';

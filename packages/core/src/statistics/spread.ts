@@ -4,7 +4,7 @@ import type { KernelChunk, ProductEngine, SpreadKernelOutput } from '../engine/p
 import type { ScatterSpace, SpreadPlan } from '../engine/spread-plan.js';
 import { NcInputError } from '../errors.js';
 import type { Batch } from '../types.js';
-import { assertFinite, batchShape, checkLabels } from '../validate/batch.js';
+import { assertFinite, batchShape, checkLabels, numberLabels } from '../validate/batch.js';
 import type { MeansStatistics } from './means.js';
 import { RowNormalizer, labelRows } from './normalization.js';
 import { spreadReference, type PerClassNc1Conventions, type SpreadReference, type SpreadReferenceOptions } from './spread-reference.js';
@@ -118,6 +118,7 @@ export class SpreadAccumulator {
   /** Adds one batch (the same data, in any batching, as phase 1; normalized as phase 1 normalized it). */
   async add(batch: Batch): Promise<this> {
     const index = this.batches++;
+    batch = { features: batch.features, labels: numberLabels(batch.labels, index) };
     const { K, D } = this.reference;
     const { rows } = batchShape(batch, D, index);
     if (rows === 0) return this;

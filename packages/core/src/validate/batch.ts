@@ -25,6 +25,25 @@ export function batchShape(batch: Batch, expectedD: number | undefined, batchInd
   return { rows, D };
 }
 
+/**
+ * The labels as numbers: a BigInt64Array/BigUint64Array (int64 labels from PyTorch or NumPy) becomes a Float64Array
+ * of the same values, checked to be exact (|y| ≤ 2^53; a larger one is a BAD_LABEL naming its row); every other
+ * label array is returned as it is. The accumulators call it on every batch, so the rest of core reads numbers.
+ */
+export function numberLabels(labels: LabelArray, batchIndex?: number, rowOffset = 0): Exclude<LabelArray, BigInt64Array | BigUint64Array> {
+  if (!(labels instanceof BigInt64Array || labels instanceof BigUint64Array)) return labels;
+  const out = new Float64Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (y > 9007199254740992n || y < -9007199254740992n) {
+      const at = batchIndex === undefined ? '' : `batch ${batchIndex}, `;
+      throw new NcInputError('BAD_LABEL', `${at}row ${i + rowOffset}: label ${y} is not a class index (an integer below 2^53)`, { batch: batchIndex, row: i + rowOffset });
+    }
+    out[i] = Number(y);
+  }
+  return out;
+}
+
 /** Labels as validated integers; throws BAD_LABEL naming the row. `K` undefined: any non-negative integer. */
 export function checkLabels(labels: LabelArray, K: number | undefined, batchIndex: number, rowOffset = 0): void {
   for (let i = 0; i < labels.length; i++) {

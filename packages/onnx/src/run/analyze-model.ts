@@ -4,6 +4,7 @@ import {
   jsEngine,
   SpreadAccumulator,
   computeReport,
+  numberLabels,
   resolveNormalization,
   type Classifier,
   type ConventionOptions,
@@ -69,6 +70,11 @@ export interface AnalyzeModelOptions extends ExtractorOptions, ConventionOptions
   alignment?: 'auto' | 'none';
   /** Cache features for the second pass up to this many bytes (all tensors together); above it, run the model again. */
   cacheLimitBytes?: number;
+  /**
+   * Memory bound of each tensor's K- and D-sized statistics tables in bytes (core's `maxBytes`, default 8 GiB): a K
+   * past it is refused with TOO_LARGE before the tables are allocated.
+   */
+  maxBytes?: number;
   onProgress?: (p: ModelProgress) => void;
 }
 
@@ -125,6 +131,8 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
   if (options.labels.length !== N) {
     throw new NcInputError('SHAPE', `${source} has ${N} samples but the labels have ${options.labels.length}; they must match row for row`, { source });
   }
+  // int64 labels (BigInt64Array) as numbers, once, for the K estimate and every batch.
+  const allLabels = numberLabels(options.labels);
   if (N === 0) throw new NcInputError('NO_DATA', `${source} has no samples`, { source });
   resolveNormalization(options); // named errors for bad normalize/temperature before the model runs
   const classifierMode = options.classifier ?? 'auto';
@@ -182,13 +190,13 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
         cached = bytes <= limit;
         if (!cached) cache = undefined;
         if (!engine) {
-          const Kest = K ?? maxLabel(options.labels) + 1;
+          const Kest = K ?? maxLabel(allLabels) + 1;
           const work = b.features.reduce((s, f, t) => s + N * f.D * Kest * (classifiers[t] ? 2 : 1), 0);
           engine = engineChoice === 'onnxruntime' || work >= AUTO_ENGINE_MIN_WORK ? (ownEngine = await createOnnxProductEngine({ executionProviders: options.executionProviders ? [...options.executionProviders] : undefined })) : jsEngine;
         }
-        means = tensors.map(() => new MeansAccumulator({ K, engine, normalize: options.normalize, temperature: options.temperature }));
+        means = tensors.map(() => new MeansAccumulator({ K, engine, normalize: options.normalize, temperature: options.temperature, maxBytes: options.maxBytes }));
       }
-      const labels = labelsSlice(options.labels, b.start, b.rows);
+      const labels = labelsSlice(allLabels, b.start, b.rows);
       for (let t = 0; t < tensors.length; t++) {
         try {
           await means[t].addAsync({ features: b.features[t].data, labels });
@@ -220,11 +228,11 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
       preset: options.preset, globalMean: options.globalMean, nc1Normalization: options.nc1Normalization, pinvRtol: options.pinvRtol, centreWeights: options.centreWeights,
       nc4Bias: options.nc4Bias, emptyClasses: options.emptyClasses, cdnvExponent: options.cdnvExponent, kernelPrecision: options.kernelPrecision,
     };
-    const spread = await Promise.all(tensors.map((_, t) => SpreadAccumulator.create(means[t].statistics, { classifier: classifiers[t]?.c, engine, perClassNc1: conventions })));
+    const spread = await Promise.all(tensors.map((_, t) => SpreadAccumulator.create(means[t].statistics, { classifier: classifiers[t]?.c, engine, perClassNc1: conventions, maxBytes: options.maxBytes })));
     rows = 0;
     const second: AsyncIterable<FeatureBatch> | Iterable<FeatureBatch> = cache ?? timed();
     for await (const b of second) {
-      const labels = labelsSlice(options.labels, b.start, b.rows);
+      const labels = labelsSlice(allLabels, b.start, b.rows);
       for (let t = 0; t < tensors.length; t++) {
         try {
           await spread[t].add({ features: b.features[t].data, labels });
