@@ -80,7 +80,7 @@ export { coherence } from './metrics/coherence.js';
 export { orthoFrameMeans, orthoFrameMeansReduction, orthoFrameWeights, orthoFrameWeightsReduction } from './metrics/orthogonal-frame.js';
 export { subspaceAlignment, subspaceAlignmentWeights } from './metrics/subspace-alignment.js';
 export { groupCosineMeansReduction, groupCosineWeightsReduction, hasImbalance, imbalance, minorityMask, type NcImbalance } from './metrics/imbalance.js';
-export { DEGENERATE_RTOL, degeneracy, type Degeneracy } from './metrics/degenerate.js';
+export { DEGENERATE_RTOL, classifierDegeneracy, degeneracy, type ClassifierDegeneracy, type Degeneracy } from './metrics/degenerate.js';
 export { nc1PerClass } from './metrics/nc1-per-class.js';
 export { nc1Quotient } from './metrics/nc1-quotient.js';
 export { cdnv, classVariances } from './metrics/cdnv.js';

@@ -195,6 +195,21 @@ describe('callback options (cpu)', () => {
     model.dispose();
   });
 
+  it("nonFinite: 'throw' makes the callback agree with measureNc: fit rejects with NON_FINITE, no tensor leaks", async () => {
+    const model = sequentialMlp(5, 12, 6, 3);
+    const [kernel, bias] = model.getLayer('hidden1').getWeights();
+    model.getLayer('hidden1').setWeights([tf.fill(kernel.shape, NaN), bias]);
+    model.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy' });
+    const before = tf.memory().numTensors;
+    const cb = ncCallback({ probe: { xs: train.xs, ys: train.ints }, nonFinite: 'throw' });
+    await expectNcError(model.fit(train.xs, train.oneHot, { epochs: 2, callbacks: [cb], verbose: 0 }), 'NON_FINITE', /layer "features".*NaN/);
+    expect(cb.measuredEpochs).toEqual([]);
+    cb.dispose(); // a fit that throws leaves the callback's probe tensors to dispose() (documented)
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => ncCallback({ probe: { xs: train.xs, ys: train.ints }, nonFinite: 'ignore' as 'nan' })).toThrow(/nonFinite must be 'nan' or 'throw'/);
+    model.dispose();
+  });
+
   it('conventions reach the core report; the callback works under fitDataset with a dataset probe', async () => {
     const model = sequentialMlp(5, 12, 6, 3);
     const [plain] = await measureNc(model, { xs: train.xs, ys: train.ints });

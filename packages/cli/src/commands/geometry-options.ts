@@ -54,5 +54,6 @@ export function checkStrict(strict: boolean | undefined, reports: { report: NcRe
   if (!strict) return;
   const bad = reports.filter((r) => r.report.degenerate);
   if (bad.length === 0) return;
-  throw new StrictFailure(`degenerate geometry (the class means coincide; this is not collapse) in ${bad.map((r) => r.where).join(', ')}`);
+  const what = (r: NcReport) => ((r.degenerateParts ?? ['means']).map((p) => (p === 'means' ? 'the class means coincide' : 'the classifier rows are zero or identical')).join('; '));
+  throw new StrictFailure(`degenerate geometry (${[...new Set(bad.map((r) => what(r.report)))].join('; ')}; this is not collapse) in ${bad.map((r) => r.where).join(', ')}`);
 }

@@ -57,6 +57,11 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
   const clock = new ReadClock();
   let acc: ScatterAccumulator;
   try {
+    if (inputs.multiLabel) {
+      // A least-squares head fits one target per row: multi-hot rows (N × K) are not class indices.
+      const l = inputs.labels.tensor;
+      throw new CliError(`${l.where}: labels have shape ${l.shapeText} (multi-hot rows, K = ${l.shape[1]} columns); the least-squares head needs one class index per sample, shape (N,) — save the class indices (e.g. y.argmax(1) for one-hot rows)`);
+    }
     // The label and K rules of io/labels.ts, before any feature is read: a head needs two classes with samples
     // (a one-row head is refused by analyze), and a gap between labels needs --classes to say K.
     const scan = await scanLabels(inputs.labels.tensor);

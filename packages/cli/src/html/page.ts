@@ -318,13 +318,22 @@ async function imbalanceTrends(page: Page, runs: readonly ReportRun[], x: XAxis)
 async function imbalanceView(page: Page, id: string, m: NcMeasurement): Promise<string> {
   const b = m.imbalance!;
   const K = m.K;
+  const both = b.minorityCount > 0 && b.majorityCount > 0;
+  const gpm = (mean: number | null | undefined, std: number | null | undefined, classes: number) => (classes === 0 ? 'no classes' : classes < 2 && mean !== undefined ? 'one class (no pairs)' : pm(mean, std));
+  const ratio = (label: string, v: number | null | undefined) => (both && v !== undefined ? `${label} ${num(v)}` : '');
   const rows: string[][] = [
     ['threshold', `n_k < ${num(b.minorityBelow)} (${b.minorityRule})`, '', ''],
     ['classes', b.minorityClasses ? b.minorityClasses.join(', ') || '—' : `${b.minorityCount}`, b.majorityClasses ? b.majorityClasses.join(', ') || '—' : `${b.majorityCount}`, `imbalance ratio ${num(b.imbalanceRatio)}`],
-    ['mean cos(w_k, w_l) ± std', pm(b.minorityCosineWeights, b.minorityCosineWeightsStd), pm(b.majorityCosineWeights, b.majorityCosineWeightsStd), `norm ratio ‖w‖ ${num(b.normRatioWeights)}`],
-    ['mean cos(μ̃_k, μ̃_l) ± std', pm(b.minorityCosineMeans, b.minorityCosineMeansStd), pm(b.majorityCosineMeans, b.majorityCosineMeansStd), `norm ratio ‖μ̃‖ ${num(b.normRatioMeans)}`],
-    ['mean NC1_c', num(b.nc1Minority), num(b.nc1Majority), ''],
   ];
+  if (both) {
+    rows.push(
+      ['mean cos(w_k, w_l) ± std', gpm(b.minorityCosineWeights, b.minorityCosineWeightsStd, b.minorityCount), gpm(b.majorityCosineWeights, b.majorityCosineWeightsStd, b.majorityCount), ratio('norm ratio ‖w‖', b.normRatioWeights)],
+      ['mean cos(μ̃_k, μ̃_l) ± std', gpm(b.minorityCosineMeans, b.minorityCosineMeansStd, b.minorityCount), gpm(b.majorityCosineMeans, b.majorityCosineMeansStd, b.majorityCount), ratio('norm ratio ‖μ̃‖', b.normRatioMeans)],
+      ['mean NC1_c', num(b.nc1Minority), num(b.nc1Majority), ''],
+    );
+  } else {
+    rows.push([b.minorityCount === 0 ? `no class has fewer than ${num(b.minorityBelow)} samples: no minority group to compare` : `every class has fewer than ${num(b.minorityBelow)} samples: no majority group to compare`, '', '', '']);
+  }
   const parts: string[] = [`<h3>Imbalance: minority collapse</h3>`, htmlTable(['', 'minority', 'majority', ''], rows, `imbalance section (a simplex ETF has every cosine at −1/(K−1) = ${num(-1 / (K - 1))})`)];
   const pc = m.perClass;
   const wrap = () => `<div id="${id}-imbalance" class="imbalance-view">${parts.join('\n')}</div>`;

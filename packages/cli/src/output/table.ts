@@ -91,7 +91,9 @@ export function formatReportTable(report: NcReport & { multiLabel?: MultiLabelRe
       `${c.normalize && c.normalize !== 'none' ? `, normalized ${c.normalize} (τ = ${formatNumber(c.temperature)})` : ''}` +
       `${c.cdnvExponent !== undefined && c.cdnvExponent !== 1 ? `, CDNV exponent ${formatNumber(c.cdnvExponent)}` : ''}`,
   );
-  if (report.degenerate) lines.push('  DEGENERATE GEOMETRY: the class means coincide — the ratios below are undefined (NaN), not collapse');
+  const parts = report.degenerate ? report.degenerateParts ?? ['means'] : [];
+  if (parts.includes('means')) lines.push('  DEGENERATE GEOMETRY: the class means coincide — the ratios below are undefined (NaN), not collapse');
+  if (parts.includes('classifier')) lines.push('  DEGENERATE CLASSIFIER: its rows are zero or identical — its geometry metrics below are undefined (NaN), not agreement');
   lines.push('');
   const rows: string[][] = [['metric', 'value', 'definition', 'meaning']];
   for (const m of METRIC_ROWS) {
@@ -132,11 +134,21 @@ export function formatImbalance(report: NcReport): string[] {
     `  imbalance (Fang et al. 2021): ratio ${formatNumber(b.imbalanceRatio)}; minority = n_k < ${formatNumber(b.minorityBelow)} (${b.minorityRule}): ` +
       `${list(b.minorityClasses, b.minorityCount)}, majority ${list(b.majorityClasses, b.majorityCount)}`,
   ];
+  // With no minority (every class at or above the threshold) or no majority there is nothing to compare: say so
+  // instead of printing NaN ± NaN.
+  if (b.minorityCount === 0 || b.majorityCount === 0) {
+    lines.push(b.minorityCount === 0
+      ? `    no class has fewer than ${formatNumber(b.minorityBelow)} samples: no minority group to compare${b.minorityRule === 'given' ? '' : ' (--minority-below sets the threshold)'}`
+      : `    every class has fewer than ${formatNumber(b.minorityBelow)} samples: no majority group to compare`);
+    return lines;
+  }
   const rows: string[][] = [['', 'minority', 'majority', 'ratio min/maj']];
-  const pm = (m: number | undefined, sd: number | undefined) => (m === undefined ? '—' : `${formatNumber(m)} ± ${formatNumber(sd)}`);
-  rows.push(['cos(μ̃_k, μ̃_l)', pm(b.minorityCosineMeans, b.minorityCosineMeansStd), pm(b.majorityCosineMeans, b.majorityCosineMeansStd), `norms ${formatNumber(b.normRatioMeans)}`]);
+  const pm = (m: number | undefined, sd: number | undefined, classes: number) =>
+    (m === undefined ? '—' : classes < 2 ? 'one class (no pairs)' : `${formatNumber(m)} ± ${formatNumber(sd)}`);
+  const groups = (m: number | undefined, sd: number | undefined, m2: number | undefined, sd2: number | undefined) => [pm(m, sd, b.minorityCount), pm(m2, sd2, b.majorityCount)];
+  rows.push(['cos(μ̃_k, μ̃_l)', ...groups(b.minorityCosineMeans, b.minorityCosineMeansStd, b.majorityCosineMeans, b.majorityCosineMeansStd), `norms ${formatNumber(b.normRatioMeans)}`]);
   if (b.minorityCosineWeights !== undefined) {
-    rows.push(['cos(w_k, w_l)', pm(b.minorityCosineWeights, b.minorityCosineWeightsStd), pm(b.majorityCosineWeights, b.majorityCosineWeightsStd), `norms ${formatNumber(b.normRatioWeights)}`]);
+    rows.push(['cos(w_k, w_l)', ...groups(b.minorityCosineWeights, b.minorityCosineWeightsStd, b.majorityCosineWeights, b.majorityCosineWeightsStd), `norms ${formatNumber(b.normRatioWeights)}`]);
   }
   if (b.nc1Minority !== undefined) rows.push(['mean NC1_c', formatNumber(b.nc1Minority), formatNumber(b.nc1Majority), '']);
   lines.push(...table(rows, '    '));

@@ -52,3 +52,48 @@ export function degeneracy(ctx: NcContext): Degeneracy {
   }
   return { degenerate: false, betweenScale, featureScale };
 }
+
+/** Whether the classifier's rows are degenerate, and the scales that decided it. */
+export interface ClassifierDegeneracy {
+  degenerate: boolean;
+  /** Why, in words (absent when not degenerate). */
+  reason?: string;
+  /** RMS of ‖w_k − w̄‖ over the kept classes (w̄ the mean row). */
+  spreadScale: number;
+  /** RMS of ‖w_k‖. */
+  rowScale: number;
+}
+
+/**
+ * A classifier whose rows are all zero, or all equal (to rounding: RMS ‖w_k − w̄‖ ≤ {@link DEGENERATE_RTOL} · RMS ‖w_k‖),
+ * has no geometry: its cosines and norm ratios are 0/0, and the products with the means read as agreement —
+ * UNC3 = 0 "aligned alike", NC0 = 0 "rows sum to zero". Reports then flag it (`degenerateParts: ['classifier']`, a
+ * warning) and give NaN (null in JSON) for the metrics of the classifier's geometry. Its decisions (NC4, classifier
+ * accuracy) stay: they are what the classifier does. Undefined without a classifier.
+ */
+export function classifierDegeneracy(ctx: NcContext): ClassifierDegeneracy | undefined {
+  const W = ctx.weights;
+  if (!W) return undefined;
+  const { K, D } = ctx;
+  const mean = new Float64Array(D);
+  for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) mean[t] += W[k * D + t] / K;
+  let rows = 0;
+  let spread = 0;
+  let distinct = false;
+  for (let k = 0; k < K; k++) {
+    for (let t = 0; t < D; t++) {
+      const w = W[k * D + t];
+      rows += w * w;
+      spread += (w - mean[t]) ** 2;
+      if (w !== W[t]) distinct = true;
+    }
+  }
+  const rowScale = Math.sqrt(rows / K);
+  const spreadScale = Math.sqrt(spread / K);
+  if (rowScale === 0) return { degenerate: true, reason: `every classifier row is zero (W = 0)`, spreadScale, rowScale };
+  if (!distinct) return { degenerate: true, reason: `all ${K} classifier rows are identical`, spreadScale, rowScale };
+  if (spreadScale <= DEGENERATE_RTOL * rowScale) {
+    return { degenerate: true, reason: `the classifier rows coincide to rounding (RMS ‖w_k − w̄‖ = ${spreadScale.toExponential(2)} against RMS ‖w_k‖ = ${rowScale.toExponential(2)})`, spreadScale, rowScale };
+  }
+  return { degenerate: false, spreadScale, rowScale };
+}

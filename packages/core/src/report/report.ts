@@ -17,7 +17,7 @@ import { meansSummaryReduction, weightsSummaryReduction } from '../metrics/pair-
 import { classifierAccuracy, nc4NccMismatch, nccAccuracy } from '../metrics/nc4.js';
 import { centralPathMetrics, type CentralPathOptions } from '../heads/central-path.js';
 import { coherence } from '../metrics/coherence.js';
-import { degeneracy } from '../metrics/degenerate.js';
+import { classifierDegeneracy, degeneracy } from '../metrics/degenerate.js';
 import { gnc2, gnc2Reduction } from '../metrics/gnc2.js';
 import { groupCosineMeansReduction, groupCosineWeightsReduction, hasImbalance, imbalance, type NcImbalance } from '../metrics/imbalance.js';
 import { nc0 } from '../metrics/nc0.js';
@@ -150,9 +150,12 @@ export interface NcReport {
   conventions: ReportConventions;
   /**
    * True when the class-mean geometry is degenerate (all-zero features, one distinct feature vector, coinciding class
-   * means): the ratios that divide by it are NaN (null in JSON) and a warning says why — this is not collapse.
+   * means) or the classifier's is (all-zero or identical rows): the ratios that divide by it are NaN (null in JSON)
+   * and a warning says why — this is not collapse. `degenerateParts` says which.
    */
   degenerate: boolean;
+  /** Which geometry is degenerate (present only when `degenerate`): the class means, the classifier, or both. */
+  degenerateParts?: ('means' | 'classifier')[];
   metrics: NcMetrics;
   /** Minority collapse (Fang et al. 2021): present when class counts differ or minorityBelow was given. */
   imbalance?: NcImbalance;
@@ -205,6 +208,18 @@ const MEANS_RATIOS: readonly (keyof NcMetrics)[] = [
   'nc3SelfDuality', 'nc3Zhu', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'gnc2DistMean', 'gnc2DistVar',
   'unc3Cos', 'subspaceAlignmentWeights', 'subspaceAlignment',
 ];
+
+/** Metrics of the classifier's own geometry (and of its products with the means): NaN when its rows are degenerate. */
+const CLASSIFIER_RATIOS: readonly (keyof NcMetrics)[] = [
+  'equinormWeights', 'equiangularityWeights', 'maxAngleWeights', 'etfErrorWeights', 'nc3SelfDuality', 'nc3Zhu',
+  'unc3', 'unc3Cos', 'nc0', 'orthoFrameWeights', 'subspaceAlignmentWeights',
+];
+
+/**
+ * Metrics of the within-class variability (and NCC accuracy, 1 by construction): NaN when every class has one sample,
+ * where each sample is its class mean and the variability is undefined — 0 would read as "collapsed".
+ */
+const WITHIN_CLASS: readonly (keyof NcMetrics)[] = ['nc1', 'nc1Quotient', 'nc1Svd', 'cdnv', 'nccAccuracy'];
 
 /**
  * Computes every metric the context supports. Pairwise metrics share one tiled pass per pair product (M̃M̃ᵀ, WWᵀ,
@@ -279,6 +294,22 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
     warnings.push(`degenerate geometry: ${degenerate.reason}. This is not neural collapse: the ratios that divide by the between-class geometry (NC1, CDNV, NC2 of the means, NC3, GNC2, alignment) are undefined and reported as NaN (null in JSON)`);
     for (const key of MEANS_RATIOS) if (metrics[key] !== undefined) metrics[key] = NaN;
   }
+  const classifierCheck = classifierDegeneracy(ctx);
+  const classifierDegenerate = classifierCheck?.degenerate ? classifierCheck : undefined;
+  if (classifierDegenerate) {
+    warnings.push(`degenerate classifier: ${classifierDegenerate.reason}. Its geometry is undefined: the classifier's NC2, NC3, UNC3, NC0, orthogonal-frame and alignment metrics are reported as NaN (null in JSON), not as agreement; its decisions (NC4, classifier accuracy) are what it does`);
+    for (const key of CLASSIFIER_RATIOS) if (metrics[key] !== undefined) metrics[key] = NaN;
+  }
+  let singletons = 0;
+  for (let k = 0; k < K; k++) if (ctx.counts[k] === 1) singletons++;
+  const withinUndefined = s !== undefined && singletons === K;
+  if (withinUndefined) {
+    warnings.push(`every class has one sample (N = K = ${K}): each sample is its class mean, so the within-class variability is undefined — NC1, its quotient and SVD forms, CDNV, NCC accuracy and the per-class variances, NCC recall and NC1_c are reported as NaN (null in JSON), not 0 ("collapsed")`);
+    for (const key of WITHIN_CLASS) if (metrics[key] !== undefined) metrics[key] = NaN;
+  } else if (s !== undefined && singletons > 0) {
+    const ids = ctx.classes.filter((_, k) => ctx.counts[k] === 1);
+    warnings.push(`${singletons} class${singletons > 1 ? 'es have' : ' has'} one sample (${ids.length > 8 ? `${ids.slice(0, 8).join(', ')}, …` : ids.join(', ')}): ${singletons > 1 ? 'their' : 'its'} within-class variance is 0 by construction, which pulls NC1 and CDNV towards "collapsed"`);
+  }
   if ((hasW || options.consumer) && !withAlignment) {
     warnings.push(`K = ${K} > ${alignmentLimit}: the subspace alignment is left out (an r × r eigenproblem with r = K − 1); raise alignmentLimit to compute it`);
   }
@@ -296,10 +327,10 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
     meanNorms: Float64Array.from(ctx.meanNormsSq, Math.sqrt),
   };
   if (s) {
-    vectors.variances = classVariances(ctx);
-    vectors.nccRecall = Float64Array.from({ length: K }, (_, k) => s.nccCorrect[k] / ctx.counts[k]);
+    vectors.variances = withinUndefined ? new Float64Array(K).fill(NaN) : classVariances(ctx);
+    vectors.nccRecall = Float64Array.from({ length: K }, (_, k) => (withinUndefined ? NaN : s.nccCorrect[k] / ctx.counts[k]));
     const pc = await nc1PerClass(ctx);
-    if (pc) vectors.nc1PerClass = degenerate.degenerate ? pc.map(() => NaN) : pc;
+    if (pc) vectors.nc1PerClass = degenerate.degenerate || withinUndefined ? pc.map(() => NaN) : pc;
   }
   if (hasW) vectors.weightNorms = Float64Array.from(productRows(ctx, 'weights').xNormsSq, Math.sqrt);
 
@@ -315,10 +346,11 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
       normalize: ctx.normalization?.mode ?? 'none',
       ...(ctx.normalization ? { temperature: ctx.normalization.temperature } : {}),
     },
-    degenerate: degenerate.degenerate,
+    degenerate: degenerate.degenerate || classifierDegenerate !== undefined,
     metrics,
     warnings,
   };
+  if (report.degenerate) report.degenerateParts = [...(degenerate.degenerate ? ['means' as const] : []), ...(classifierDegenerate ? ['classifier' as const] : [])];
   if (withImbalance) {
     const section = await imbalance(ctx, { classLists: K <= perClassLimit });
     if (degenerate.degenerate) {
@@ -326,6 +358,12 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
         if (section[key] !== undefined) section[key] = NaN;
       }
     }
+    if (classifierDegenerate) {
+      for (const key of ['minorityCosineWeights', 'minorityCosineWeightsStd', 'majorityCosineWeights', 'majorityCosineWeightsStd', 'normRatioWeights'] as const) {
+        if (section[key] !== undefined) section[key] = NaN;
+      }
+    }
+    if (withinUndefined) for (const key of ['nc1Minority', 'nc1Majority'] as const) if (section[key] !== undefined) section[key] = NaN;
     report.imbalance = section;
   }
   if (options.consumer) report.consumer = { ...(options.consumer.name !== undefined ? { name: options.consumer.name } : {}), outputs: options.consumer.outputs };
@@ -341,7 +379,10 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
     if (withMatrices) {
       const [cm] = await reducePairs(ctx, [cosineMatrixMeansReduction]);
       perClass.cosineMeans = rowsOf(degenerate.degenerate ? (cm as Float64Array).map(() => NaN) : (cm as Float64Array), K);
-      if (hasW) perClass.cosineWeights = rowsOf((await reducePairs(ctx, [cosineMatrixWeightsReduction]))[0] as Float64Array, K);
+      if (hasW) {
+        const cw = (await reducePairs(ctx, [cosineMatrixWeightsReduction]))[0] as Float64Array;
+        perClass.cosineWeights = rowsOf(classifierDegenerate ? cw.map(() => NaN) : cw, K);
+      }
     } else {
       warnings.push(`K = ${K} > ${matrixLimit}: the K × K cosine matrices are left out of perClass (equiangularity and max-angle summarise them)`);
     }

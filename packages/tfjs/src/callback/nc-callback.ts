@@ -48,6 +48,13 @@ export interface NcCallbackOptions extends MeasureOptions {
    * arrays line up with `history.epoch` (NaN is also what a measured epoch logs for a metric the report lacks).
    */
   unmeasured?: 'omit' | 'nan';
+  /**
+   * What a measured epoch does when the probe's features (or the classifier) hold NaN/Inf — a diverged training:
+   * `'nan'` (default) logs NaN under every NC key for that epoch with one warning and training goes on (the epoch is
+   * in `measuredEpochs`); `'throw'` rejects `model.fit` with the NcInputError('NON_FINITE') naming the row, as
+   * `measureNc` throws for the same features.
+   */
+  nonFinite?: 'nan' | 'throw';
   /** Which metrics go into the epoch logs (default: every metric of the report). */
   logMetrics?: readonly (keyof NcMetrics)[];
 }
@@ -182,7 +189,7 @@ export class NcCallback extends CustomCallback {
       results = await this.meter.measure();
     } catch (e) {
       // Diverged training (NaN/Inf features) is reported, not fatal: NaN under every key for this epoch, one warning.
-      if (!(e instanceof NcInputError && e.code === 'NON_FINITE')) throw e;
+      if (!(e instanceof NcInputError && e.code === 'NON_FINITE') || this.options.nonFinite === 'throw') throw e;
       if (!this.warned) console.warn(`ncscope: epoch ${epoch}: ${e.message}; logging NaN for the NC metrics`);
       this.warned = true;
       for (const k of this.keys) logs[k] = NaN;
@@ -205,7 +212,8 @@ export class NcCallback extends CustomCallback {
     const degenerate = results.filter((r) => r.report.degenerate);
     if (degenerate.length > 0 && !this.warnedDegenerate) {
       // Dead or constant features (e.g. every ReLU off) are not collapse: say so once per fit; the reports carry it.
-      console.warn(`ncscope: epoch ${epoch}: degenerate geometry in ${degenerate.map((r) => `"${r.layer}"`).join(', ')} (the class means coincide); its NC ratios are NaN, not collapse`);
+      const why = (r: (typeof degenerate)[number]) => (r.report.degenerateParts ?? ['means']).map((p) => (p === 'means' ? 'the class means coincide' : 'the classifier rows are zero or identical')).join('; ');
+      console.warn(`ncscope: epoch ${epoch}: degenerate geometry in ${degenerate.map((r) => `"${r.layer}" (${why(r)})`).join(', ')}; its NC ratios are NaN, not collapse`);
       this.warnedDegenerate = true;
     }
     let stop = false;
@@ -237,6 +245,9 @@ function checkCallbackOptions(options: NcCallbackOptions): void {
   }
   if (options.unmeasured !== undefined && options.unmeasured !== 'omit' && options.unmeasured !== 'nan') {
     throw new NcInputError('BAD_OPTION', `unmeasured must be 'omit' or 'nan', got ${String(options.unmeasured)}`);
+  }
+  if (options.nonFinite !== undefined && options.nonFinite !== 'nan' && options.nonFinite !== 'throw') {
+    throw new NcInputError('BAD_OPTION', `nonFinite must be 'nan' or 'throw', got ${String(options.nonFinite)}`);
   }
   const s = options.stopWhen;
   if (s !== undefined && typeof s !== 'function' && !(typeof s === 'object' && s !== null && typeof s.nc1Below === 'number' && s.nc1Below > 0)) {

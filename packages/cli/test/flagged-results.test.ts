@@ -1,0 +1,61 @@
+/**
+ * Results a data set does not define are said in words: the imbalance block when no class is a minority (it
+ * printed "NaN ± NaN" and "norms NaN"), a degenerate classifier's headline, and a head given multi-hot labels (it
+ * said "rows have D = 2 features, earlier batches had D = 8").
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GOLDEN, runCli, tempDir } from './helpers/run.js';
+import { npyBytes } from './helpers/writers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const file = (set: string, name: string) => join(GOLDEN, set, `${name}.npy`);
+
+describe('imbalance block without a minority', () => {
+  it('the table says there is no minority group instead of NaN ± NaN (golden balanced set: sizes 110..127)', async () => {
+    const r = await runCli(['analyze', '--features', file('balanced', 'features'), '--labels', file('balanced', 'labels'), '--weights', file('balanced', 'weights'), '--engine', 'js', '--html', join(tmp.dir, 'r.html')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/no class has fewer than 63\.5 samples: no minority group to compare/);
+    expect(r.stdout).not.toMatch(/NaN/);
+    const html = readFileSync(join(tmp.dir, 'r.html'), 'utf8');
+    expect(html).toMatch(/no class has fewer than 63\.5 samples: no minority group to compare/);
+    expect(html).not.toMatch(/n\/a ± n\/a/);
+  });
+  it('with a minority of one class: "one class (no pairs)" for its cosines, numbers for the rest', async () => {
+    // Class sizes 276, 218, 160, 120, 66, 60: below 61 only class 5.
+    const r = await runCli(['analyze', '--features', file('imbalanced', 'features'), '--labels', file('imbalanced', 'labels'), '--engine', 'js', '--minority-below', '61']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/minority = n_k < 61 \(given\): \[5\]/);
+    expect(r.stdout).toMatch(/cos\(μ̃_k, μ̃_l\)\s+one class \(no pairs\)\s+-?[\d.]+ ± [\d.]+\s+norms [\d.]+/);
+    expect(r.stdout).not.toMatch(/NaN/);
+  });
+});
+
+describe('degenerate classifier', () => {
+  it('an all-zero classifier: a headline, its metrics NaN, and --strict fails naming the classifier', async () => {
+    const zero = tmp.write('zero.npy', npyBytes(new Array(5 * 12).fill(0), { descr: '<f4', shape: [5, 12] }));
+    const args = ['analyze', '--features', file('balanced', 'features'), '--labels', file('balanced', 'labels'), '--weights', zero, '--engine', 'js'];
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/DEGENERATE CLASSIFIER: its rows are zero or identical/);
+    expect(r.stdout).not.toMatch(/DEGENERATE GEOMETRY: the class means coincide/);
+    expect(r.stdout).toMatch(/warning: degenerate classifier: every classifier row is zero/);
+    expect(r.stdout).toMatch(/UNC3\s+NaN/);
+    const json = JSON.parse((await runCli([...args, '--json'])).stdout);
+    expect([json.degenerate, json.degenerateParts, json.metrics.unc3, json.metrics.nc0]).toEqual([true, ['classifier'], null, null]);
+    const strict = await runCli([...args, '--strict']);
+    expect(strict.code).toBe(3);
+    expect(strict.stderr).toMatch(/--strict: degenerate geometry \(the classifier rows are zero or identical; this is not collapse\)/);
+  });
+});
+
+describe('head with multi-hot labels', () => {
+  it('is refused naming the labels file, their shape and what a head needs', async () => {
+    const r = await runCli(['head', '--features', join(GOLDEN, 'multilabel', 'features.npy'), '--labels', join(GOLDEN, 'multilabel', 'labels.npy'), '--out-weights', join(tmp.dir, 'w.npy')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ncscope: error: \S*labels\.npy: labels have shape \(1200, 4\) \(multi-hot rows, K = 4 columns\); the least-squares head needs one class index per sample/);
+    expect(r.stderr).not.toMatch(/earlier batches/);
+  });
+});
