@@ -135,12 +135,15 @@ export async function listImageFolder(dir: string, options: ImageFolderOptions =
   const samples: ImageSample[] = [];
   const empty: number[] = [];
   const seen = new Set<string>([await realpath(dir)]);
-  for (let label = 0; label < classes.length; label++) {
-    const cls = classes[label];
+  // torchvision's make_dataset: classes in name order (whatever their labels), each labelled from the map.
+  const labelOf = new Map(classes.map((c, i) => [c, i]));
+  for (const cls of [...classes].sort(compareCodePoints)) {
+    const label = labelOf.get(cls)!;
     const found = present.has(cls) ? await walkImages(join(dir, cls), cls, seen) : [];
     if (found.length === 0) empty.push(label);
     for (const f of found) samples.push({ ...f, label });
   }
+  empty.sort((a, b) => a - b);
   if (empty.length > 0 && options.emptyClasses !== 'exclude') {
     const names = empty.map((k) => `'${classes[k]}' (label ${k}${present.has(classes[k]) ? '' : ', no folder'})`);
     throw ioError('EMPTY_CLASS', `${dir}: class${empty.length > 1 ? 'es' : ''} ${names.join(', ')} ha${empty.length > 1 ? 've' : 's'} no images (extensions ${IMAGE_EXTENSIONS.join(' ')}); pass --empty-classes exclude to measure the others`, { source: dir });
