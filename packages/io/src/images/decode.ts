@@ -44,7 +44,7 @@ export async function decodeImage(bytes: Uint8Array, source: string): Promise<Rg
     }
   }
   const sharp = await loadSharp();
-  let raw: { data: Buffer; info: sharpType.OutputInfo };
+  let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     const img = sharp(bytes, { ignoreIcc: true, failOn: 'truncated' });
     const meta = await img.metadata();
