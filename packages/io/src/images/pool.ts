@@ -47,7 +47,7 @@ export class DecodePool {
         const p = entry.pending.get(m.id);
         if (!p) return;
         entry.pending.delete(m.id);
-        entry.busy--;
+        if (--entry.busy === 0) w.unref(); // idle workers do not keep the process alive
         if (m.sample) p.resolve(m.sample);
         else if (m.error!.name === 'NcInputError') p.reject(ioError(m.error!.code ?? 'BAD_FILE', m.error!.message, m.error!.where));
         else p.reject(new Error(m.error!.message));
@@ -78,7 +78,7 @@ export class DecodePool {
     let best = this.workers[0];
     for (const e of this.workers) if (e.busy < best.busy) best = e;
     const id = this.nextId++;
-    best.busy++;
+    if (best.busy++ === 0) best.w.ref(); // a worker with jobs keeps the process alive until it answers
     return new Promise<DecodedSample>((resolve, reject) => {
       best.pending.set(id, { resolve, reject });
       best.w.postMessage({ id, job });
