@@ -28,7 +28,8 @@ export { choleskyWithInverse, columnGram, multiply, multiplyNT, rowGram, type Ch
 export { DEFAULT_TILE, firstPairColumn, forEachPairTile, type PairTile } from './engine/pair-tiles.js';
 export { betweenClass, nc1Trace, principalCoordinates, quadraticMap, type BetweenClass, type BetweenClassOptions, type SpectralRoute } from './geometry/between-class.js';
 export { centreMeans, type CentredMeans } from './geometry/centring.js';
-export { KERNEL_AFTER_ROWS, MeansAccumulator, classMeans, type MeansAccumulatorOptions, type MeansStatistics } from './statistics/means.js';
+export { KERNEL_AFTER_ROWS, MeansAccumulator, classMeans, frameMeans, meansFingerprint, type MeansAccumulatorOptions, type MeansStatistics } from './statistics/means.js';
+export { FRAME_EXPONENT_FREE, FRAME_OFFSET_RATIO, chooseFrame, type StatisticsFrame } from './statistics/frame.js';
 export {
   SpreadAccumulator,
   addSpreadStatistics,

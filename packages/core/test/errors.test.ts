@@ -248,7 +248,7 @@ describe('corrupt statistics files', () => {
   };
   const cases: [string, (j: any) => unknown, RegExp][] = [
     ['wrong format tag', (j) => ({ ...j, format: 'other' }), /not an ncscope.statistics/],
-    ['future version', (j) => ({ ...j, version: 3 }), /version 3 is not supported.*versions 1 and 2/],
+    ['future version', (j) => ({ ...j, version: 4 }), /version 4 is not supported.*versions 1, 2 and 3/],
     ['non-integer K', (j) => ({ ...j, K: 2.5 }), /K and D/],
     ['negative D', (j) => ({ ...j, D: -3 }), /K and D/],
     ['sums of the wrong length', (j) => ({ ...j, means: { ...j.means, sums: j.means.sums.slice(1) } }), /"sums" must be an array of 12/],

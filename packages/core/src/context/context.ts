@@ -4,9 +4,9 @@ import type { ProductEngine } from '../engine/product-engine.js';
 import type { ScatterSpace } from '../engine/spread-plan.js';
 import { NcInputError } from '../errors.js';
 import { betweenClass, betweenClassCached, betweenClassKey, type BetweenClass, type SpectralRoute } from '../geometry/between-class.js';
-import { fingerprint } from '../statistics/fingerprint.js';
 import { centreMeans } from '../geometry/centring.js';
-import { classMeans, type MeansStatistics } from '../statistics/means.js';
+import { frameMeans, meansFingerprint, type MeansStatistics } from '../statistics/means.js';
+import { scaleByPowerOfTwo } from '../statistics/frame.js';
 import { normalizedClassifier, type Normalization } from '../statistics/normalization.js';
 import { checkClassifier, type SpreadStatistics } from '../statistics/spread.js';
 import type { Classifier } from '../types.js';
@@ -80,6 +80,12 @@ export interface NcContext {
   pairTile?: number;
   /** Memoised results shared by several metrics (pair reductions, product norms). */
   cache: Map<unknown, Promise<unknown>>;
+  /**
+   * The statistics' working frame (statistics/frame.ts), when they have one: `means`, `centredMeans`, `meanNormsSq`,
+   * `globalMean` and the spread quantities are in its units, x = (h − o)·2^−e. `origin` is o·2^−e (uncentred means in
+   * these units are means + origin); a size in feature units is the frame's times 2^e (a square: 2^2e).
+   */
+  frame?: { exponent: number; origin: Float64Array };
 }
 
 /** Options of {@link buildContext}. */
@@ -118,7 +124,9 @@ export async function buildContext(means: MeansStatistics, spread: SpreadStatist
     throw new NcInputError('BAD_OPTION', `minorityBelow must be a positive number of samples, got ${options.minorityBelow}`);
   }
   const engine = options.engine ?? jsEngine;
-  const cm = centreMeans(classMeans(means), means.counts, D, conventions.globalMean);
+  // Everything K- and D-sized is computed in the statistics' working frame (statistics/frame.ts): invariant metrics
+  // are exact there, and the report converts the sizes it gives (norms ×2^e, variances ×2^2e).
+  const cm = centreMeans(frameMeans(means), means.counts, D, conventions.globalMean);
   const { K, N, counts, centred } = cm;
   const meanNormsSq = new Float64Array(K);
   for (let k = 0; k < K; k++) {
@@ -131,7 +139,7 @@ export async function buildContext(means: MeansStatistics, spread: SpreadStatist
   let key: string | undefined;
   if (spread) {
     // The spread phase must have used these very means; its fingerprint also keys the Σ_B⁺ its set-up computed.
-    const fp = fingerprint(means.counts, means.sums);
+    const fp = meansFingerprint(means);
     if (fp !== spread.meansFingerprint) throw new NcInputError('STATS_MISMATCH', 'the spread statistics were computed against other class means than these (run phase 2 against the merged means it is reported with)');
     key = betweenClassKey(fp, conventions.globalMean, bcOptions, engine);
   }
@@ -146,6 +154,10 @@ export async function buildContext(means: MeansStatistics, spread: SpreadStatist
     cache: new Map(),
   };
   if (means.normalization) ctx.normalization = { ...means.normalization };
+  if (means.frame) {
+    const e = means.frame.exponent;
+    ctx.frame = { exponent: e, origin: Float64Array.from(means.frame.origin, (o) => scaleByPowerOfTwo(o, -e)) };
+  }
   if (spread) ctx.spread = restrictSpread(means, spread, ctx);
   if (options.classifier) {
     const given = normalizedClassifier(options.classifier, means.normalization, D);

@@ -37,8 +37,9 @@ export interface PairReduction<S, R> {
 export function productRows(ctx: NcContext, product: PairProduct): { X: Float64Array; Z: Float64Array; xNormsSq: Float64Array; zNormsSq: Float64Array } {
   if (product === 'means') return { X: ctx.centredMeans, Z: ctx.centredMeans, xNormsSq: ctx.meanNormsSq, zNormsSq: ctx.meanNormsSq };
   if (product === 'rawMeans') {
-    const n = rowNormsSq(ctx, ctx.means);
-    return { X: ctx.means, Z: ctx.means, xNormsSq: n, zNormsSq: n };
+    const X = uncentredMeans(ctx);
+    const n = rowNormsSq(ctx, X);
+    return { X, Z: X, xNormsSq: n, zNormsSq: n };
   }
   if (product === 'rawWeights') {
     const W = requireWeights(ctx, 'a classifier metric');
@@ -191,3 +192,18 @@ export async function densePairProduct(ctx: NcContext, product: PairProduct, lim
   });
   return out;
 }
+
+/** The uncentred class means in the context's units: `means`, plus the working frame's origin when there is one. */
+function uncentredMeans(ctx: NcContext): Float64Array {
+  const f = ctx.frame;
+  if (!f) return ctx.means;
+  let m = uncentred.get(ctx);
+  if (!m) {
+    const { K, D } = ctx;
+    m = new Float64Array(K * D);
+    for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) m[k * D + t] = ctx.means[k * D + t] + f.origin[t];
+    uncentred.set(ctx, m);
+  }
+  return m;
+}
+const uncentred = new WeakMap<NcContext, Float64Array>();

@@ -38,6 +38,11 @@ export interface SpreadPlan {
   /** Per-row quadratic form q_i = ‖T b_i‖², T row-major `rows × m` (float64). */
   readonly quadratic?: { readonly map: Float64Array; readonly rows: number };
   readonly decisions?: SpreadDecisions;
+  /**
+   * With rows in a working frame (x = (h − o)·2^−e, statistics/frame.ts): ‖o‖·2^−e, the size of the origin term the
+   * classifier offsets carry; the tie bound of the decisions adds it to every anchor norm. Absent: 0.
+   */
+  readonly anchorOffsetNorm?: number;
 }
 
 /** Tables for the NCC and classifier decisions (see {@link SpreadPlan}). */
@@ -82,7 +87,7 @@ export function decisionTieFactors(plan: SpreadPlan): { maxWeightNorm: number; a
   for (let a = 0; a < anchorNorms.length; a++) {
     let n = 0;
     for (let t = 0; t < D; t++) n += anchors[a * D + t] ** 2;
-    anchorNorms[a] = Math.sqrt(n);
+    anchorNorms[a] = Math.sqrt(n) + (plan.anchorOffsetNorm ?? 0);
   }
   return { maxWeightNorm, anchorNorms };
 }

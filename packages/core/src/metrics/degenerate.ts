@@ -1,4 +1,5 @@
 import type { NcContext } from '../context/context.js';
+import { scaleByPowerOfTwo } from '../statistics/frame.js';
 
 /**
  * Below this ratio of the centred means' RMS norm to the features' RMS norm, Σ_B counts as numerically zero: float64
@@ -14,7 +15,7 @@ export interface Degeneracy {
   reason?: string;
   /** RMS of ‖μ̃_k‖ over the classes, √(Tr Σ_B). */
   betweenScale: number;
-  /** RMS of ‖h_i‖ over the samples (from the means alone when the spread phase is missing). */
+  /** RMS of ‖h_i‖ over the samples (from the means alone when the spread phase is missing); of ‖h_i − o‖ in a working frame. */
   featureScale: number;
 }
 
@@ -46,11 +47,16 @@ export function degeneracy(ctx: NcContext): Degeneracy {
     total += counts[k] * s + (ctx.spread ? ctx.spread.withinSS[k] : 0);
   }
   const featureScale = Math.sqrt(total / N);
-  if (!distinct) return { degenerate: true, reason: `all ${K} class means are identical`, betweenScale, featureScale };
+  // In a working frame (statistics/frame.ts) the scales are those of x = (h − o)·2^−e — the rounding of the class sums
+  // is relative to them, not to ‖h‖ — and are given back in feature units.
+  const e = ctx.frame?.exponent ?? 0;
+  const scales = { betweenScale: scaleByPowerOfTwo(betweenScale, e), featureScale: scaleByPowerOfTwo(featureScale, e) };
+  const rms = ctx.frame ? 'RMS ‖h − o‖ (o: the frame origin)' : 'RMS ‖h‖';
+  if (!distinct) return { degenerate: true, reason: `all ${K} class means are identical`, ...scales };
   if (betweenScale <= DEGENERATE_RTOL * featureScale) {
-    return { degenerate: true, reason: `the class means coincide to rounding (RMS ‖μ̃_k‖ = ${betweenScale.toExponential(2)} against RMS ‖h‖ = ${featureScale.toExponential(2)}; Σ_B is numerically zero)`, betweenScale, featureScale };
+    return { degenerate: true, reason: `the class means coincide to rounding (RMS ‖μ̃_k‖ = ${scales.betweenScale.toExponential(2)} against ${rms} = ${scales.featureScale.toExponential(2)}; Σ_B is numerically zero)`, ...scales };
   }
-  return { degenerate: false, betweenScale, featureScale };
+  return { degenerate: false, ...scales };
 }
 
 /** Whether the classifier's rows are degenerate, and the scales that decided it. */

@@ -119,7 +119,7 @@ export class MultiLabelMeansAccumulator {
     this.k = options.K ?? 0;
     this.fixedK = options.K !== undefined;
     this.d = options.D;
-    this.single = new MeansAccumulator(options);
+    this.single = new MeansAccumulator({ ...options, frame: false }); // label-set sums share the class sums' (raw) units
     this.gatherer = new RowGatherer(options.chunkRows ?? 4096);
   }
 

@@ -61,7 +61,7 @@ export type AnyStatisticsFile = { kind: 'single'; stats: StatisticsFile } | { ki
 
 /** Parses a statistics file of either kind (single-label version 1 or 2, or multi-label). */
 export function parseAnyStatistics(text: string, source = 'statistics'): AnyStatisticsFile {
-  const parsed = readStatsJson(text, source, 'ncscope.statistics', 0, [1, 2]);
+  const parsed = readStatsJson(text, source, 'ncscope.statistics', 0, [1, 2, 3]);
   if (parsed.json.labels !== MULTI_LABEL_MARKER) return { kind: 'single', stats: statisticsFromJson(parsed) };
   if (parsed.version !== 2) throw parsed.bad(`multi-label statistics of version ${parsed.version} are not supported`);
   return { kind: 'multi-label', stats: multiLabelFromJson(parsed, statisticsFromJson(parsed)) };

@@ -26,6 +26,7 @@ import { orthoFrameMeans, orthoFrameMeansReduction, orthoFrameWeights, orthoFram
 import { subspaceAlignment, subspaceAlignmentWeights } from '../metrics/subspace-alignment.js';
 import { unc3, unc3Cos } from '../metrics/unc3.js';
 import type { FeatureNormalization } from '../statistics/normalization.js';
+import { scaleByPowerOfTwo } from '../statistics/frame.js';
 import type { FloatArray } from '../types.js';
 import type { MeansStatistics } from '../statistics/means.js';
 import type { ScatterStatistics } from '../statistics/scatter.js';
@@ -289,6 +290,13 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   if (options.consumer && withAlignment) metrics.subspaceAlignment = await subspaceAlignment(ctx, options.consumer.weights, options.consumer.outputs);
 
   const warnings: string[] = [];
+  // Sizes in feature units: the context works in the statistics' frame (x = (h − o)·2^−e), so norms are ×2^e and
+  // squares ×2^2e; a size float64 cannot hold in feature units is NaN with a warning naming the limit.
+  const sizes = new FeatureUnits(ctx);
+  if (metrics.unc3 !== undefined) metrics.unc3 = sizes.convert(metrics.unc3, 2, 'UNC3');
+  // CDNV divides variances by (‖μ_k − μ_l‖²)^p: scale-free only at p = 1.
+  const p = ctx.conventions.cdnvExponent;
+  if (metrics.cdnv !== undefined && p !== 1) metrics.cdnv = sizes.convert(metrics.cdnv, 2 - 2 * p, `CDNV with exponent ${p}`);
   const degenerate = degeneracy(ctx);
   if (degenerate.degenerate) {
     warnings.push(`degenerate geometry: ${degenerate.reason}. This is not neural collapse: the ratios that divide by the between-class geometry (NC1, CDNV, NC2 of the means, NC3, GNC2, alignment) are undefined and reported as NaN (null in JSON)`);
@@ -306,9 +314,6 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   if (withinUndefined) {
     warnings.push(`every class has one sample (N = K = ${K}): each sample is its class mean, so the within-class variability is undefined — NC1, its quotient and SVD forms, CDNV, NCC accuracy and the per-class variances, NCC recall and NC1_c are reported as NaN (null in JSON), not 0 ("collapsed")`);
     for (const key of WITHIN_CLASS) if (metrics[key] !== undefined) metrics[key] = NaN;
-  } else if (s !== undefined && singletons > 0) {
-    const ids = ctx.classes.filter((_, k) => ctx.counts[k] === 1);
-    warnings.push(`${singletons} class${singletons > 1 ? 'es have' : ' has'} one sample (${ids.length > 8 ? `${ids.slice(0, 8).join(', ')}, …` : ids.join(', ')}): ${singletons > 1 ? 'their' : 'its'} within-class variance is 0 by construction, which pulls NC1 and CDNV towards "collapsed"`);
   }
   if ((hasW || options.consumer) && !withAlignment) {
     warnings.push(`K = ${K} > ${alignmentLimit}: the subspace alignment is left out (an r × r eigenproblem with r = K − 1); raise alignmentLimit to compute it`);
@@ -324,10 +329,10 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   // Per-class vectors (K numbers each).
   const vectors: Record<string, ArrayLike<number>> = {
     counts: ctx.counts,
-    meanNorms: Float64Array.from(ctx.meanNormsSq, Math.sqrt),
+    meanNorms: sizes.convertAll(Float64Array.from(ctx.meanNormsSq, Math.sqrt), 1, 'the class-mean norms ‖μ̃_k‖'),
   };
   if (s) {
-    vectors.variances = withinUndefined ? new Float64Array(K).fill(NaN) : classVariances(ctx);
+    vectors.variances = withinUndefined ? new Float64Array(K).fill(NaN) : sizes.convertAll(classVariances(ctx), 2, 'the per-class variances v_k');
     vectors.nccRecall = Float64Array.from({ length: K }, (_, k) => (withinUndefined ? NaN : s.nccCorrect[k] / ctx.counts[k]));
     const pc = await nc1PerClass(ctx);
     if (pc) vectors.nc1PerClass = degenerate.degenerate || withinUndefined ? pc.map(() => NaN) : pc;
@@ -366,9 +371,10 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
     if (withinUndefined) for (const key of ['nc1Minority', 'nc1Majority'] as const) if (section[key] !== undefined) section[key] = NaN;
     report.imbalance = section;
   }
+  warnings.push(...sizes.warnings());
   if (options.consumer) report.consumer = { ...(options.consumer.name !== undefined ? { name: options.consumer.name } : {}), outputs: options.consumer.outputs };
   if (K <= perClassLimit) {
-    const proj = await principalCoordinates(ctx.engine, ctx.between, ctx.centredMeans);
+    const proj = sizes.convertAll(Float64Array.from(await principalCoordinates(ctx.engine, ctx.between, ctx.centredMeans)), 1, 'the 2-D projection of the means');
     const perClass: NcPerClass = {
       classes: ctx.classes,
       counts: Array.from(ctx.counts),
@@ -394,6 +400,39 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
     warnings.push(`K = ${K} > ${perClassLimit}: per-class values are summarised as distributions (perClassSummary); raise perClassLimit for all of them`);
   }
   return report;
+}
+
+/**
+ * Converts sizes from the context's working frame to feature units (×2^(power·e)); values float64 cannot hold there
+ * become NaN, and {@link warnings} names them with the word for the limit (overflow or underflow).
+ */
+class FeatureUnits {
+  private readonly exponent: number;
+  private readonly beyond = new Map<string, { kind: 'overflow' | 'underflow'; log10: number }>();
+
+  constructor(ctx: NcContext) {
+    this.exponent = ctx.frame?.exponent ?? 0;
+  }
+
+  convert(x: number, power: number, what: string): number {
+    if (this.exponent === 0 || !Number.isFinite(x) || x === 0) return x;
+    const k = power * this.exponent;
+    const y = scaleByPowerOfTwo(x, k);
+    if (Number.isFinite(y) && y !== 0 && (Math.abs(y) >= 2 ** -1022 || k > 0)) return y;
+    // Outside float64 (or in its subnormal range, where the digits are gone): say which limit, with the magnitude.
+    this.beyond.set(what, { kind: k > 0 ? 'overflow' : 'underflow', log10: Math.log10(Math.abs(x)) + k * Math.LOG10E * Math.LN2 });
+    return NaN;
+  }
+
+  convertAll(values: Float64Array, power: number, what: string): Float64Array {
+    for (let i = 0; i < values.length; i++) values[i] = this.convert(values[i], power, what);
+    return values;
+  }
+
+  warnings(): string[] {
+    return [...this.beyond].map(([what, b]) =>
+      `${what}: about 1e${Math.round(b.log10)} in the features' units, ${b.kind === 'overflow' ? 'above' : 'below'} float64's range (${b.kind}), reported as NaN (null in JSON); the scale-free metrics are computed on rescaled rows and are exact`);
+  }
 }
 
 function rowsOf(m: Float64Array, K: number): number[][] {

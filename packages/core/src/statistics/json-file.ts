@@ -25,7 +25,8 @@ export function readStatsJson(text: string, source: string, format: string, minS
   const bad = (what: string) => new NcInputError('BAD_STATS_FILE', `${source}: ${what}`, { source });
   if (json?.format !== format) throw bad(`not an ${format} file`);
   if (!versions.includes(json.version)) {
-    throw bad(`${format} version ${JSON.stringify(json.version)} is not supported (this ncscope reads version${versions.length > 1 ? 's' : ''} ${versions.join(' and ')}; a newer ncscope wrote it?)`);
+    const list = versions.length > 1 ? `${versions.slice(0, -1).join(', ')} and ${versions[versions.length - 1]}` : `${versions[0]}`;
+    throw bad(`${format} version ${JSON.stringify(json.version)} is not supported (this ncscope reads version${versions.length > 1 ? 's' : ''} ${list}; a newer ncscope wrote it?)`);
   }
   const { K, D } = json;
   if (!Number.isInteger(K) || !Number.isInteger(D) || K < minSize || D < minSize) {

@@ -1,13 +1,16 @@
 import { NcInputError } from '../errors.js';
 import type { ProductEngine } from '../engine/product-engine.js';
-import type { Batch } from '../types.js';
+import type { Batch, FloatArray } from '../types.js';
+import { fingerprint } from './fingerprint.js';
+import { FrameTransform, chooseFrame, convertSums, sameFrame, scaleByPowerOfTwo, type StatisticsFrame } from './frame.js';
 import { assertFinite, batchShape, checkLabels, numberLabels } from '../validate/batch.js';
 import { checkClassCount } from '../validate/class-count.js';
 import { RowNormalizer, describeNormalization, labelRows, resolveNormalization, sameNormalization, type Normalization, type NormalizationOptions } from './normalization.js';
 
 /**
  * Phase 1 sufficient statistics: per-class sample counts n_k and feature sums Σ_{y_i=k} h_i, in float64.
- * Sums over samples, so shards merge by addition in any order.
+ * Sums over samples, so shards merge by addition in any order. Float64 rows are summed in a working frame,
+ * Σ (h_i − o)·2^−e (statistics/frame.ts), so that rows far from the origin or at extreme scales keep their digits.
  */
 export interface MeansStatistics {
   readonly K: number;
@@ -22,6 +25,11 @@ export interface MeansStatistics {
    * same one.
    */
   readonly normalization?: Normalization & { readonly zeroRows: number };
+  /**
+   * Set when the sums are Σ (h_i − o)·2^−e rather than Σ h_i (float64 rows; statistics/frame.ts). {@link classMeans}
+   * gives the means in the features' units either way; merging converts between frames.
+   */
+  readonly frame?: StatisticsFrame;
 }
 
 /**
@@ -41,6 +49,11 @@ export interface MeansAccumulatorOptions extends NormalizationOptions {
    * or grown from a label — whose tables exceed it is refused with TOO_LARGE before anything is allocated.
    */
   maxBytes?: number;
+  /**
+   * `false` sums raw rows, Σ h_i, whatever their precision (the multi-label statistics do: their label-set sums share
+   * the class sums' units). Default: float64 rows are summed in a working frame (statistics/frame.ts).
+   */
+  frame?: false;
 }
 
 /** Rows an accumulator sums with the plain loop before {@link MeansAccumulator.addAsync} uses the engine's kernel. */
@@ -64,6 +77,9 @@ export class MeansAccumulator {
   private zeroRows = 0;
   private rowNormalizer: RowNormalizer | undefined;
   private readonly maxBytes: number | undefined;
+  /** The working frame; 'unset' until the first rows (or a merge with rows) fix it. */
+  private frame: StatisticsFrame | undefined | 'unset';
+  private frameTransform: FrameTransform | undefined;
 
   constructor(options: MeansAccumulatorOptions = {}) {
     this.engine = options.engine;
@@ -76,6 +92,7 @@ export class MeansAccumulator {
       throw new NcInputError('BAD_OPTION', `D must be a positive integer, got ${options.D}`);
     }
     this.maxBytes = options.maxBytes;
+    this.frame = options.frame === false ? undefined : 'unset';
     if (options.K !== undefined) this.checkSize(options.K, options.D, 'the option K');
     this.k = options.K ?? 0;
     this.fixedK = options.K !== undefined;
@@ -132,8 +149,10 @@ export class MeansAccumulator {
         continue;
       }
       for (let i = start; i < start + rows; i++) this.countsArr[labels[i] as number] += 1;
-      const chunk = normalizer
-        ? { features: normalizer.apply(batch.features, start, rows, D), labels: labelRows(labels, start, rows), start: 0, rows, D, K: this.k }
+      const normalized = normalizer ? normalizer.apply(batch.features, start, rows, D) : batch.features;
+      const framed = this.inFrame(normalized, normalizer ? 0 : start, rows, D);
+      const chunk = framed.features !== batch.features
+        ? { features: framed.features, labels: labelRows(labels, start, rows), start: 0, rows, D, K: this.k }
         : { features: batch.features, labels, start, rows, D, K: this.k };
       const s = await kernel(chunk);
       for (let i = 0; i < s.length; i++) this.sumsArr[i] += s[i];
@@ -147,9 +166,9 @@ export class MeansAccumulator {
     const { labels } = batch;
     const sums = this.sumsArr;
     const counts = this.countsArr;
-    // Normalized rows go through a reusable scratch chunk; raw rows are read in place.
-    const features = normalizer ? normalizer.apply(batch.features, start, rows, D) : batch.features;
-    const first = normalizer ? 0 : start;
+    // Normalized (or framed) rows go through a reusable scratch chunk; raw rows are read in place.
+    const normalized = normalizer ? normalizer.apply(batch.features, start, rows, D) : batch.features;
+    const { features, first } = this.inFrame(normalized, normalizer ? 0 : start, rows, D);
     for (let i = 0; i < rows; i++) {
       const y = labels[start + i] as number;
       counts[y] += 1;
@@ -157,6 +176,20 @@ export class MeansAccumulator {
       const off = (first + i) * D;
       for (let t = 0; t < D; t++) sums[base + t] += features[off + t];
     }
+  }
+
+  /**
+   * Rows [first, first + rows) of `x` in the working frame: the first rows summed choose it (float64 rows only;
+   * statistics/frame.ts); without a frame, `x` itself.
+   */
+  private inFrame(x: FloatArray, first: number, rows: number, D: number): { features: FloatArray; first: number } {
+    if (this.frame === 'unset') this.setFrame(x instanceof Float64Array ? chooseFrame(x, first, rows, D) : undefined);
+    return this.frameTransform ? { features: this.frameTransform.apply(x, first, rows, D), first: 0 } : { features: x, first };
+  }
+
+  private setFrame(frame: StatisticsFrame | undefined): void {
+    this.frame = frame;
+    this.frameTransform = frame ? new FrameTransform(frame) : undefined;
   }
 
   /** The row normalizer when a normalization is set (fixing "none" at the first rows otherwise). */
@@ -230,6 +263,10 @@ export class MeansAccumulator {
       throw new NcInputError('STATS_MISMATCH', `cannot merge means statistics of features normalized as ${describeNormalization(theirs)} into statistics normalized as ${describeNormalization(this.norm)}; every shard must use the same --normalize and --temperature`);
     }
     this.zeroRows += s.normalization?.zeroRows ?? 0;
+    // Statistics with rows fix an unset frame (an accumulator that has summed nothing takes theirs); sums in another
+    // frame are converted into this one.
+    if (seen && this.frame === 'unset') this.setFrame(s.frame);
+    const sums = seen && this.frame !== 'unset' && !sameFrame(this.frame, s.frame) ? convertSums(s.sums, s.counts, s.K, s.D, s.frame, this.frame) : s.sums;
     if (s.K === 0) return this;
     // A shard that saw no rows (D = 0) carries no sums; only its K may matter. It must not fix D to 0.
     if (s.D === 0) return s.K > this.k ? this.withK(s.K) : this;
@@ -243,7 +280,7 @@ export class MeansAccumulator {
       this.grow(s.K, `merged statistics with K = ${s.K}`);
     }
     for (let k = 0; k < s.K; k++) this.countsArr[k] += s.counts[k];
-    for (let i = 0; i < s.sums.length; i++) this.sumsArr[i] += s.sums[i];
+    for (let i = 0; i < sums.length; i++) this.sumsArr[i] += sums[i];
     return this;
   }
 
@@ -258,12 +295,16 @@ export class MeansAccumulator {
     const out: MeansStatistics = { K: this.k, D: this.d ?? 0, counts: this.countsArr, sums: this.sumsArr };
     const n = this.norm;
     const zeroRows = this.zeroRows + (this.rowNormalizer?.zeroRows ?? 0);
-    return n && n !== 'unset' ? { ...out, normalization: { mode: n.mode, temperature: n.temperature, zeroRows } } : out;
+    const normalized = n && n !== 'unset' ? { ...out, normalization: { mode: n.mode, temperature: n.temperature, zeroRows } } : out;
+    return this.frame && this.frame !== 'unset' ? { ...normalized, frame: this.frame } : normalized;
   }
 }
 
-/** Class means μ_k = sums / n_k (rows of empty classes are 0). */
-export function classMeans(s: MeansStatistics): Float64Array {
+/**
+ * Class means in the statistics' working frame, sums / n_k — (μ_k − o)·2^−e with a frame, μ_k without (rows of empty
+ * classes are 0). What the spread phase and the report compute with.
+ */
+export function frameMeans(s: MeansStatistics): Float64Array {
   const mu = new Float64Array(s.K * s.D);
   for (let k = 0; k < s.K; k++) {
     const n = s.counts[k];
@@ -271,4 +312,24 @@ export function classMeans(s: MeansStatistics): Float64Array {
     for (let t = 0; t < s.D; t++) mu[k * s.D + t] = s.sums[k * s.D + t] / n;
   }
   return mu;
+}
+
+/** Class means μ_k in the features' units (rows of empty classes are 0): o + 2^e·sums/n_k with a frame, sums/n_k without. */
+export function classMeans(s: MeansStatistics): Float64Array {
+  const mu = frameMeans(s);
+  const f = s.frame;
+  if (!f) return mu;
+  for (let k = 0; k < s.K; k++) {
+    if (s.counts[k] === 0) continue;
+    for (let t = 0; t < s.D; t++) mu[k * s.D + t] = f.origin[t] + scaleByPowerOfTwo(mu[k * s.D + t], f.exponent);
+  }
+  return mu;
+}
+
+/**
+ * The digest that identifies means statistics (what a spread phase records as `meansFingerprint`): counts and sums,
+ * and the frame when there is one (the same sums in another frame are other means).
+ */
+export function meansFingerprint(s: MeansStatistics): string {
+  return s.frame ? fingerprint(s.counts, s.sums, s.frame.origin, [s.frame.exponent]) : fingerprint(s.counts, s.sums);
 }

@@ -1,11 +1,15 @@
 import { NcInputError } from '../errors.js';
 import { readStatsJson, type StatsJson } from './json-file.js';
+import type { StatisticsFrame } from './frame.js';
 import type { MeansStatistics } from './means.js';
 import { shardRecordFromJson, shardRecordToJson, type ShardRecord } from './shards.js';
 import type { SpreadStatistics } from './spread.js';
 
-/** The statistics-file version {@link serializeStatistics} writes. Version 1 files still parse. */
-export const STATISTICS_VERSION = 2;
+/**
+ * The statistics-file version {@link serializeStatistics} writes: 3 when the means carry a working frame (an older
+ * reader would misread their sums, so it must refuse the file), else 2. Versions 1 and 2 still parse.
+ */
+export const STATISTICS_VERSION = 3;
 
 /**
  * The statistics file (`ncscope.statistics`, version 2): plain JSON, numbers written with JavaScript's shortest
@@ -13,13 +17,15 @@ export const STATISTICS_VERSION = 2;
  * ```
  * { "format": "ncscope.statistics", "version": 2, "K": 10, "D": 512,
  *   "means":  { "counts": [K], "sums": [K*D],
- *               "normalization": { "mode": "features" | "features-and-classifier", "temperature": 1, "zeroRows": 0 }? },
+ *               "normalization": { "mode": "features" | "features-and-classifier", "temperature": 1, "zeroRows": 0 }?,
+ *               "frame": { "origin": [D], "exponent": e }? },
  *   "spread": { "meansFingerprint": "…", "classifierFingerprint": "…"?, "space": "means" | "features",
  *               "counts": [K], "withinSS": [K], "scatter": [m*m], "nccCorrect": [K],
  *               "classifierCorrect": [K]?, "nccClassifierMismatch": n?, "nccClassifierMismatchNoBias": n?,
  *               "perClassNc1": { "globalMean": "class", "pinvRtol": 1.1e-13, "rank": 9, "sums": [K] }? }? }
  * ```
- * Version 1 files (K × K `projectedScatter`, `nccConfusion`, `classifierConfusion`) parse into the same structure:
+ * With `frame` (version 3), the sums are Σ (h − origin)·2^−exponent and the spread sums are in those units
+ * (statistics/frame.ts). Version 1 files (K × K `projectedScatter`, `nccConfusion`, `classifierConfusion`) parse into the same structure:
  * their scatter is the 'means'-space one and the confusions' diagonals are the per-class correct counts. Means shards
  * merge by addition; spread shards merge only when computed against the same merged means.
  * With `"shards": { "means": [Coverage]?, "spread": [Coverage]? }` a file records which rows of which input each
@@ -43,13 +49,14 @@ export function statisticsJson(stats: StatisticsFile): Record<string, unknown> {
   const { means, spread } = stats;
   const out: Record<string, unknown> = {
     format: 'ncscope.statistics',
-    version: STATISTICS_VERSION,
+    version: means.frame ? STATISTICS_VERSION : 2,
     K: means.K,
     D: means.D,
     means: {
       counts: Array.from(means.counts),
       sums: Array.from(means.sums),
       ...(means.normalization ? { normalization: { ...means.normalization } } : {}),
+      ...(means.frame ? { frame: { origin: Array.from(means.frame.origin), exponent: means.frame.exponent } } : {}),
     },
   };
   if (spread) out.spread = spreadJson(spread);
@@ -82,7 +89,7 @@ function spreadJson(spread: SpreadStatistics): Record<string, unknown> {
 /** Parses a statistics file (version 2, or 1); a named BAD_STATS_FILE error says what is missing or malformed. */
 export function parseStatistics(text: string, source = 'statistics'): StatisticsFile {
   // K = 0 or D = 0: an empty shard (an accumulator that saw no rows), which serializeStatistics writes too.
-  const parsed = readStatsJson(text, source, 'ncscope.statistics', 0, [1, 2]);
+  const parsed = readStatsJson(text, source, 'ncscope.statistics', 0, [1, 2, 3]);
   if (parsed.json.labels === MULTI_LABEL_MARKER) {
     throw new NcInputError('STATS_MISMATCH', `${source}: holds multi-label statistics (from multi-hot labels); read it with parseMultiLabelStatistics or parseAnyStatistics, and do not mix it with single-label statistics`, { source });
   }
@@ -104,6 +111,7 @@ export function statisticsFromJson(parsed: StatsJson & { version: number }): Sta
   const means: MeansStatistics = {
     K, D, counts: countArr(j.means, 'counts', K), sums: arr(j.means, 'sums', K * D),
     ...(j.means?.normalization !== undefined ? { normalization: parseNormalization(j.means.normalization, bad) } : {}),
+    ...(j.means?.frame !== undefined ? { frame: parseFrame(j.means.frame, D, arr, bad) } : {}),
   };
   const shards = j.shards === undefined ? {} : { shards: shardRecordFromJson(j.shards, bad) };
   if (!j.spread) return { means, ...shards };
@@ -155,6 +163,12 @@ function parsePerClass(p: any, K: number, arr: (obj: any, key: string, len: numb
   if (!(typeof p.pinvRtol === 'number' && p.pinvRtol >= 0 && p.pinvRtol < 1)) throw bad('"spread.perClassNc1.pinvRtol" must be a number in [0, 1)');
   if (!(Number.isInteger(p.rank) && p.rank >= 1)) throw bad('"spread.perClassNc1.rank" must be a positive integer');
   return { conventions: { globalMean: p.globalMean, pinvRtol: p.pinvRtol, rank: p.rank }, sums: arr(p, 'sums', K) };
+}
+
+function parseFrame(f: any, D: number, arr: (obj: any, key: string, len: number) => Float64Array, bad: (what: string) => NcInputError): StatisticsFrame {
+  if (f === null || typeof f !== 'object') throw bad('"means.frame" must be an object');
+  if (!(Number.isInteger(f.exponent) && Math.abs(f.exponent) <= 2100)) throw bad('"means.frame.exponent" must be an integer');
+  return { origin: arr(f, 'origin', D), exponent: f.exponent };
 }
 
 function parseNormalization(n: any, bad: (what: string) => NcInputError): NonNullable<MeansStatistics['normalization']> {

@@ -10,7 +10,8 @@ import type { Classifier } from '../types.js';
 import { assertFinite } from '../validate/batch.js';
 import { checkClassCount } from '../validate/class-count.js';
 import { fingerprint } from './fingerprint.js';
-import { classMeans, type MeansStatistics } from './means.js';
+import { frameMeans, meansFingerprint, type MeansStatistics } from './means.js';
+import { scaleByPowerOfTwo, type StatisticsFrame } from './frame.js';
 import { normalizedClassifier, type Normalization } from './normalization.js';
 
 /** What the per-class quadratic forms of a spread phase measure: Σ_B⁺ of these conventions, keeping `rank` directions. */
@@ -35,6 +36,12 @@ export interface SpreadReference extends SpreadPlan {
    * chunk, and with 'features-and-classifier' the plan's classifier rows are the normalized w_k/‖w_k‖.
    */
   readonly normalization?: Normalization;
+  /**
+   * The means' working frame (statistics/frame.ts): every chunk's rows are taken to x = (h − o)·2^−e before the
+   * kernel, and the plan's means, shift and classifier offsets are in those units (decisions are unchanged: the
+   * scores are 2^−e·(W h + b), whose argmax is the same).
+   */
+  readonly frame?: StatisticsFrame;
 }
 
 /** Options of {@link spreadReference} (and of the spread accumulator). */
@@ -55,10 +62,13 @@ export interface SpreadReferenceOptions {
   maxBytes?: number;
 }
 
-/** s (class-uniform mean of the present classes' means) and M_s = μ_k − s (zero rows for empty classes). */
+/**
+ * s (class-uniform mean of the present classes' means) and M_s = μ_k − s (zero rows for empty classes), in the means'
+ * working frame (statistics/frame.ts; the features' units without one).
+ */
 export function shiftedMeans(means: MeansStatistics): { mu: Float64Array; present: boolean[]; shift: Float64Array; shifted: Float64Array } {
   const { K, D } = means;
-  const mu = classMeans(means);
+  const mu = frameMeans(means);
   const present = Array.from(means.counts, (n) => n > 0);
   const nPresent = present.filter(Boolean).length;
   if (nPresent === 0) throw new NcInputError('NO_DATA', 'no samples were seen in the means phase');
@@ -118,16 +128,32 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
         offsetNoBias[k] = s;
       }
     }
+    // In a frame the rows are x = (h − o)·2^−e: W h + b = 2^e·(W x + (W o + b)·2^−e), so the scores get (w_k·o)·2^−e
+    // and the bias b_k·2^−e (the same argmax).
+    const frame = means.frame;
+    let frameBias: Float64Array | undefined;
+    if (frame) {
+      for (let k = 0; k < K; k++) {
+        let s = 0;
+        for (let t = 0; t < D; t++) s += weights[k * D + t] * frame.origin[t];
+        const a = scaleByPowerOfTwo(s, -frame.exponent);
+        if (space === 'means') for (let y = 0; y < K; y++) offsetNoBias[y * K + k] += a;
+        else offsetNoBias[k] += a;
+      }
+      frameBias = Float64Array.from({ length: K }, (_, k) => (bias ? scaleByPowerOfTwo(bias[k], -frame.exponent) : 0));
+    }
+    const planBias = frameBias ?? (bias ? Float64Array.from(bias) : new Float64Array(K));
     const offset = offsetNoBias.slice();
-    if (bias) for (let i = 0; i < offset.length; i++) offset[i] += bias[i % K];
-    classifier = { weights, offset, offsetNoBias, bias: bias ? Float64Array.from(bias) : new Float64Array(K) };
+    for (let i = 0; i < offset.length; i++) offset[i] += planBias[i % K];
+    classifier = { weights, offset, offsetNoBias, bias: planBias };
     classifierFingerprint = fingerprint(weights, bias ?? []);
   }
   const decisions: SpreadDecisions = { present: presentMask, pairDistSq, meanSqNorms, classifier };
   const plan: SpreadReference = {
     K, D, space, m, centres: mu, J: K, shift, shiftedMeans: shifted, decisions,
-    means: mu, present, meansFingerprint: fingerprint(means.counts, means.sums), classifierFingerprint,
+    means: mu, present, meansFingerprint: meansFingerprint(means), classifierFingerprint,
     ...(normalization ? { normalization } : {}),
+    ...(means.frame ? { frame: means.frame, anchorOffsetNorm: frameOriginNorm(means.frame) } : {}),
   };
   if (options.perClassNc1 === false) return plan;
   const nPresent = presentMask.reduce((a, b) => a + b, 0);
@@ -147,6 +173,16 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
     for (let r = 0; r < rows; r++) cm.classes.forEach((k, i) => (full[r * K + k] = map[r * cm.K + i]));
   }
   return { ...plan, quadratic: { map: full, rows }, perClassNc1: { globalMean: conv.globalMean, pinvRtol: conv.pinvRtol, rank: bc.rank } };
+}
+
+/** ‖o‖·2^−e: the origin's size in frame units (the rows' scores carry w_k·o·2^−e; the tie bound counts it). */
+function frameOriginNorm(frame: StatisticsFrame): number {
+  let m = 0;
+  for (let t = 0; t < frame.origin.length; t++) m = Math.max(m, Math.abs(frame.origin[t]));
+  if (m === 0) return 0;
+  let s = 0;
+  for (let t = 0; t < frame.origin.length; t++) s += (frame.origin[t] / m) ** 2;
+  return scaleByPowerOfTwo(m, -frame.exponent) * Math.sqrt(s);
 }
 
 /**

@@ -6,6 +6,7 @@ import { NcInputError } from '../errors.js';
 import type { Batch } from '../types.js';
 import { assertFinite, batchShape, checkLabels, numberLabels } from '../validate/batch.js';
 import type { MeansStatistics } from './means.js';
+import { FrameTransform } from './frame.js';
 import { RowNormalizer, labelRows } from './normalization.js';
 import { spreadReference, type PerClassNc1Conventions, type SpreadReference, type SpreadReferenceOptions } from './spread-reference.js';
 
@@ -93,6 +94,7 @@ export class SpreadAccumulator {
   private mismatch = 0;
   private mismatchNoBias = 0;
   private rowNormalizer: RowNormalizer | undefined;
+  private readonly frameTransform: FrameTransform | undefined;
   private batches = 0;
 
   /** Derives the reference from the means (on `options.engine`) and returns an empty accumulator. */
@@ -106,6 +108,7 @@ export class SpreadAccumulator {
       throw new NcInputError('BAD_OPTION', `chunkRows must be a positive integer, got ${options.chunkRows}`);
     }
     this.chunkRows = options.chunkRows ?? defaultChunkRows(reference);
+    this.frameTransform = reference.frame ? new FrameTransform(reference.frame) : undefined;
     const { K, m } = reference;
     this.countsArr = new Float64Array(K);
     this.withinArr = new Float64Array(K);
@@ -133,10 +136,19 @@ export class SpreadAccumulator {
     }
     for (let start = 0; start < rows; start += this.chunkRows) {
       const chunk: KernelChunk = { features: batch.features, labels: batch.labels, start, rows: Math.min(this.chunkRows, rows - start), D, K };
-      // Normalized rows (as phase 1 normalized them) go to the kernel from a reusable scratch chunk.
-      const kernelChunk: KernelChunk = this.rowNormalizer
-        ? { ...chunk, features: this.rowNormalizer.apply(batch.features, start, chunk.rows, D), labels: labelRows(batch.labels, start, chunk.rows), start: 0 }
-        : chunk;
+      // Normalized rows (as phase 1 normalized them), and rows in the means' working frame, go to the kernel from
+      // reusable scratch chunks.
+      let features = batch.features;
+      let first = start;
+      if (this.rowNormalizer) {
+        features = this.rowNormalizer.apply(features, first, chunk.rows, D);
+        first = 0;
+      }
+      if (this.frameTransform) {
+        features = this.frameTransform.apply(features, first, chunk.rows, D);
+        first = 0;
+      }
+      const kernelChunk: KernelChunk = features !== batch.features ? { ...chunk, features, labels: labelRows(batch.labels, start, chunk.rows), start: 0 } : chunk;
       this.accumulate(chunk, await runSpreadChunk(this.engine, kernelChunk, this.reference), index);
     }
     return this;
