@@ -136,8 +136,8 @@ export {
   type OodParams,
   type OodScoreName,
 } from './ood/params.js';
-export { fitMoments, standardScale, type FitMoments } from './ood/fit-matrices.js';
+export { fitMoments, fitScatterOf, standardScale, type FitMoments, type OodFitStatistics } from './ood/fit-matrices.js';
 export { OodDetector, VimFitAccumulator, vimOrigin, type ChunkScores, type OodBatch, type OodDetectorOptions, type ResolvedOodParams, type VimFitSums } from './ood/detector.js';
 export { OodSetScorer, type OodSetScores } from './ood/scorer.js';
 export { fitGlobalMean, nc5, type Nc5, type Nc5GlobalMean } from './ood/nc5.js';
-export { evaluateOod, fitScatter, type OodBatchSource, type OodEvaluation, type OodEvaluationOptions } from './ood/evaluate.js';
+export { evaluateOod, fitStatistics, type FitStatisticsOptions, type OodBatchSource, type OodEvaluation, type OodEvaluationOptions } from './ood/evaluate.js';

@@ -14,7 +14,9 @@ import {
   ScatterAccumulator,
   evaluateOod,
   fitMoments,
-  fitScatter,
+  fitStatistics,
+  SpreadAccumulator,
+  MeansAccumulator,
   standardScale,
   type OodDetectorOptions,
   type OodScoreName,
@@ -210,6 +212,22 @@ describe('OOD scores: properties', () => {
     }), { numRuns: 15 });
   });
 
+  it('two-phase statistics (spread in features space) equal single-pass scatter statistics; a means-space spread is refused', async () => {
+    const c = randomCase(9, 7, 3);
+    const classifier = { weights: c.W, bias: c.b };
+    const two = await fitStatistics([{ features: c.fit, labels: c.labels }], { classifier });
+    const a = await detectorFor(two, c.fit, c.D, { classifier, vimDim: 3, necoDim: 2 });
+    const b = await detectorFor(await scatterOf(c.fit, c.labels, c.D, c.K), c.fit, c.D, { classifier, vimDim: 3, necoDim: 2 });
+    const ra = await scoreRows(a, c.test);
+    const rb = await scoreRows(b, c.test);
+    for (const s of SCORES) expectClose(ra.scores[s]!, rb.scores[s]!, s, 1e-10, 1e-12);
+    const means = new MeansAccumulator({ K: c.K });
+    means.add({ features: c.fit, labels: c.labels });
+    const spread = await SpreadAccumulator.create(means.statistics, { space: 'means' });
+    await spread.add({ features: c.fit, labels: c.labels });
+    await expect(OodDetector.create({ means: means.statistics, spread: spread.statistics })).rejects.toMatchObject({ code: 'STATS_MISMATCH', message: expect.stringMatching(/--space features/) });
+  });
+
   it('logits given with the rows give the same logit scores as the classifier', async () => {
     const c = randomCase(11, 6, 3);
     const stats = await scatterOf(c.fit, c.labels, c.D, c.K);
@@ -260,10 +278,10 @@ describe('OOD: named errors before any output', () => {
 
   it('a one-class fit set, an empty fit set, NaN in the fit set', async () => {
     await code(OodDetector.create(await scatterOf(c.fit.subarray(0, 10 * c.D), new Int32Array(10), c.D)), 'TOO_FEW_CLASSES', /1 class/);
-    await code(fitScatter([]), 'NO_DATA');
+    await code(fitStatistics([]), 'NO_DATA');
     const bad = Float64Array.from(c.fit);
     bad[3] = NaN;
-    await code(fitScatter([{ features: bad, labels: c.labels }]), 'NON_FINITE');
+    await code(fitStatistics([{ features: bad, labels: c.labels }]), 'NON_FINITE');
   });
 
   it('vimDim < 1 or ≥ D, necoDim < 1 or > D', async () => {

@@ -6,7 +6,7 @@ import { fingerprint } from '../statistics/fingerprint.js';
 import type { ScatterStatistics } from '../statistics/scatter.js';
 import type { Classifier, FloatArray } from '../types.js';
 import { assertFinite } from '../validate/batch.js';
-import { fitMoments, standardScale, type FitMoments } from './fit-matrices.js';
+import { fitMoments, fitScatterOf, standardScale, type FitMoments, type OodFitStatistics } from './fit-matrices.js';
 import {
   DEFAULT_NCI_ALPHA,
   NECO_VARIANCE_SHARE,
@@ -163,12 +163,14 @@ export class OodDetector {
   }
 
   /**
-   * Sets the scores up from the fit set's scatter statistics ({@link ScatterAccumulator}, one pass, shards merged).
+   * Sets the scores up from the fit set's statistics: the two-phase NC statistics with a 'features'-space spread
+   * phase ({@link fitStatistics}; shards merged), or single-pass scatter statistics.
    * Named errors: BAD_OPTION (parameters, dimensions), TOO_FEW_CLASSES (a one-class fit set), NO_DATA, SHAPE or
    * NON_FINITE (classifier), NO_CLASSIFIER (a score that needs the classifier, asked for by name without one).
    */
-  static async create(stats: ScatterStatistics, options: OodDetectorOptions = {}): Promise<OodDetector> {
+  static async create(fit: OodFitStatistics, options: OodDetectorOptions = {}): Promise<OodDetector> {
     checkOodParams(options);
+    const stats: ScatterStatistics = fitScatterOf(fit);
     const engine = options.engine ?? jsEngine;
     if (options.chunkRows !== undefined && !(Number.isInteger(options.chunkRows) && options.chunkRows >= 1)) {
       throw new NcInputError('BAD_OPTION', `chunkRows must be a positive integer, got ${options.chunkRows}`);

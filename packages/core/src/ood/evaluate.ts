@@ -1,6 +1,11 @@
 import { iterate, type BatchSource } from '../analyze.js';
 import { NcInputError } from '../errors.js';
-import { ScatterAccumulator, type ScatterStatistics } from '../statistics/scatter.js';
+import { computeReport, type NcReport } from '../report/report.js';
+import { MeansAccumulator, type MeansStatistics } from '../statistics/means.js';
+import { SpreadAccumulator, type SpreadStatistics } from '../statistics/spread.js';
+import type { Classifier } from '../types.js';
+import type { ProductEngine } from '../engine/product-engine.js';
+import { fitScatterOf, type OodFitStatistics } from './fit-matrices.js';
 import { detectionMetrics, rankScores, type DetectionMetrics, type RankedScores } from './detection.js';
 import { OodDetector, type OodBatch, type OodDetectorOptions, type ResolvedOodParams, type VimFitSums } from './detector.js';
 import { fitGlobalMean, nc5, type Nc5, type Nc5GlobalMean } from './nc5.js';
@@ -16,8 +21,10 @@ export interface OodEvaluationOptions extends OodDetectorOptions {
   K?: number;
   /** μ_G of NC5's centred form (default 'class', the class-uniform mean of the class means). */
   nc5GlobalMean?: Nc5GlobalMean;
-  /** Fit statistics already summed (e.g. merged shards): skips the fit set's first pass. */
-  fitStatistics?: ScatterStatistics;
+  /** Fit statistics already summed (e.g. merged shards): skips the fit set's two statistics passes. */
+  fitStatistics?: OodFitStatistics;
+  /** Compute the fit set's NC report from the fit statistics (default true; needs the two-phase statistics). */
+  fitReport?: boolean;
   /** ViM's fit-pass sums already summed (with `fitStatistics`): skips ViM's pass over the fit set. */
   vimSums?: VimFitSums;
   /** Called after each batch: the pass ('fit', 'vim', 'score'), the set, and rows done in that pass. */
@@ -33,7 +40,7 @@ export interface OodEvaluation {
   /** The parameters used (defaults filled in, ViM's α, NECO's variance share, …) and NC5's μ_G convention. */
   params: ResolvedOodParams & { nc5GlobalMean: Nc5GlobalMean };
   /** The fit set's size and its scatter statistics (serializable with serializeScatter). */
-  fit: { N: number; D: number; K: number; statistics: ScatterStatistics; vimSums?: VimFitSums };
+  fit: { N: number; D: number; K: number; statistics: OodFitStatistics; vimSums?: VimFitSums; report?: NcReport };
   /** Per-row scores of the in-distribution set and of each OOD set, in row order. */
   sets: { id: OodSetScores; ood: OodSetScores[] };
   /** Scores dropped for lack of a classifier, and similar notes. */
@@ -66,7 +73,7 @@ export async function evaluateOod(
   let statistics = options.fitStatistics;
   if (!statistics) {
     if (!fit) throw new NcInputError('BAD_OPTION', 'give the fit set (labelled rows) or its fit statistics');
-    statistics = await fitScatter(fit, options);
+    statistics = await fitStatistics(fit, options);
   }
   const detector = await OodDetector.create(statistics, options);
   let vimSums = options.vimSums;
@@ -103,15 +110,30 @@ export async function evaluateOod(
     scores,
     nc5: nc5s,
     params: { ...detector.params, nc5GlobalMean },
-    fit: { N: detector.moments.N, D: detector.D, K: statistics.K, statistics, vimSums },
+    fit: { N: detector.moments.N, D: detector.D, K: detector.moments.K, statistics, vimSums, report: await fitNcReport(statistics, options) },
     sets: { id: idScores, ood: oodScores },
     warnings: detector.warnings,
   };
 }
 
-/** Pass 1 over the fit set: single-pass scatter statistics (class counts, means, S_W) on the engine, float64. */
-export async function fitScatter(fit: BatchSource, options: Pick<OodEvaluationOptions, 'K' | 'classifier' | 'engine' | 'onProgress'> = {}): Promise<ScatterStatistics> {
-  let acc: ScatterAccumulator | undefined;
+/** Options of {@link fitStatistics}. */
+export interface FitStatisticsOptions {
+  /** Number of classes; default the classifier's rows, else the largest label + 1. */
+  K?: number;
+  /** With a classifier the spread phase also counts its decisions (NC4, accuracy in the fit report). */
+  classifier?: Classifier;
+  engine?: ProductEngine;
+  onProgress?: (pass: 'fit' | 'vim' | 'score', set: string, rows: number) => void;
+}
+
+/**
+ * The fit set's statistics in two passes: the means phase (class counts and sums) and the spread phase in
+ * 'features' space (S_W = Σ_i (h_i − μ_{y_i})(h_i − μ_{y_i})ᵀ, D × D, plus the NCC / classifier counts), float64
+ * sums on the engine — the NC statistics of the same rows, so the fit set's NC report comes from them too. Shards
+ * merge as any statistics do (ncscope stats … --space features).
+ */
+export async function fitStatistics(fit: BatchSource, options: FitStatisticsOptions = {}): Promise<{ means: MeansStatistics; spread: SpreadStatistics }> {
+  let acc: MeansAccumulator | undefined;
   let rows = 0;
   for await (const batch of iterate(fit)) {
     if (batch.labels.length === 0) continue;
@@ -121,14 +143,29 @@ export async function fitScatter(fit: BatchSource, options: Pick<OodEvaluationOp
         const D = batch.features.length / batch.labels.length;
         if (Number.isInteger(D) && D > 0 && options.classifier.weights.length % D === 0) K = options.classifier.weights.length / D;
       }
-      acc = new ScatterAccumulator({ K, engine: options.engine });
+      acc = new MeansAccumulator({ K, engine: options.engine });
     }
-    await acc.add(batch);
+    await acc.addAsync(batch);
     rows += batch.labels.length;
-    options.onProgress?.('fit', 'fit', rows);
+    options.onProgress?.('fit', 'means', rows);
   }
   if (!acc || rows === 0) throw new NcInputError('NO_DATA', 'the fit set has no rows');
-  return acc.statistics;
+  const means = acc.statistics;
+  const spread = await SpreadAccumulator.create(means, { space: 'features', classifier: options.classifier, engine: options.engine, perClassNc1: false });
+  rows = 0;
+  for await (const batch of iterate(fit)) {
+    await spread.add(batch);
+    rows += batch.labels.length;
+    options.onProgress?.('fit', 'spread', rows);
+  }
+  return { means, spread: spread.statistics };
+}
+
+/** The fit set's NC report from two-phase fit statistics (undefined for single-pass scatter statistics or fitReport: false). */
+async function fitNcReport(statistics: OodFitStatistics, options: OodEvaluationOptions): Promise<NcReport | undefined> {
+  if (options.fitReport === false || !('spread' in statistics && 'means' in statistics)) return undefined;
+  fitScatterOf(statistics);
+  return computeReport(statistics.means, statistics.spread, { classifier: options.classifier, engine: options.engine });
 }
 
 async function scoreSet(detector: OodDetector, name: string, source: OodBatchSource, options: OodEvaluationOptions): Promise<OodSetScores> {

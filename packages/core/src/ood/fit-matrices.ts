@@ -1,6 +1,33 @@
 import { NcInputError } from '../errors.js';
 import { addOuters } from '../linalg/outer.js';
+import { classMeans, type MeansStatistics } from '../statistics/means.js';
 import type { ScatterStatistics } from '../statistics/scatter.js';
+import type { SpreadStatistics } from '../statistics/spread.js';
+
+/**
+ * What an OOD fit is set up from: the fit set's two-phase NC statistics with the spread phase in 'features' space
+ * (its scatter is S_W, D × D: `ncscope stats spread --space features`, or {@link fitStatistics}), or single-pass
+ * {@link ScatterStatistics}. Both are sums over rows, so shards merge.
+ */
+export type OodFitStatistics = { means: MeansStatistics; spread: SpreadStatistics } | ScatterStatistics;
+
+/**
+ * The scatter statistics of an {@link OodFitStatistics}. STATS_MISMATCH when a spread phase summed the K × K 'means'
+ * space (it holds Σ_W only as seen from the class means) or was computed against other means.
+ */
+export function fitScatterOf(fit: OodFitStatistics): ScatterStatistics {
+  if (!('means' in fit && 'spread' in fit)) return fit as ScatterStatistics;
+  const { means, spread } = fit;
+  if (!spread) throw new NcInputError('STATS_MISMATCH', 'the fit statistics hold only the means phase; the OOD scores need the spread phase in features space (the D × D within-class scatter)');
+  if (spread.space !== 'features') {
+    throw new NcInputError('STATS_MISMATCH', `the fit statistics' spread phase summed the ${spread.K} × ${spread.K} means space; the OOD scores need the D × D within-class scatter: run the spread phase with space 'features' (ncscope stats spread --space features)`);
+  }
+  if (spread.K !== means.K || spread.D !== means.D) throw new NcInputError('STATS_MISMATCH', 'the fit statistics\' means and spread phases have different shapes');
+  for (let k = 0; k < means.K; k++) {
+    if (spread.counts[k] !== means.counts[k]) throw new NcInputError('STATS_MISMATCH', `class ${k}: the spread phase saw ${spread.counts[k]} samples but the means phase ${means.counts[k]}`);
+  }
+  return { K: means.K, D: means.D, counts: means.counts, means: classMeans(means), withinSS: spread.withinSS, withinScatter: spread.scatter };
+}
 
 /**
  * The fit set's moments every OOD score is set up from, derived exactly from its single-pass scatter statistics
