@@ -5,8 +5,8 @@
  * ID digits from two OOD sets: digits 6–9 (near OOD) and Fashion-MNIST clothing (far OOD). NC1 of the training
  * features, NC5 (ID/OOD orthogonality) and every score's AUROC / FPR95 go into one result file per seed.
  *
- *   node --conditions=@ncscope/source --import tsx examples/ood/main.ts                 # full: seeds 1–3, 300 epochs
- *   … main.ts --seeds 2 --epochs 300                                                     # one seed (skipped if done)
+ *   node --conditions=@ncscope/source --import tsx examples/ood/main.ts                 # full: seeds 1–3, 150 epochs
+ *   … main.ts --seeds 2 --epochs 150                                                     # one seed (skipped if done)
  *   … main.ts --quick                                                                    # tiny, ~1 minute, no result file
  *
  * Fashion-MNIST comes from Debian's dataset-fashion-mnist package (apt-get install dataset-fashion-mnist); without it,
@@ -49,8 +49,8 @@ const protocol = {
   testPerDigit: Number(args['test-per-digit'] ?? (quick ? 20 : 200)),
   oodPerDigit: Number(args['ood-per-digit'] ?? (quick ? 20 : 300)),
   farOod: args['ood-set'] ?? (hasFashion() ? 'fashion' : quick ? 'inverted' : 'fashion'),
-  epochs: Number(args.epochs ?? (quick ? 6 : 300)),
-  every: Number(args.every ?? (quick ? 2 : 10)),
+  epochs: Number(args.epochs ?? (quick ? 6 : 150)),
+  every: Number(args.every ?? (quick ? 2 : 5)),
   hidden: Number(args.hidden),
   D: Number(args.D),
   loss: 'cross-entropy',
