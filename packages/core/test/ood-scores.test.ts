@@ -228,6 +228,25 @@ describe('OOD scores: properties', () => {
     await expect(OodDetector.create({ means: means.statistics, spread: spread.statistics })).rejects.toMatchObject({ code: 'STATS_MISMATCH', message: expect.stringMatching(/--space features/) });
   });
 
+  it('mahalanobis: the Cholesky route (dead features left out) equals the eigen route', async () => {
+    for (const seed of [21, 22, 23]) {
+      const c = randomCase(seed, 9, 4);
+      const stats = await scatterOf(c.fit, c.labels, c.D, c.K);
+      const chol = await OodDetector.create(stats, { scores: ['mahalanobis'], mahalanobisRoute: 'cholesky' });
+      const eig = await OodDetector.create(stats, { scores: ['mahalanobis'], mahalanobisRoute: 'eigen' });
+      expect(chol.params.mahalanobisRank).toBe(8); // one dead feature
+      expect(eig.params.mahalanobisRank).toBe(8);
+      expect((await OodDetector.create(stats, { scores: ['mahalanobis'] })).params.mahalanobisRoute).toBe('cholesky');
+      expectClose((await scoreRows(chol, c.ood)).scores.mahalanobis!, (await scoreRows(eig, c.ood)).scores.mahalanobis!, `seed ${seed}`, 1e-10, 1e-10);
+    }
+    // A rank-deficient Σ_W (fewer rows than features) takes the eigen route.
+    const c = randomCase(24, 40, 2);
+    const few = await scatterOf(c.fit.subarray(0, 30 * 40), c.labels.subarray(0, 30), 40, 2);
+    const det = await OodDetector.create(few, { scores: ['mahalanobis'] });
+    expect(det.params.mahalanobisRoute).toBe('eigen');
+    expect(det.params.mahalanobisRank).toBeLessThan(39);
+  });
+
   it('logits given with the rows give the same logit scores as the classifier', async () => {
     const c = randomCase(11, 6, 3);
     const stats = await scatterOf(c.fit, c.labels, c.D, c.K);

@@ -1,4 +1,5 @@
-import { multiplyNT } from '../engine/algebra.js';
+import { choleskyWithInverse, multiplyNT } from '../engine/algebra.js';
+import { smallestEigenvalueEstimate } from '../geometry/between-class.js';
 import { jsEngine } from '../engine/js-engine.js';
 import type { ProductEngine } from '../engine/product-engine.js';
 import { NcInputError } from '../errors.js';
@@ -30,6 +31,8 @@ export interface OodDetectorOptions extends OodParams {
   engine?: ProductEngine;
   /** Rows per product call (default: up to 4096, fewer when the product is wide). */
   chunkRows?: number;
+  /** How Σ_W⁺ is formed for mahalanobis: 'auto' (Cholesky when safely full-rank, else eigen), or forced (tests). */
+  mahalanobisRoute?: 'auto' | 'cholesky' | 'eigen';
 }
 
 /** The parameters a detector runs with, defaults filled in (reported beside the results). */
@@ -46,6 +49,8 @@ export interface ResolvedOodParams {
   vimAlpha?: number;
   /** Rank of Σ_W kept by the pseudo-inverse (mahalanobis). */
   mahalanobisRank?: number;
+  /** How Σ_W⁺ was formed: a Cholesky factor of the non-constant features' block, or an eigendecomposition. */
+  mahalanobisRoute?: 'cholesky' | 'eigen';
   /** Share of the standardized fit set's variance NECO's components explain. */
   necoVarianceShare?: number;
   /** Features StandardScaler treats as constant (scale 1) in NECO. */
@@ -261,18 +266,9 @@ export class OodDetector {
 
     let mahalanobisNormsSq: Float64Array | undefined;
     if (scores.includes('mahalanobis')) {
-      const e = descendingEigen(moments.within, D);
-      const cutoff = pinvhCutoff(e);
-      // A = V₊ Λ₊^{-1/2}: y = A ᵀ(h − μ_G); the class centres m_c = Aᵀ(μ_c − μ_G); q_c = ‖y − m_c‖².
-      const a: Float64Array[] = [];
-      for (let j = 0; j < D; j++) {
-        const lambda = e.values[j];
-        if (!(lambda > cutoff)) continue; // PSD: |λ| > cutoff only for positive λ (negatives are rounding)
-        const s = 1 / Math.sqrt(lambda);
-        const v = new Float64Array(D);
-        for (let i = 0; i < D; i++) v[i] = e.vectors[i * D + j] * s;
-        a.push(v);
-      }
+      const op = await precisionFactor(moments.within, D, engine, options.mahalanobisRoute ?? 'auto');
+      const a = op.rows;
+      params.mahalanobisRoute = op.route;
       params.mahalanobisRank = a.length;
       const cls = moments.classes;
       const cross: Float64Array[] = [];
@@ -586,6 +582,55 @@ export class OodDetector {
   get classifierWeights(): Float64Array | undefined {
     return this.weights;
   }
+}
+
+/**
+ * A factor A of Σ_W⁺ = A Aᵀ, as the rows of Aᵀ (y = Aᵀ(h − μ_G) are the whitened coordinates), with scipy's pinvh
+ * cutoff (eigenvalues ≤ D·ε·λ_max dropped).
+ * - 'cholesky' (the usual case): features whose variance is exactly 0 (dead units: their rows and columns of Σ_W are
+ *   0, so the pseudo-inverse is 0 there) are left out, and the rest factored Σ_r = L Lᵀ on the engine; when the
+ *   smallest eigenvalue, estimated by inverse iteration (an estimate that can only be too large), exceeds
+ *   1e-8·Tr Σ_r — many orders above the cutoff — the pseudo-inverse keeps every direction and equals L⁻ᵀL⁻¹, so
+ *   Aᵀ = L⁻¹ gives the same scores as the eigendecomposition without its O(D³) QL sweeps.
+ * - 'eigen': a full eigendecomposition, eigenvalues above the cutoff kept, A = V₊Λ₊^{−1/2}.
+ */
+async function precisionFactor(within: Float64Array, D: number, engine: ProductEngine, route: 'auto' | 'cholesky' | 'eigen'): Promise<{ rows: Float64Array[]; route: 'cholesky' | 'eigen' }> {
+  if (route !== 'eigen') {
+    const live: number[] = [];
+    for (let j = 0; j < D; j++) if (within[j * D + j] !== 0) live.push(j);
+    const m = live.length;
+    if (m > 0) {
+      const r = new Float64Array(m * m);
+      let trace = 0;
+      for (let a = 0; a < m; a++) {
+        for (let b = 0; b < m; b++) r[a * m + b] = within[live[a] * D + live[b]];
+        trace += r[a * m + a];
+      }
+      const f = await choleskyWithInverse(engine, r, m);
+      if ('L' in f && smallestEigenvalueEstimate(f.Linv, m) > 1e-8 * trace) {
+        const rows: Float64Array[] = [];
+        for (let a = 0; a < m; a++) {
+          const v = new Float64Array(D);
+          for (let b = 0; b <= a; b++) v[live[b]] = f.Linv[a * m + b];
+          rows.push(v);
+        }
+        return { rows, route: 'cholesky' };
+      }
+    }
+    if (route === 'cholesky') throw new NcInputError('BAD_OPTION', 'mahalanobisRoute: Σ_W is not safely full-rank on its non-constant features (use the eigen route)');
+  }
+  const e = descendingEigen(within, D);
+  const cutoff = pinvhCutoff(e);
+  const rows: Float64Array[] = [];
+  for (let j = 0; j < D; j++) {
+    const lambda = e.values[j];
+    if (!(lambda > cutoff)) continue; // PSD: |λ| > cutoff only for positive λ (negatives are rounding)
+    const s = 1 / Math.sqrt(lambda);
+    const v = new Float64Array(D);
+    for (let i = 0; i < D; i++) v[i] = e.vectors[i * D + j] * s;
+    rows.push(v);
+  }
+  return { rows, route: 'eigen' };
 }
 
 /** Whether feature j is constant by StandardScaler's rule. */
