@@ -139,7 +139,7 @@ export async function oodSections(result: OodEvaluation, idPrefix = 'ood'): Prom
       encoding: {
         x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate (ID flagged)', scale: { domain: [0, 1] } },
         y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate (OOD flagged)', scale: { domain: [0, 1] } },
-        color: { field: 'set', type: 'nominal', scale: { domain: colours, range: RUN_COLOURS }, legend: { orient: 'bottom', title: null } },
+        color: { field: 'set', type: 'nominal', scale: { domain: sets, range: RUN_COLOURS.slice(1) }, legend: { orient: 'bottom', title: null } },
       },
     } as TopLevelSpec;
     const histSvg = await renderSvg(histSpec, `${idPrefix}-${score}-h-`, warnings);
