@@ -1,6 +1,6 @@
 /**
  * OOD detection metrics (ood/detection.ts) against (1) values scikit-learn computed once with OpenOOD's evaluator
- * code (fixtures/ood/detection.json, made by fixtures/ood/make-fixtures.py), (2) a plainly written float64
+ * code (test/fixtures/ood/detection.json at the repository root, made by its make-fixtures.py), (2) a plainly written float64
  * reference here (all pairs for AUROC, the full threshold list for the curves), and (3) properties: row order,
  * strictly increasing transforms, swapping the sets, ties.
  */
@@ -16,7 +16,7 @@ interface Case {
   ood: number[];
   expected: DetectionMetrics & { rocFpr: number[]; rocTpr: number[] };
 }
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/ood/detection.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const fixture = JSON.parse(readFileSync(new URL('../../../test/fixtures/ood/detection.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
 const close = (got: number, want: number, what: string) => expect(Math.abs(got - want), `${what}: got ${got}, want ${want}`).toBeLessThanOrEqual(1e-12 * Math.abs(want) + 1e-15);
 

@@ -1,6 +1,6 @@
 /**
  * The seven OOD scores and NC5 (ood/): against values NumPy / scikit-learn computed once by the reference
- * implementations' own formulas (fixtures/ood/scores.json: a fit set with very unequal classes, a dead feature and
+ * implementations' own formulas (test/fixtures/ood/scores.json at the repository root: a fit set with very unequal classes, a dead feature and
  * a constant nonzero one, a one-row OOD set), against the plain float64 reference of ood-reference.ts on random
  * sets, and by properties (shards and batching of the fit set, row order of a test set). Then the named errors.
  */
@@ -41,7 +41,7 @@ interface ScoresFixture {
   nc5: Record<'oodA' | 'oodOne', { centred: number; raw: number }>;
   metrics: Record<string, Record<'oodA' | 'oodOne', Record<string, number>>>;
 }
-const fx = JSON.parse(readFileSync(new URL('./fixtures/ood/scores.json', import.meta.url), 'utf8')) as ScoresFixture;
+const fx = JSON.parse(readFileSync(new URL('../../../test/fixtures/ood/scores.json', import.meta.url), 'utf8')) as ScoresFixture;
 const SCORES: OodScoreName[] = ['msp', 'maxlogit', 'energy', 'mahalanobis', 'vim', 'neco', 'nci'];
 
 /** |got − want| ≤ rtol·|want| + floor, entry by entry. */

@@ -39,7 +39,7 @@ export interface OodCommandOptions {
   bias?: string;
   idFeatures?: string;
   idLabels?: string;
-  ood: OodSetArg[];
+  ood?: OodSetArg[];
   featuresKey?: string;
   labelsKey?: string;
   weightsKey?: string;
@@ -102,7 +102,7 @@ export function registerOod(program: Command): void {
     .addOption(inputFile(new Option('--bias <file>', 'classifier bias b, K entries (needs --weights)')))
     .addOption(inputFile(new Option('--id-features <file>', 'held-out in-distribution features, M × D (required)')))
     .addOption(inputFile(new Option('--id-labels <file>', 'labels of the held-out ID features: adds the held-out NC section (NCC accuracy and agreement against the fit set\'s means)')))
-    .addOption(new Option('--ood <NAME=FILE>', 'an OOD set: a name and its features, M × D (repeat for several sets) (required)').argParser(parseOodSet).default([]))
+    .addOption(new Option('--ood <NAME=FILE>', 'an OOD set: a name and its features, M × D (repeat for several sets) (required)').argParser(parseOodSet))
     .option('--features-key <name>', 'array to read as features in .npz/.safetensors files (fit, ID and OOD)')
     .option('--labels-key <name>', 'array to read as labels in .npz/.safetensors files')
     .option('--weights-key <name>', 'array to read as weights in an .npz/.safetensors file')
@@ -110,7 +110,7 @@ export function registerOod(program: Command): void {
     .addOption(new Option('--scores <list>', `comma-separated scores (default: all of ${OOD_SCORE_NAMES.join(', ')}; without --weights only mahalanobis and neco)`).argParser(parseScores))
     .addOption(new Option('--vim-dim <d>', "ViM's principal dimension, 1 ≤ d < D (default: 1000 for D ≥ 2048, 512 for D ≥ 768, else ⌊D/2⌋ — Wang et al.'s code, OpenOOD's 256 for D = 512)").argParser(positiveInteger('--vim-dim')))
     .addOption(new Option('--neco-dim <d>', "NECO's principal components, 1 ≤ d ≤ D (default: the fewest explaining ≥ 90 % of the standardized fit set's variance, the NECO paper's choice)").argParser(positiveInteger('--neco-dim')))
-    .addOption(new Option('--neco-max-logit <on|off>', "multiply NECO's ratio by the max logit (the NECO authors' code does, except for ResNets)").choices(['on', 'off']))
+    .addOption(new Option('--neco-max-logit <on|off>', "multiply NECO's ratio by the max logit, as the NECO authors' code does except for ResNets (default: on with --weights, off without)").choices(['on', 'off']))
     .addOption(new Option('--nci-alpha <a>', "NCI's weight of ‖h‖₁ (default 1e-4, OpenOOD's)").argParser(finiteNumber('--nci-alpha')))
     .addOption(new Option('--temperature <T>', 'energy temperature: T·logsumexp(z/T) (default 1)').argParser(finiteNumber('--temperature', true)))
     .addOption(new Option('--global-mean <mode>', "μ_G of NC5's centred form: class-uniform mean of the class means (default), or mean of all fit rows").choices(['class', 'sample']))
@@ -119,7 +119,7 @@ export function registerOod(program: Command): void {
     .addOption(new Option('--engine <name>', 'product engine (fit statistics and scoring, float64)').choices(['auto', 'js', 'onnxruntime']).default('auto'))
     .option('--json', 'print one JSON object on stdout instead of the table')
     .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page: per score the histograms of the ID and OOD sets and the ROC curves, the table, and the fit set\'s NC report')))
-    .addOption(outputFile(new Option('--scores-out <dir>', 'also write the per-sample scores as .npy (float64, row order): DIR/<set>.<score>.npy, set = in-distribution or the OOD name')))
+    .addOption(outputFile(new Option('--scores-out <dir>', 'also write the per-sample scores as .npy (float64, row order): DIR/<set>.<score>.npy, set = in-distribution or the OOD name (default: not written)')))
     .action(async (options: OodCommandOptions, command: Command) => {
       process.stdout.write(await runOod(options, command));
     });
@@ -153,13 +153,14 @@ export async function runOod(options: OodCommandOptions, command?: Command): Pro
   if (options.fitFeatures === undefined) throw new CliError('ood: --fit-features <file> is required (the labelled in-distribution rows the scores are fitted on)');
   if (options.fitLabels === undefined) throw new CliError(`${options.fitFeatures}: --fit-labels <file> is required with --fit-features`);
   if (options.idFeatures === undefined) throw new CliError('ood: --id-features <file> is required (held-out in-distribution rows)');
-  if (options.ood.length === 0) throw new CliError('ood: give at least one OOD set: --ood NAME=FILE');
+  const oodArgs = options.ood ?? [];
+  if (oodArgs.length === 0) throw new CliError('ood: give at least one OOD set: --ood NAME=FILE');
   if (options.idLabels !== undefined) throw new CliError(`${options.idLabels}: --id-labels (the held-out NC section) is not available in this version`);
   // Outputs never replace an input, including the OOD files (their option values are NAME=FILE, so the program's
   // preAction check does not see them as paths).
   if (command && (options.html !== undefined || options.scoresOut !== undefined)) {
     const { inputs, outputs } = declaredFiles(command);
-    const oodInputs: NamedPath[] = options.ood.map((o) => ({ flag: '--ood', path: o.path }));
+    const oodInputs: NamedPath[] = oodArgs.map((o) => ({ flag: '--ood', path: o.path }));
     await checkOutputPaths([...inputs, ...oodInputs], outputs);
   }
   const t0 = performance.now();
@@ -176,7 +177,7 @@ export async function runOod(options: OodCommandOptions, command?: Command): Pro
     const D = fit.D;
     const idTensor = await openSet(options.idFeatures, options.featuresKey, D, 'in-distribution', opened);
     const oodTensors: { name: string; tensor: Tensor }[] = [];
-    for (const o of options.ood) oodTensors.push({ name: o.name, tensor: await openSet(o.path, options.featuresKey, D, `OOD "${o.name}"`, opened) });
+    for (const o of oodArgs) oodTensors.push({ name: o.name, tensor: await openSet(o.path, options.featuresKey, D, `OOD "${o.name}"`, opened) });
     const classifier = await readClassifier(fit, clock);
     const scan = await clock.time(() => scanLabels(fit!.labels.tensor));
     const classes = decideClassCount(scan, {
@@ -199,13 +200,14 @@ export async function runOod(options: OodCommandOptions, command?: Command): Pro
         nciAlpha: options.nciAlpha, temperature: options.temperature, nc5GlobalMean: options.globalMean,
       });
     } catch (e) {
-      throw nameOption(locateError(e, fit, options.batchSize));
+      const sets = new Map<string, Tensor>([['in-distribution', idTensor], ...oodTensors.map((o) => [o.name, o.tensor] as [string, Tensor])]);
+      throw nameOption(locateSetError(e, sets, options.batchSize) ?? locateError(e, fit, options.batchSize));
     }
     const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
     const info: OodRunInfo = {
       fit: { features: options.fitFeatures, labels: options.fitLabels, weights: options.weights, bias: options.bias },
       id: { features: options.idFeatures, rows: idTensor.rows },
-      ood: options.ood.map((o, i) => ({ name: o.name, features: o.path, rows: oodTensors[i].tensor.rows })),
+      ood: oodArgs.map((o, i) => ({ name: o.name, features: o.path, rows: oodTensors[i].tensor.rows })),
       engine: selected.engine.name + (selected.note ? ` (${selected.note})` : ''),
       timing,
       notes: [...fit.notes, ...(classes.empty.length ? [`class${classes.empty.length > 1 ? 'es' : ''} ${classes.empty.join(', ')} of K = ${classes.K} have no fit rows (left out of mahalanobis and NC5)`] : [])],
@@ -220,6 +222,23 @@ export async function runOod(options: OodCommandOptions, command?: Command): Pro
     await fit?.close();
     if (selected) await disposeEngine(selected.engine);
   }
+}
+
+/**
+ * Errors of a scored set (core names the set as `where.source`, and the batch and row within it) point at the set's
+ * file and the row in it; undefined for anything else (the fit set's errors are located by analyze's rule).
+ */
+function locateSetError(e: unknown, sets: Map<string, Tensor>, batchSize: number): NcInputError | undefined {
+  if (!(e instanceof NcInputError) || e.where.source === undefined) return undefined;
+  const tensor = sets.get(e.where.source);
+  if (!tensor) return undefined;
+  const file = tensor.where;
+  if (e.where.batch === undefined) return new NcInputError(e.code, `${file}: ${e.message.replace(/^[^:]*: /, '')}`, { ...e.where, source: file });
+  const first = e.where.batch * batchSize;
+  const row = e.where.row !== undefined ? first + e.where.row : undefined;
+  const at = row !== undefined ? `row ${row}${e.where.column !== undefined ? `, column ${e.where.column}` : ''}` : `rows ${first}..${Math.min(first + batchSize, tensor.rows) - 1}`;
+  const problem = e.message.replace(/^.*?(value .*)$/, '$1').replace(/^.*?batch \d+: /, '');
+  return new NcInputError(e.code, `${file}: ${at}: ${problem}`, { ...e.where, row, source: file });
 }
 
 /** Core's option names in errors become the command's flags. */

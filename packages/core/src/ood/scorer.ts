@@ -1,5 +1,15 @@
 import { NcInputError } from '../errors.js';
 import { assertFinite } from '../validate/batch.js';
+
+/** NON_FINITE naming the set (as `where.source`), batch, row and column. */
+function assertFiniteIn(values: ArrayLike<number> & (Float32Array | Float64Array), D: number, what: string, set: string, batch: number): void {
+  try {
+    assertFinite(values, D, what, batch);
+  } catch (e) {
+    if (e instanceof NcInputError) throw new NcInputError(e.code, `${set}, ${e.message}`, { ...e.where, source: set });
+    throw e;
+  }
+}
 import type { OodDetector, OodBatch } from './detector.js';
 import type { OodScoreName } from './params.js';
 
@@ -68,7 +78,7 @@ export class OodSetScorer {
     }
     const rows = features.length / D;
     if (rows === 0) return this;
-    assertFinite(features, D, `${this.name} features`, index);
+    assertFiniteIn(features, D, 'features', this.name, index);
     let useLogits = batch.logits;
     if (this.detector.classifierWeights) useLogits = undefined; // the classifier defines z
     else if (this.needsRowLogits) {
@@ -81,7 +91,7 @@ export class OodSetScorer {
         throw new NcInputError('SHAPE', `${this.name}, batch ${index}: rows have ${K} logits, earlier batches had ${this.logitsWidth}`, where);
       }
       this.logitsWidth = K;
-      assertFinite(batch.logits, K, `${this.name} logits`, index);
+      assertFiniteIn(batch.logits, K, 'logits', this.name, index);
     } else useLogits = undefined;
     const step = this.detector.chunkRows();
     for (let start = 0; start < rows; start += step) {
