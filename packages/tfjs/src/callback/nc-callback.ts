@@ -33,8 +33,8 @@ export interface NcCallbackOptions extends MeasureOptions {
   every?: number;
   /**
    * Append one JSON line per measured layer per measurement (schema `ncscope.measurement/1`), read by `ncscope report`.
-   * Node only (in a browser it is a `BAD_OPTION` error; use `onReport`). Checked when training begins: a folder, a
-   * path below a file or an unwritable one is a `BAD_OPTION` error before anything is measured.
+   * Node only (in a browser it is a `BAD_OPTION` error; use `onReport`). Checked when the callback is created and when
+   * training begins: a folder, a path below a file or an unwritable one is a `BAD_OPTION` error naming it.
    */
   logFile?: string;
   /** Names the run in the JSONL lines (to overlay several runs). */
@@ -126,7 +126,10 @@ export class NcCallback extends CustomCallback {
     hooks.target = this;
     checkCallbackOptions(options);
     this.options = options;
-    if (options.logFile) this.log = new JsonlLog(options.logFile);
+    if (options.logFile) {
+      this.log = new JsonlLog(options.logFile);
+      this.log.check();
+    }
   }
 
   override setModel(model: Parameters<CustomCallback['setModel']>[0]): void {
@@ -136,8 +139,8 @@ export class NcCallback extends CustomCallback {
   private async beginFit(): Promise<void> {
     this.dispose();
     if (!this.model) throw new NcInputError('BAD_OPTION', 'ncCallback: no model was set; pass the callback to model.fit or model.fitDataset');
-    // A logFile that cannot take lines (a folder, below a file, not writable) fails here, before any tensor exists.
-    await this.log?.check();
+    // A logFile that cannot take lines (a folder, below a file, not writable) fails here too, before any tensor exists.
+    this.log?.check();
     this.startedAt = performance.now();
     this.measuredEpochs.length = 0;
     this.keys.clear();

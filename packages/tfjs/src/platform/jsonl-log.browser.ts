@@ -11,7 +11,7 @@ export class JsonlLog {
   }
 
   /** Never reached (the constructor throws). */
-  async check(): Promise<void> {}
+  check(): void {}
 
   /** Never reached (the constructor throws). */
   async append(_line: NcMeasurement): Promise<void> {}

@@ -1,6 +1,6 @@
 import { NcInputError, type NcMeasurement } from '@ncscope/core';
-import { access, appendFile, mkdir, stat } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -16,25 +16,29 @@ export class JsonlLog {
   constructor(readonly path: string) {}
 
   /**
-   * Checks, before training starts, that the path can take lines: an existing path must be a regular file, a missing
-   * one must sit below folders (not below a file), and the file or its nearest existing folder must be writable.
-   * Throws a `BAD_OPTION` {@link NcInputError} naming the path otherwise; writes nothing.
+   * Checks that the path can take lines: an existing path must be a regular file, a missing one must sit below
+   * folders (not below a file), and the file or its nearest existing folder must be writable. Throws a `BAD_OPTION`
+   * {@link NcInputError} naming the path otherwise; writes nothing. Synchronous: `ncCallback` runs it when it is
+   * created and again when training begins.
    */
-  async check(): Promise<void> {
+  check(): void {
     const path = resolve(this.path);
     const fail = (why: string) => new NcInputError('BAD_OPTION', `logFile "${this.path}" ${why}`, { source: this.path });
-    const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined;
-      if (e.code === 'ENOTDIR') throw fail('lies below a file, not a folder');
-      throw fail(`cannot be used (${e.code ?? e.message})`);
-    });
+    let st: Stats | undefined;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw fail('lies below a file, not a folder');
+      if (code !== 'ENOENT') throw fail(`cannot be used (${code ?? (e as Error).message})`);
+    }
     if (st?.isDirectory()) throw fail(`is a folder; name a file in it, e.g. "${this.path.replace(/\/+$/, '')}/nc.jsonl"`);
     if (st && !st.isFile()) throw fail('is not a regular file (a device, FIFO or socket); name a file');
     let target = path;
     if (!st) {
       // The nearest existing ancestor must be a folder we may create entries in.
       for (let dir = dirname(path); ; dir = dirname(dir)) {
-        const a = await stat(dir).catch(() => undefined);
+        const a = statSync(dir, { throwIfNoEntry: false });
         if (a) {
           if (!a.isDirectory()) throw fail(`cannot be created: ${dir} is a file, not a folder`);
           target = dir;
@@ -43,9 +47,11 @@ export class JsonlLog {
         if (dirname(dir) === dir) break;
       }
     }
-    await access(target, constants.W_OK).catch(() => {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch {
       throw fail(target === path ? 'is not writable' : `cannot be created: ${target} is not writable`);
-    });
+    }
   }
 
   /** Appends one measurement as a line (the first call creates missing parent folders). */
