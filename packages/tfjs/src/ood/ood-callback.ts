@@ -1,6 +1,6 @@
 import { NcInputError, toMeasurement, type OodEvaluation } from '@ncscope/core';
 import { CustomCallback, type LayersModel, type Logs } from '@tensorflow/tfjs-layers';
-import { JsonlLog } from '../callback/log-file.js';
+import { JsonlLog } from '#jsonl-log';
 import { OodMeter, oodLogKeys, oodLogs, type OodProbeData, type OodProbeOptions } from './ood-probe.js';
 
 /** Options of {@link oodCallback}. */
