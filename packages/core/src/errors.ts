@@ -16,6 +16,8 @@ export type NcErrorCode =
   | 'UNKNOWN_TENSOR'    // a tensor name the model does not have
   | 'NO_CLASSIFIER'     // no linear classifier where one is needed (name the feature tensor instead)
   | 'TOO_LARGE'         // sizes (K classes, D features, N samples) whose tables exceed the memory bound, checked before allocating; or far more classes than samples
+  | 'BAD_TOKENS'        // token ids or attention mask that do not fit a language model (outside the vocabulary, holes in the mask, longer than the position table)
+  | 'BAD_TOKENIZER'     // a tokenizer.json that is missing, unreadable, or of a kind the tokenizer library cannot run
   | 'BAD_OPTION';       // an option value outside its domain
 
 /**

@@ -130,6 +130,10 @@ export { topEigenpairs, type TopEigenpairs } from './linalg/lanczos.js';
 export { gemm, gemmNT, transpose, transposeInto } from './linalg/gemm.js';
 export { multiplyTransposed } from './linalg/dense.js';
 export * from './formats/npy.js';
+export {
+  TENSORBOARD_FILE_VERSION, crc32c, encodeTensorBoardEvent, encodeTensorBoardFileHeader, encodeTensorBoardRecord, encodeTensorBoardScalars, maskCrc32c,
+  tensorBoardEventFileName, tensorBoardScalarsFromLogs, type TensorBoardEvent, type TensorBoardLogScalars, type TensorBoardScalar,
+} from './formats/tensorboard.js';
 export { ScatterAccumulator, parseScatter, scatterMeans, scatterSpread, serializeScatter, type ScatterAccumulatorOptions, type ScatterStatistics } from './statistics/scatter.js';
 export { labelSmoothingTargets, leastSquaresClassifier, type LeastSquaresClassifier, type LeastSquaresOptions } from './heads/least-squares.js';
 export { centralPath, centralPathMetrics, type CentralPath, type CentralPathOptions } from './heads/central-path.js';
@@ -138,3 +142,19 @@ export { mulberry32 } from './random.js';
 export { stochasticBlockModel, type RegularDegrees, type SbmGraph, type SbmOptions } from './graph/sbm.js';
 export { adjacencyMatrix, collapseConditionGap, neighbourFractions, normalizedAdjacency, type AdjacencyNormalization, type GraphPattern } from './graph/adjacency.js';
 export { csrMultiply, csrToDense, type CsrMatrix } from './graph/csr.js';
+// Out-of-distribution detection from the same statistics (NECO, NCI, NC5 beside MSP, energy, Mahalanobis, ViM): ood/.
+export { DETECTION_METRICS, detectionMetrics, rankScores, rocCurve, type DetectionMetricName, type DetectionMetrics, type RankedScores } from './ood/detection.js';
+export {
+  DEFAULT_NCI_ALPHA,
+  NECO_VARIANCE_SHARE,
+  OOD_SCORE_NAMES,
+  checkOodParams,
+  defaultVimDim,
+  type OodParams,
+  type OodScoreName,
+} from './ood/params.js';
+export { fitMoments, fitScatterOf, standardScale, type FitMoments, type OodFitStatistics } from './ood/fit-matrices.js';
+export { OodDetector, VimFitAccumulator, vimOrigin, type ChunkScores, type OodBatch, type OodDetectorOptions, type ResolvedOodParams, type VimFitSums } from './ood/detector.js';
+export { OodSetScorer, type OodSetScores } from './ood/scorer.js';
+export { fitGlobalMean, nc5, type Nc5, type Nc5GlobalMean } from './ood/nc5.js';
+export { evaluateOod, fitStatistics, type FitStatisticsOptions, type OodBatchSource, type OodEvaluation, type OodEvaluationOptions } from './ood/evaluate.js';
