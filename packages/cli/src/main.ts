@@ -62,6 +62,7 @@ export function buildProgram(): Command {
  * report was printed; one line on stderr says why), 1 an unexpected failure (with its stack).
  */
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -78,5 +79,26 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`ncscope: unexpected error: ${(e as Error).stack ?? e}\n`);
     return 1;
+  }
+}
+
+/** Exit code when the reader of stdout went away (`ncscope analyze --json | head -c 10`): 128 + SIGPIPE, as Unix tools end. */
+export const CLOSED_PIPE_EXIT = 141;
+
+let pipeHandlers = false;
+
+/**
+ * When whoever reads stdout (or stderr) closes the pipe early, end at once and quietly with {@link CLOSED_PIPE_EXIT},
+ * as a tool killed by SIGPIPE would (Node ignores SIGPIPE, so the write fails with EPIPE, which used to end in an
+ * unhandled 'error' event and a stack trace). Other stream errors keep their default behaviour.
+ */
+function quietOnClosedPipe(): void {
+  if (pipeHandlers) return;
+  pipeHandlers = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(CLOSED_PIPE_EXIT);
+      throw e;
+    });
   }
 }

@@ -59,3 +59,19 @@ describe('head with multi-hot labels', () => {
     expect(r.stderr).not.toMatch(/earlier batches/);
   });
 });
+
+describe('head errors name their file', () => {
+  it('a NaN feature and a singular solve (--lambda 0 on constant features) start with the features file', async () => {
+    const N = 20;
+    const D = 4;
+    const withNaN = Array.from({ length: N * D }, (_, i) => (i === 13 ? NaN : Math.sin(i)));
+    const nan = tmp.write('nan.npy', npyBytes(withNaN, { descr: '<f4', shape: [N, D] }));
+    const constant = tmp.write('const.npy', npyBytes(new Array(N * D).fill(1), { descr: '<f4', shape: [N, D] }));
+    const y = tmp.write('y.npy', npyBytes(Array.from({ length: N }, (_, i) => i % 3), { descr: '<i4', shape: [N] }));
+    const a = await runCli(['head', '--features', nan, '--labels', y, '--out-weights', join(tmp.dir, 'w1.npy')]);
+    expect([a.code, a.stderr]).toEqual([2, `ncscope: error: ${nan}: row 3, column 1: value NaN is not finite\n`]);
+    const b = await runCli(['head', '--features', constant, '--labels', y, '--out-weights', join(tmp.dir, 'w2.npy'), '--lambda', '0']);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(new RegExp(`^ncscope: error: ${constant.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: least-squares classifier: with lambda = 0 `));
+  });
+});

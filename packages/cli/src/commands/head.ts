@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { inputFile, outputFile } from '../output/file-options.js';
-import { DEFAULT_BATCH_SIZE } from './analyze.js';
 import { batchSizeOption, classesOption } from './options.js';
-import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
+import { NcInputError, ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
+import { DEFAULT_BATCH_SIZE, locateError } from './analyze.js';
 import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
 import { decideClassCount, scanLabels } from '../io/labels.js';
@@ -72,16 +72,30 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
     const { K } = decideClassCount(scan, { classes: options.classes, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
     checkClassMemory(K, inputs.D, { statedBy: `the labels ${scan.where}`, scope: 'head' });
     acc = new ScatterAccumulator({ D: inputs.D, K, maxBytes: machineMemoryBytes() });
-    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
+    try {
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
+    } catch (e) {
+      throw locateError(e, inputs, options.batchSize); // "feats.npy: row 3, column 1: value NaN is not finite"
+    }
   } finally {
     await inputs.close();
   }
+  const featuresWhere = inputs.features.tensor.where;
   const stats = acc.statistics;
   const { K, D } = stats;
   const N = stats.counts.reduce((a, b) => a + b, 0);
-  const targets = options.labelSmoothing ? labelSmoothingTargets(K, options.labelSmoothing) : undefined;
-  const ls = leastSquaresClassifier(stats, { lambda: options.lambda, targets });
-  const split = centralPath(stats, ls, { lambda: options.lambda, targets });
+  let ls: ReturnType<typeof leastSquaresClassifier>;
+  let split: ReturnType<typeof centralPath>;
+  let targets: Float64Array | undefined;
+  try {
+    targets = options.labelSmoothing ? labelSmoothingTargets(K, options.labelSmoothing) : undefined;
+    ls = leastSquaresClassifier(stats, { lambda: options.lambda, targets });
+    split = centralPath(stats, ls, { lambda: options.lambda, targets });
+  } catch (e) {
+    // The solve's problems (a singular Σ_T with --lambda 0) are about the features: name the file.
+    if (e instanceof NcInputError) throw new NcInputError(e.code, `${featuresWhere}: ${e.message}`, { ...e.where, source: featuresWhere });
+    throw e;
+  }
   const files = [{ path: options.outWeights, bytes: encodeNpy(Float32Array.from(ls.weights), [K, D]) }];
   if (options.outBias !== undefined) files.push({ path: options.outBias, bytes: encodeNpy(Float32Array.from(ls.bias), [K]) });
   await writeFilesAtomic(files);

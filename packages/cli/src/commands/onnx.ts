@@ -7,7 +7,13 @@ import type { InputArray, ModelInspection, ModelProgress, PoolMode } from '@ncsc
  * @ncscope/onnx (onnxruntime's native binding, the protobuf schema) is loaded on first use, not when the program
  * starts: every other command, and `--help`, stay free of it (cold start).
  */
-const onnxPackage = () => import('@ncscope/onnx');
+const onnxPackage = async () => {
+  const onnx = await import('@ncscope/onnx');
+  // Failures reach the user as one ncscope line: onnxruntime's own error log (multi-line, coloured — e.g. for
+  // `--ep cuda` without the CUDA binaries) would only repeat it.
+  onnx.setOnnxRuntimeLogLevel('fatal');
+  return onnx;
+};
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { checkLabelShape, decideClassCount, scanLabelArray, type LabelScan } from '../io/labels.js';

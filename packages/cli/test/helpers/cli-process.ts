@@ -14,6 +14,8 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** A bundled CLI: `run(args)` spawns `node cli.mjs …args`; `cleanup()` removes the bundle. */
 export interface CliProcess {
+  /** The bundle's entry script: `node <entry> …args` runs the CLI (for tests that spawn it themselves). */
+  entry: string;
   /** `env` entries are added to the process's environment. */
   run(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   cleanup(): void;
@@ -46,6 +48,7 @@ export async function bundleCli(): Promise<CliProcess> {
   const entry = join(dir, 'cli.mjs');
   writeFileSync(entry, "import { main } from './main.mjs';\nprocess.exitCode = await main(process.argv);\n");
   return {
+    entry,
     run: (args, env) =>
       new Promise((resolve) => {
         execFile(process.execPath, [entry, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: env ? { ...process.env, ...env } : process.env }, (error, stdout, stderr) => {

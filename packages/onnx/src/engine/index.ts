@@ -1,1 +1,2 @@
 export { createOnnxProductEngine, type OnnxProductEngineOptions } from './onnx-product-engine.js';
+export { setOnnxRuntimeLogLevel, type OnnxRuntimeLogLevel } from './log-level.js';
