@@ -26,6 +26,7 @@ export {
   residualPlan,
   runSpreadChunk,
   spreadReference,
+  withSampledDecisions,
   type PerClassNc1Conventions,
   type SpreadAccumulatorOptions,
   type SpreadPartial,

@@ -153,4 +153,40 @@ describe('token-level NC of a causal LM (two passes over the model)', () => {
     expect(first.tokens + second.tokens).toBe(plan.kept);
     expect(first.means.counts.reduce((s, v) => s + v, 0)).toBe(plan.keptBefore[20]);
   });
+
+  for (const engine of ['js', 'onnxruntime'] as const) {
+    it(`--decisions-sample (${engine} engine): NC4 and the accuracies from the seeded sample of tokens, the rest from every token`, async () => {
+      const path = join(tmp.dir, `sample-${engine}.onnx`);
+      writeFileSync(path, tinyLmOnnx(W, { positions: 'input', head: 'untied', kv: 'none' }));
+      const lm = openLanguageModel(path);
+      const c = corpus();
+      const full = await analyzeLanguageModel(lm, c, { engine });
+      const sampled = await analyzeLanguageModel(lm, c, { engine, decisionsSample: 60, seed: 3, batchSize: 7 });
+      const again = await analyzeLanguageModel(lm, c, { engine, decisionsSample: 60, seed: 3, batchSize: 2, cacheLimitBytes: 0 });
+      expect(sampled.spread.decisionCounts!.reduce((a, b) => a + b, 0)).toBe(60);
+      expect(sampled.report.warnings).toContain(`NC4, NCC and classifier accuracy (and NCC recall) counted on a sample of 60 of the ${full.tokens} samples`);
+      // The onnxruntime engine's spread graph without decisions rounds its float32 products differently.
+      const tol = engine === 'js' ? 1e-12 : 1e-6;
+      for (const key of ['nc1', 'cdnv', 'etfErrorMeans', 'nc3Zhu', 'unc3'] as const) expect(relDiff(sampled.report.metrics[key], full.report.metrics[key]), key).toBeLessThan(tol);
+      for (const key of ['nccAccuracy', 'classifierAccuracy', 'nc4NccMismatch'] as const) expect(again.report.metrics[key], key).toBe(sampled.report.metrics[key]);
+      // The sampled tokens' decisions, by brute force on their features.
+      const { X, y } = await tokens(lm, c);
+      const idx = Array.from(sampled.plan.sample!.indices);
+      const ref = naive(X, y, W.head, W.headBias, SHAPE.V, SHAPE.D, 1);
+      const mu = new Map<number, Float64Array>();
+      for (const k of new Set(y)) {
+        const rows = X.filter((_, i) => y[i] === k);
+        mu.set(k, Float64Array.from({ length: SHAPE.D }, (_, d) => rows.reduce((s, x) => s + x[d], 0) / rows.length));
+      }
+      const dist2 = (a: Float64Array, b: Float64Array) => a.reduce((s, v, d) => s + (v - b[d]) ** 2, 0);
+      let ncc = 0;
+      for (const i of idx) {
+        let best = -1;
+        for (const [k, m] of mu) if (best < 0 || dist2(X[i], m) < dist2(X[i], mu.get(best)!)) best = k;
+        if (best === y[i]) ncc++;
+      }
+      expect(sampled.report.metrics.nccAccuracy).toBeCloseTo(ncc / idx.length, 14);
+      expect(ref.N).toBe(full.tokens);
+    });
+  }
 });

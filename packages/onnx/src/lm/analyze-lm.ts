@@ -12,6 +12,7 @@ import {
   type NormalizationOptions,
   type ProductEngine,
   type SpreadStatistics,
+  withSampledDecisions,
 } from '@ncscope/core';
 import { createOnnxProductEngine } from '../engine/index.js';
 import { AUTO_ENGINE_MIN_WORK, DEFAULT_CACHE_LIMIT } from '../run/analyze-model.js';
@@ -184,18 +185,23 @@ export async function analyzeLanguageModel(model: LanguageModel | string, corpus
       preset: options.preset, globalMean: options.globalMean, nc1Normalization: options.nc1Normalization, pinvRtol: options.pinvRtol, centreWeights: options.centreWeights,
       nc4Bias: options.nc4Bias, emptyClasses: options.emptyClasses ?? 'exclude', cdnvExponent: options.cdnvExponent, kernelPrecision: options.kernelPrecision,
     };
-    const spread = await SpreadAccumulator.create(means.statistics, { classifier, engine, perClassNc1: conventions });
+    // With a decisions sample: every token's residuals and scatter without decisions (O(D²) per token), and the
+    // decisions (O(D·K) per token) of the sampled tokens only, from a second accumulator.
+    const sampled = plan.sample !== undefined;
+    const spread = await SpreadAccumulator.create(means.statistics, { classifier, engine, perClassNc1: conventions, decisions: !sampled });
+    const decider = sampled ? await SpreadAccumulator.create(means.statistics, { classifier, engine, perClassNc1: false }) : undefined;
     tokens = 0;
     for await (const b of cache ?? timed()) {
       try {
         await spread.add(b);
+        if (decider && b.sampled && b.sampled.length > 0) await decider.add(sampleRows(b));
       } catch (e) {
         throw locate(e, b, corpus.source);
       }
       tokens += b.tokens;
       options.onProgress?.({ phase: 'spread', tokens, total, sequences: b.start + b.rows - start, cached });
     }
-    const spreadStats = spread.statistics;
+    const spreadStats = decider ? withSampledDecisions(spread.statistics, decider.statistics) : spread.statistics;
     const report = await computeReport(means.statistics, spreadStats, { ...conventions, classifier, engine, minorityBelow: options.minorityBelow });
     return {
       report, means: means.statistics, spread: spreadStats, plan, tensor: runner.tensor, classifier: classifierInfo, tokens: total, sequences: { start, end }, cached,
@@ -205,6 +211,22 @@ export async function analyzeLanguageModel(model: LanguageModel | string, corpus
     await runner.release();
     await ownEngine?.dispose?.();
   }
+}
+
+/** The sampled tokens of a batch as a batch of their own (features and labels; origin kept for error messages). */
+function sampleRows(b: TokenBatch): TokenBatch {
+  const idx = b.sampled!;
+  const D = b.D;
+  const features = new Float32Array(idx.length * D);
+  const labels = new Int32Array(idx.length);
+  const origin = new Int32Array(idx.length * 2);
+  idx.forEach((i, j) => {
+    features.set(b.features.subarray(i * D, (i + 1) * D), j * D);
+    labels[j] = b.labels[i];
+    origin[2 * j] = b.origin[2 * i];
+    origin[2 * j + 1] = b.origin[2 * i + 1];
+  });
+  return { ...b, tokens: idx.length, features, labels, origin, sampled: undefined };
 }
 
 /** A core error about batch rows, re-told as the corpus sequence and position of the token. */
