@@ -290,5 +290,4 @@ export function addSpreadStatistics(a: SpreadStatistics, b: SpreadStatistics): S
   return out;
 }
 
-export { withSampledDecisions } from './sampled-decisions.js';
 export { checkClassifier, residualPlan, spreadReference, type PerClassNc1Conventions, type SpreadReference, type SpreadReferenceOptions } from './spread-reference.js';
