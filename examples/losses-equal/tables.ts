@@ -32,17 +32,23 @@ function cells(all: Run[]) {
   return out;
 }
 
+/** The first measured epoch from which training accuracy stays at 100 % (undefined if it never does). */
+function perfectFrom(curve: CurvePoint[]): number | undefined {
+  const i = curve.findIndex((_, j) => curve.slice(j).every((c) => c.trainAcc === 1));
+  return i < 0 ? undefined : curve[i].epoch;
+}
+
 export default defineOutputs({
   tables: {
     grid: () =>
       markdownTable(
-        ['width', 'epochs', 'loss', 'seeds', 'train acc', 'test acc', 'train loss', 'NC1', 'ETF(M)', 'ETF(W)', 'NC3 (Zhu)'],
+        ['width', 'epochs', 'loss', 'seeds', 'train acc', '100 % from epoch', 'test acc', 'train loss', 'NC1', 'ETF(M)', 'ETF(W)', 'NC3 (Zhu)'],
         cells(grid()).map(({ width, epochs, runs }) => [
           String(width), String(epochs), String(runs[0].protocol.lossName), runs.map((r) => r.seed).join(', '),
-          cell(runs, (c) => c.trainAcc, 4), cell(runs, (c) => c.testAcc, 4), cell(runs, (c) => c.loss), cell(runs, (c) => c.nc1),
+          cell(runs, (c) => c.trainAcc, 4), runs.map((r) => perfectFrom(r.result.curve) ?? '—').join(', '), cell(runs, (c) => c.testAcc, 4), cell(runs, (c) => c.loss), cell(runs, (c) => c.nc1),
           cell(runs, (c) => c.etfMeans), cell(runs, (c) => c.etfWeights), cell(runs, (c) => c.nc3),
         ]),
-        ['r', 'r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+        ['r', 'r', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
     gaps: () => {
       const all = grid();
