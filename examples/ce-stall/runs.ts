@@ -33,4 +33,7 @@ export const CE_STALL_RUNS: StallRun[] = [
   run('wd2e-2', 'weight decay ×40 (2e-2) on every parameter', { l2: 1e-2, decayAll: true }),
   run('wd2e-2-e200', 'weight decay 2e-2 on every parameter, 200 epochs', { l2: 1e-2, decayAll: true, epochs: 200, every: 20 }),
   run('wd5e-3-e200', 'weight decay 5e-3 on every parameter, 200 epochs', { l2: 2.5e-3, decayAll: true, epochs: 200, every: 20 }),
+  // Many SGD steps: 10 images per digit, batch 10 (10 steps per epoch), 2,000 epochs = 20,000 steps.
+  run('n10-e2000', '10 images per digit, batch 10, 2,000 epochs (20,000 steps), weight decay 5e-4 on kernels', { batchSize: 10, epochs: 2000, every: 100 }, 10),
+  run('n10-wd5e-3-e2000', '10 images per digit, batch 10, 2,000 epochs (20,000 steps), weight decay 5e-3 on every parameter', { batchSize: 10, epochs: 2000, every: 100, l2: 2.5e-3, decayAll: true }, 10),
 ];

@@ -9,7 +9,8 @@
  *    zero sum inside each class, W fixed) — the directions NC1 measures; smallest, mean and largest eigenvalue, for
  *    all such moves and for those inside span(W)'s rows (the others only meet the penalty: curvature λ);
  * 3. the Hessian of the loss in logit space, ∇²_z ℓ = diag(p) − p pᵀ at the minimizer's logits (the same matrix for
- *    CE and LS, whose targets enter linearly), restricted to 1⊥ (softmax is shift-invariant): its κ.
+ *    CE and LS, whose targets enter linearly), restricted to 1⊥ (softmax is shift-invariant): its κ. MSE is computed
+ *    beside them for comparison (its logit-space Hessian is a multiple of I: κ = 1).
  *
  *   node --conditions=@ncscope/source --import tsx examples/label-smoothing/conditioning.ts [--lambda 5e-4]
  *
@@ -25,7 +26,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const { values: args } = parseArgs({ options: { lambda: { type: 'string', default: '5e-4' }, K: { type: 'string', default: '10' }, D: { type: 'string', default: '10' }, n: { type: 'string', default: '3' } } });
 const lambda = Number(args.lambda);
 const [K, D, n] = [Number(args.K), Number(args.D), Number(args.n)];
-const LOSSES: { id: string; spec: LossSpec }[] = [{ id: 'ce', spec: { kind: 'ce' } }, ...[0.05, 0.1, 0.2, 0.3].map((alpha) => ({ id: `ls${alpha}`, spec: { kind: 'ls', alpha } as LossSpec }))];
+// MSE (M = 1) is there for comparison with the cross-entropy family (its logit-space Hessian is a multiple of I: κ = 1).
+const LOSSES: { id: string; spec: LossSpec }[] = [{ id: 'ce', spec: { kind: 'ce' } }, ...[0.05, 0.1, 0.2, 0.3].map((alpha) => ({ id: `ls${alpha}`, spec: { kind: 'ls', alpha } as LossSpec })), { id: 'mse', spec: { kind: 'mse' } }];
 
 /** Eigenvalues (ascending) of Qᵀ ∇²f Q for orthonormal columns Q (given as rows q_j), from exact Hessian-vector products. */
 function restrictedSpectrum(hv: (v: Float64Array) => Float64Array, basis: Float64Array[]): Float64Array {
@@ -101,7 +103,7 @@ for (const { id, spec } of LOSSES) {
     for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) h[a * K + b] += 1 / K;
     const values = Float64Array.from(symmetricEigen(h, K).values).sort();
     const restricted = values.slice(0, K - 1);
-    logitKappa.push(restricted[K - 2] / restricted[0]);
+    logitKappa.push(spec.kind === 'mse' ? 1 : restricted[K - 2] / restricted[0]);
   }
   const hs = r.hessian!;
   const time = timer.elapsed();

@@ -16,7 +16,7 @@ interface Conditioning {
   logit: { conditionNumber: number; trueClassProbability: number };
   trueLogit: number | null;
 }
-const ORDER = ['ce', 'ls0.05', 'ls0.1', 'ls0.2', 'ls0.3'];
+const ORDER = ['ce', 'ls0.05', 'ls0.1', 'ls0.2', 'ls0.3', 'mse'];
 const idOf = (r: ResultFile) => r.run.split('/').pop()!.replace(/-s\d+$/, '');
 const byLoss = <R>(results: ResultFile<R>[]) => ORDER.map((id) => results.filter((r) => idOf(r) === id)).filter((g) => g.length > 0);
 
@@ -86,7 +86,7 @@ export default defineOutputs({
         const c = r.result;
         const loss = r.protocol.loss as { kind: string; alpha?: number };
         return [
-          loss.kind === 'ce' ? 'CE' : `LS α=${loss.alpha}`,
+          loss.kind === 'ce' ? 'CE' : loss.kind === 'mse' ? 'MSE (for comparison)' : `LS α=${loss.alpha}`,
           sig(c.full.conditionNumber, 4), `[${sig(c.full.min)}, ${sig(c.full.max)}]`,
           sig(c.within.min), sig(c.within.mean),
           sig(c.withinSpanW.min), sig(c.withinSpanW.mean),
