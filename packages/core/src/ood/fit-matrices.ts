@@ -1,5 +1,6 @@
 import { NcInputError } from '../errors.js';
 import { addOuters } from '../linalg/outer.js';
+import { scaleByPowerOfTwo } from '../statistics/frame.js';
 import { classMeans, type MeansStatistics } from '../statistics/means.js';
 import type { ScatterStatistics } from '../statistics/scatter.js';
 import type { SpreadStatistics } from '../statistics/spread.js';
@@ -26,7 +27,10 @@ export function fitScatterOf(fit: OodFitStatistics): ScatterStatistics {
   for (let k = 0; k < means.K; k++) {
     if (spread.counts[k] !== means.counts[k]) throw new NcInputError('STATS_MISMATCH', `class ${k}: the spread phase saw ${spread.counts[k]} samples but the means phase ${means.counts[k]}`);
   }
-  return { K: means.K, D: means.D, counts: means.counts, means: classMeans(means), withinSS: spread.withinSS, withinScatter: spread.scatter };
+  // Statistics summed in a working frame (h − o)·2^−e keep the spread sums in its units: back to feature units.
+  const e = means.frame?.exponent ?? 0;
+  const units = (a: Float64Array) => (e === 0 ? a : Float64Array.from(a, (v) => scaleByPowerOfTwo(v, 2 * e)));
+  return { K: means.K, D: means.D, counts: means.counts, means: classMeans(means), withinSS: units(spread.withinSS), withinScatter: units(spread.scatter) };
 }
 
 /**

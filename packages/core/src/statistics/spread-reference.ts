@@ -60,6 +60,12 @@ export interface SpreadReferenceOptions {
   route?: 'auto' | SpectralRoute;
   /** Memory bound of the K- and D-sized tables in bytes (default 8 GiB): a larger K is refused (TOO_LARGE) before the set-up. */
   maxBytes?: number;
+  /**
+   * Count the NCC and classifier decisions (default true). `false` leaves them out of the plan: the spread phase then
+   * costs O(rows · D · m) instead of O(rows · D · K) — for decisions counted on a sample of the rows by a second
+   * accumulator (`withSampledDecisions`), as `ncscope lm --decisions-sample` does at vocabulary scale.
+   */
+  decisions?: boolean;
 }
 
 /**
@@ -112,8 +118,9 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   let classifier: SpreadDecisions['classifier'];
   let classifierFingerprint: string | undefined;
   const normalization: Normalization | undefined = means.normalization ? { mode: means.normalization.mode, temperature: means.normalization.temperature } : undefined;
-  if (options.classifier) {
-    checkClassifier(options.classifier, K, D);
+  const withDecisions = options.decisions !== false;
+  if (options.classifier) checkClassifier(options.classifier, K, D);
+  if (options.classifier && withDecisions) {
     const { weights, bias } = normalizedClassifier(options.classifier, normalization, D);
     let offsetNoBias: Float64Array;
     if (space === 'means') {
@@ -148,7 +155,7 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
     classifier = { weights, offset, offsetNoBias, bias: planBias };
     classifierFingerprint = fingerprint(weights, bias ?? []);
   }
-  const decisions: SpreadDecisions = { present: presentMask, pairDistSq, meanSqNorms, classifier };
+  const decisions: SpreadDecisions | undefined = withDecisions ? { present: presentMask, pairDistSq, meanSqNorms, classifier } : undefined;
   const plan: SpreadReference = {
     K, D, space, m, centres: mu, J: K, shift, shiftedMeans: shifted, decisions,
     means: mu, present, meansFingerprint: meansFingerprint(means), classifierFingerprint,

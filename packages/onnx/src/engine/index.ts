@@ -1,2 +1,2 @@
-export { createOnnxProductEngine, type OnnxProductEngineOptions } from './onnx-product-engine.js';
+export { createOnnxProductEngine, PAIR_WORKER_MIN_WORK, type OnnxProductEngineOptions } from './onnx-product-engine.js';
 export { setOnnxRuntimeLogLevel, type OnnxRuntimeLogLevel } from './log-level.js';
