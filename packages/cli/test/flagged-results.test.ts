@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseNpy } from '@ncscope/core';
 import { GOLDEN, runCli, tempDir } from './helpers/run.js';
 import { npyBytes } from './helpers/writers.js';
 
@@ -75,3 +76,21 @@ describe('head errors name their file', () => {
     expect(b.stderr).toMatch(new RegExp(`^ncscope: error: ${constant.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: least-squares classifier: with lambda = 0 `));
   });
 });
+
+describe('onnx: a reshape to another rank is said', () => {
+  const fx = (name: string) => join(GOLDEN, '..', '..', '..', 'packages', 'onnx', 'test', 'fixtures', name);
+  it('an N × 5 × 2 input for a [batch, 10] model: a warning names the reshape and the NHWC/NCHW risk; the same rank: none', async () => {
+    const x = goldenArrayOf(fx('mlp-inputs.npy'));
+    const threeD = tmp.write('x3d.npy', npyBytes(Array.from(x.data as ArrayLike<number>), { descr: '<f4', shape: [x.header.shape[0], 5, 2] }));
+    const run = async (inputs: string) => JSON.parse((await runCli(['onnx', fx('mlp-epoch01.onnx'), '--inputs', inputs, '--labels', fx('mlp-labels.npy'), '--json', '--engine', 'js'])).stdout);
+    const reshaped = await run(threeD);
+    expect(reshaped.checkpoints[0].warnings.join('\n')).toMatch(/inputs \S*x3d\.npy of shape \[120, 5, 2\] were reshaped to \[N, 10\] for model input "\w+" \(row-major, as NumPy's reshape\); if they are laid out otherwise \(channels last for a channels-first model\), transpose them first/);
+    const plain = await run(fx('mlp-inputs.npy'));
+    expect(plain.checkpoints[0].warnings.join('\n')).not.toMatch(/reshaped/);
+    expect(reshaped.checkpoints[0].metrics).toEqual(plain.checkpoints[0].metrics);
+  });
+});
+
+function goldenArrayOf(path: string) {
+  return parseNpy(new Uint8Array(readFileSync(path)), path);
+}

@@ -158,6 +158,7 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
   const K = options.K ?? found?.K ?? classifiers.find((c) => c?.c.bias)?.c.bias?.length;
 
   const extractor = await FeatureExtractor.create(m, { ...options, tensors });
+  const reshape = extractor.reshapeNote(input);
   let runs = 0;
   let inferenceMs = 0;
   const engineChoice = options.engine ?? 'auto';
@@ -255,6 +256,7 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
         consumer: consumer ? { weights: consumer.weights, outputs: consumer.outputs, name: consumer.node } : undefined,
       });
       if (found && !consumer) report.warnings.push(`${found.kind} "${found.node}" reads this tensor with D = ${found.D}, but the features have D = ${D} after pooling: no subspace alignment`);
+      if (reshape) report.warnings.push(reshape);
       results.push({
         tensor: tensors[t], N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics,
         ...(consumer ? { consumer: { node: consumer.node, kind: consumer.kind, outputs: consumer.outputs, weightsFrom: consumer.weightsFrom } } : {}),

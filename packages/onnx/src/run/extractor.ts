@@ -165,6 +165,19 @@ export class FeatureExtractor {
     throw fail(`rank ${input.shape.length} ≠ ${declared.length}`);
   }
 
+  /**
+   * A note when {@link sampleDims} reshapes the input to another rank (flat 784-vectors for a 1 × 28 × 28 model; an
+   * N × 5 × 2 array for a [batch, 10] model): the values are taken in row-major order, so an array saved channels-last
+   * (NHWC) for a channels-first (NCHW) model is silently scrambled — worth a look. Undefined when the ranks agree.
+   */
+  reshapeNote(input: InputArray): string | undefined {
+    const dims = this.sampleDims(input);
+    const xs = input.shape.slice(1);
+    if (dims.length === xs.length) return undefined;
+    return `inputs ${input.source ?? ''} of shape [${input.shape.join(', ')}] were reshaped to [N, ${dims.join(', ')}] for model input "${this.inputName}" `.replace('inputs  of', 'inputs of')
+      + `(row-major, as NumPy's reshape); if they are laid out otherwise (channels last for a channels-first model), transpose them first`;
+  }
+
   /** Number of onnxruntime runs for N rows. */
   batchCount(N: number): number {
     return Math.ceil(N / this.batchRows);
