@@ -79,7 +79,7 @@ describe('ncscope head', () => {
     const before = readdirSync(d.dir).sort();
     const singular = await runCli(['head', '--features', features, '--labels', labels, '--lambda', '0', '--out-weights', W, '--out-bias', b]);
     expect(singular.code).toBe(2);
-    expect(singular.stderr).toMatch(/^ncscope: error: least-squares classifier: .*pass a ridge lambda > 0/);
+    expect(singular.stderr).toMatch(/^ncscope: error: \S+: least-squares classifier: .*pass a ridge lambda > 0/);
     expect(singular.stdout).toBe('');
     expect(readdirSync(d.dir).sort()).toEqual(before);
 

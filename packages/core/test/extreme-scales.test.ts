@@ -68,6 +68,8 @@ describe('scalings of float64 features: every scale-free metric to 1e-9, sizes c
       const bias = Float64Array.from(ds.b!, (v) => v * s); // W h + b s = s (W x + b): the same decisions
       const { report } = await analyze([{ features, labels: ds.labels }], { classifier: { weights: ds.W!, bias } });
       expectInvariants(report, truth, `× ${s}`);
+      // The uncentred means' orthogonal-frame distance is scale-free too (and reads the frame's origin back in).
+      expectRel('orthoFrameMeans', report.metrics.orthoFrameMeans, truth.metrics.orthoFrameMeans, RTOL, 0, `× ${s}`);
       const d = decisions(ds.features, features, bias);
       expectRel('nccAccuracy', report.metrics.nccAccuracy, d.ncc, 0, 0, `× ${s}`);
       expectRel('classifierAccuracy', report.metrics.classifierAccuracy, d.clf, 0, 0, `× ${s}`);
@@ -97,6 +99,9 @@ describe('offsets of float64 features: the metrics of the stored rows to 1e-9', 
       const ref = reference(exact);
       const { report, means } = await analyze([{ features, labels: ds.labels }], { classifier: { weights: ds.W!, bias: ds.b } });
       expectInvariants(report, ref, `+ ${c}`);
+      // Shift-dependent: the uncentred means' orthogonal-frame distance of the stored rows (the reference on y itself;
+      // dominated by the offset, so its rounding at 1e12 does not matter to 1e-9).
+      expectRel('orthoFrameMeans', report.metrics.orthoFrameMeans, reference(features).metrics.orthoFrameMeans, RTOL, 0, `+ ${c}`);
       const d = decisions(exact, features, ds.b!);
       expectRel('nccAccuracy', report.metrics.nccAccuracy, d.ncc, 0, 0, `+ ${c}`);
       expectRel('classifierAccuracy', report.metrics.classifierAccuracy, d.clf, 0, 0, `+ ${c}`);

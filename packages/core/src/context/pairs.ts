@@ -33,7 +33,11 @@ interface TileSource {
 
 function tileSource(ctx: NcContext, product: PairProduct): TileSource {
   product = canonicalProduct(ctx, product);
-  if (product === 'rawMeans') return { source: 'means', shift: rankOneShift(ctx, ctx.centredMeans, () => ctx.globalMean) };
+  if (product === 'rawMeans') {
+    // μ_k = μ̃_k + μ_G, and in a working frame the origin is part of every uncentred mean (x = (h − o)·2^−e).
+    const u = () => (ctx.frame ? Float64Array.from(ctx.globalMean, (g, t) => g + ctx.frame!.origin[t]) : ctx.globalMean);
+    return { source: 'means', shift: rankOneShift(ctx, ctx.centredMeans, u) };
+  }
   if (product === 'rawWeights') {
     const W = requireWeights(ctx, 'a classifier metric');
     return {
