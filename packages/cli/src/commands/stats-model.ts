@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { Option, type Command } from 'commander';
+import {
+  MeansAccumulator,
+  SpreadAccumulator,
+  serializeStatistics,
+  shardRows,
+  type Classifier,
+  type InputCoverage,
+  type LabelArray,
+  type ShardRecord,
+} from '@ncscope/core';
+import type { FeatureBatch, InputArray, PoolMode } from '@ncscope/onnx';
+import { CliError } from '../errors.js';
+import { decideClassCount } from '../io/labels.js';
+import { writeFileAtomic } from '../output/atomic-write.js';
+import { inputFile } from '../output/file-options.js';
+import { addImageOptions } from './image-options.js';
+import { modelFingerprint, openModelRows, type ModelInputFlags, type ModelRows } from './model-inputs.js';
+import { addTableOptions } from './table-options.js';
+import { checkMeansHoldShard, describeTask, type ShardSpec, type TaskRows } from './shards.js';
+
+const onnxPackage = () => import('@ncscope/onnx');
+
+/**
+ * `ncscope stats means|spread --model m.onnx`: the two phases of a sharded statistics job computed from a model's
+ * features instead of a features file — each task runs the model on its rows (`--shard i/n` splits the samples:
+ * rows of `--inputs`, images of `--images`, rows of `--table`) and writes the same statistics files as the features
+ * form, so `stats merge` and `analyze --stats` (with `--model` for the graph's classifier) finish the job.
+ */
+export interface ModelStatsFlags extends ModelInputFlags {
+  model?: string;
+  tensor?: string;
+  inputName?: string;
+  pool: PoolMode;
+  ep: string[];
+}
+
+const collectList = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** Adds `--model` and the model-input flags (arrays, images, tables) to a `stats means|spread` command. */
+export function addModelOptions(command: Command): Command {
+  command
+    .addOption(inputFile(new Option('--model <file>', 'an ONNX model: compute the statistics from its features (--tensor, default the classifier\'s input) on --inputs, --images or --table, instead of --features')))
+    .option('--tensor <name>', 'with --model: the feature tensor (default: the input of the final linear classifier)')
+    .option('--input-name <name>', "with --model: the graph input fed (default: the model's only input)")
+    .addOption(new Option('--pool <mode>', 'with --model: feature maps N×C×H×W flattened, or averaged over H×W').choices(['flatten', 'avg']).default('flatten'))
+    .addOption(new Option('--ep <name>', 'with --model: onnxruntime execution provider(s)').argParser(collectList).default([], 'cpu'))
+    .addOption(inputFile(new Option('--inputs <file>', 'with --model: model inputs, N × … (.npy, .npz or .safetensors), with --labels')))
+    .option('--inputs-key <name>', 'with --inputs: array to read in an .npz/.safetensors file');
+  addImageOptions(command);
+  addTableOptions(command, { features: true, images: true });
+  return command;
+}
+
+/** A task of a model job: the rows, the opened inputs, the model and the record naming both. */
+export interface ModelTask {
+  rows: ModelRows;
+  task: TaskRows;
+  /** "resnet.onnx → tensor x on ImageFolder …". */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * This task's rows of the model inputs and its shard record: the input is named `MODEL @ INPUT` (the paths as
+ * given) and identified by a fingerprint of the model file and of the inputs, so shards of another checkpoint or
+ * other data never merge with these.
+ */
+async function modelTask(o: ModelStatsFlags & { shard?: ShardSpec }, command: string): Promise<ModelTask> {
+  const rows = await openModelRows(o, command);
+  try {
+    const N = rows.input.shape[0];
+    const tensorName = o.tensor ?? 'the classifier input';
+    const description = `${o.model} → tensor ${tensorName} on ${rows.description}`;
+    if (!o.shard) return { rows, task: { start: 0, end: N }, description, close: () => rows.close() };
+    const { start, end } = shardRows(o.shard.index, o.shard.count, N);
+    const fingerprint = createHash('sha256').update(`${await modelFingerprint(o.model!)}\0${o.tensor ?? ''}\0${o.pool}\0${await rows.fingerprint()}`).digest('hex').slice(0, 32);
+    const coverage: InputCoverage = { input: { name: `${o.model} @ ${rows.path}`, rows: N, fingerprint }, parts: [{ index: o.shard.index, count: o.shard.count, start, end }] };
+    return { rows, task: { start, end, coverage }, description, close: () => rows.close() };
+  } catch (e) {
+    await rows.close();
+    throw e;
+  }
+}
+
+/** Rows start … end−1 of an input, as an input of their own. */
+function rowRange(input: ModelRows['input'], start: number, end: number): InputArray {
+  return {
+    shape: [end - start, ...input.shape.slice(1)],
+    source: input.source,
+    read: (s, c) => input.read(start + s, c) as ReturnType<InputArray['read']>,
+  };
+}
+
+function labelSlice(labels: LabelArray, start: number, count: number): LabelArray {
+  return Array.isArray(labels) ? labels.slice(start, start + count) : (labels as Int32Array).subarray(start, start + count);
+}
+
+/** The feature batches of the model on this task's rows. */
+async function* modelBatches(o: ModelStatsFlags & { batchSize: number }, t: ModelTask): AsyncGenerator<{ features: Float32Array | Float64Array; labels: LabelArray; start: number }> {
+  const { OnnxModel, FeatureExtractor } = await onnxPackage();
+  const model = OnnxModel.open(o.model!);
+  const extractor = await FeatureExtractor.create(model, {
+    tensors: o.tensor ? [o.tensor] : undefined, inputName: o.inputName, batchSize: o.batchSize, pool: o.pool, executionProviders: o.ep.length > 0 ? o.ep : undefined,
+  });
+  try {
+    const { start, end } = t.task;
+    if (end <= start) return;
+    for await (const b of extractor.run(rowRange(t.rows.input, start, end)) as AsyncGenerator<FeatureBatch>) {
+      yield { features: b.features[0].data, labels: labelSlice(t.rows.labels, start + b.start, b.rows), start: start + b.start };
+    }
+  } finally {
+    await extractor.release();
+  }
+}
+
+/** The classifier (W, b) the graph ends with, when it reads the analysed tensor; and K from its rows. */
+export async function graphClassifier(modelPath: string, tensor: string | undefined): Promise<{ classifier?: Classifier; K?: number; what?: string; tensor: string }> {
+  const { OnnxModel } = await onnxPackage();
+  const model = OnnxModel.open(modelPath);
+  const found = model.findClassifier().classifier;
+  const name = tensor ?? model.classifier().featureTensor;
+  if (!found || found.featureTensor !== name) return { tensor: name };
+  return { classifier: { weights: found.weights, bias: found.bias }, K: found.K, what: `the classifier of ${modelPath} (${found.K} rows of ${found.weightsFrom})`, tensor: name };
+}
+
+/** `stats means --model`: phase 1 over this task's rows. Returns the summary line. */
+export async function statsMeansModel(o: ModelStatsFlags & { shard?: ShardSpec; batchSize: number; output: string; classes?: number; normalize?: 'none' | 'l2' | 'l2-centred'; temperature?: number }): Promise<string> {
+  const t = await modelTask(o, 'stats means');
+  try {
+    const graph = await graphClassifier(o.model!, o.tensor);
+    // The K rule: --classes, else the input's own classes (an image folder's), else the graph's classifier rows,
+    // else the largest label + 1 — over every label of the input, so every task agrees on K.
+    const statedBy = t.rows.K !== undefined ? { K: t.rows.K, what: `${t.rows.labelsWhere} (${t.rows.K} classes)` } : graph.K !== undefined ? { K: graph.K, what: graph.what! } : undefined;
+    const { K } = decideClassCount(t.rows.scan, { classes: o.classes, statedBy, emptyClasses: o.emptyClasses, needTwoClasses: false });
+    const acc = new MeansAccumulator({ K, normalize: o.normalize, temperature: o.temperature });
+    for await (const b of modelBatches(o, t)) await acc.addAsync({ features: b.features, labels: b.labels });
+    const means = acc.statistics;
+    if (means.D === 0 && t.task.end > t.task.start) throw new CliError(`${o.model}: the model gave no features`);
+    const shards: ShardRecord | undefined = t.task.coverage ? { means: [t.task.coverage] } : undefined;
+    await writeFileAtomic(o.output, serializeStatistics({ means, shards }));
+    return `${o.output}: means ${describeTask(t.task, t.rows.input.shape[0])} (${t.description}), K = ${means.K}, D = ${means.D}\n`;
+  } finally {
+    await t.close();
+  }
+}
+
+/** `stats spread --model`: phase 2 over this task's rows against merged means. Returns the summary line. */
+export async function statsSpreadModel(
+  o: ModelStatsFlags & { shard?: ShardSpec; batchSize: number; output: string; means: string },
+  file: { stats: { means: import('@ncscope/core').MeansStatistics; shards?: ShardRecord } },
+  given: { classifier?: Classifier; engine: import('@ncscope/core').ProductEngine },
+): Promise<string> {
+  const means = file.stats.means;
+  const t = await modelTask(o, 'stats spread');
+  try {
+    const meansShards = file.stats.shards?.means;
+    if (t.task.coverage && meansShards) checkMeansHoldShard(o.means, meansShards, t.task.coverage);
+    const graph = await graphClassifier(o.model!, o.tensor);
+    const classifier = given.classifier ?? graph.classifier;
+    if (graph.K !== undefined && !given.classifier && graph.K !== means.K) throw new CliError(`${o.model}: its classifier has ${graph.K} rows but ${o.means} has K = ${means.K}`);
+    decideClassCount(t.rows.scan, { statedBy: { K: means.K, what: `${o.means} (K = ${means.K})` }, emptyClasses: 'exclude', needTwoClasses: false });
+    const acc = await SpreadAccumulator.create(means, { classifier, engine: given.engine });
+    let first = true;
+    for await (const b of modelBatches(o, t)) {
+      if (first && b.features.length / b.labels.length !== means.D) {
+        throw new CliError(`${o.model}: tensor ${graph.tensor} gives D = ${b.features.length / b.labels.length} features but ${o.means} has D = ${means.D}`);
+      }
+      first = false;
+      await acc.add({ features: b.features, labels: b.labels });
+    }
+    const meansRecord = meansShards ? { means: meansShards } : {};
+    const shards: ShardRecord | undefined = t.task.coverage ? { ...meansRecord, spread: [t.task.coverage] } : meansShards ? meansRecord : undefined;
+    await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics, shards }));
+    return `${o.output}: spread ${describeTask(t.task, t.rows.input.shape[0])} (${t.description}) against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
+  } finally {
+    await t.close();
+  }
+}
