@@ -50,10 +50,18 @@ function parseWorkers(value: string): number {
   return n;
 }
 
-/** Adds `--images DIR` and the transform flags to a command. */
+/** Adds `--images DIR` and the transform flags ({@link addImageTransformOptions}) to a command. */
 export function addImageOptions(command: Command): Command {
+  command.addOption(inputFile(new Option('--images <dir>', 'an image folder as model inputs: DIR/<class>/<image>, torchvision\'s ImageFolder layout (classes sorted by name give labels 0..K−1; .png .jpg .jpeg .webp .bmp .tif .tiff)')));
+  return addImageTransformOptions(command);
+}
+
+/**
+ * Adds the transform flags alone (`--classes-file --resize --center-crop --interpolation --channels --mean --std
+ * --layout --decode-workers`), for commands whose image folders come from flags of their own (`ood`).
+ */
+export function addImageTransformOptions(command: Command): Command {
   return command
-    .addOption(inputFile(new Option('--images <dir>', 'an image folder as model inputs: DIR/<class>/<image>, torchvision\'s ImageFolder layout (classes sorted by name give labels 0..K−1; .png .jpg .jpeg .webp .bmp .tif .tiff)')))
     .addOption(inputFile(new Option('--classes-file <file>', 'with --images: class names, one per line, in label order (default: the folders sorted by name)')))
     .addOption(new Option('--resize <size>', "with --images: torchvision's Resize: N resizes the shorter side to N, H,W to exactly H × W (antialiased, as PIL)").argParser(parseSize('--resize', false)))
     .addOption(new Option('--center-crop <size>', "with --images: torchvision's CenterCrop, N or H,W (zero padding when larger than the image)").argParser(parseSize('--center-crop', true)))

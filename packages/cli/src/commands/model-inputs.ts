@@ -160,7 +160,7 @@ async function openTableRows(o: ModelInputFlags): Promise<ModelRows> {
       path: o.table!,
       description,
       labelsWhere: `${o.table}: column '${table.labels.column}'`,
-      fingerprint: () => fileFingerprint(o.table!, [table.labels!.column, ...(useImages ? [table.image!.column] : table.features!.columns)]),
+      fingerprint: () => tableFingerprint(o.table!, [table.labels!.column, ...(useImages ? [table.image!.column] : table.features!.columns)]),
       close: async () => {
         await closeInput();
         await table.close();
@@ -215,7 +215,7 @@ async function imagesFingerprint(classes: string[], files: { path: string; name:
 }
 
 /** A table's fingerprint: the columns read, then its bytes (whole up to 2 MiB, else 64 blocks of 16 KiB spread evenly). */
-async function fileFingerprint(path: string, columns: string[]): Promise<string> {
+export async function tableFingerprint(path: string, columns: string[]): Promise<string> {
   const hash = createHash('sha256');
   hash.update(`ncscope.table/1\n${JSON.stringify(columns)}\n`);
   const fh = await open(path, 'r');
@@ -257,5 +257,5 @@ async function hashEnds(hash: ReturnType<typeof createHash>, path: string): Prom
 
 /** A model file's fingerprint (sampled like an input file), so shards of different checkpoints never merge. */
 export async function modelFingerprint(path: string): Promise<string> {
-  return fileFingerprint(path, ['model']);
+  return tableFingerprint(path, ['model']);
 }
