@@ -33,6 +33,7 @@ import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
 import { createProgress } from '../output/progress.js';
 import { formatReportTable } from '../output/table.js';
 import { shardNotes } from './shards.js';
+import { addTableOptions, type TableFlags } from './table-options.js';
 import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict, type NormalizeFlags, type ReportFlags } from './geometry-options.js';
 
 /**
@@ -43,7 +44,7 @@ import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict
 export const DEFAULT_BATCH_SIZE = 1024;
 
 /** Options of `ncscope analyze` as commander parses them. */
-export interface AnalyzeCommandOptions extends Partial<InputPaths>, NormalizeFlags, ReportFlags {
+export interface AnalyzeCommandOptions extends Partial<InputPaths>, NormalizeFlags, ReportFlags, TableFlags {
   stats?: string;
   /** With --stats: the model whose graph gives the classifier. */
   model?: string;
@@ -94,16 +95,22 @@ export function registerAnalyze(program: Command): void {
     .option('--ncmlab', 'multi-label: also report the angle metric of Li et al.\'s public NC_MLab script (uncentred, label pairs)');
   addNormalizeOptions(command);
   addReportOptions(command);
+  addTableOptions(command, { features: true });
   command.action(async (options: AnalyzeCommandOptions) => {
-    const { text, report } = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
+    const { text, report } = options.stats !== undefined
+      ? await analyzeStatsFile(options)
+      : options.table !== undefined
+        ? await (await import('./analyze-table.js')).analyzeTable(options, { readClassifierFiles, selectEngine, productWork, disposeEngine, render, htmlPage })
+        : await analyzeFiles(options);
     process.stdout.write(text);
-    checkStrict(options.strict, [{ report, where: options.stats ?? options.features ?? 'the input' }]);
+    checkStrict(options.strict, [{ report, where: options.stats ?? options.table ?? options.features ?? 'the input' }]);
   });
 }
 
 /** Reads features and labels from disk in two passes and returns the text to print (table or JSON) and the report. */
 export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
-  if (options.features === undefined) throw new CliError('analyze: --features <file> is required (or --stats <file>)');
+  if (options.features === undefined) throw new CliError('analyze: --features <file> is required (or --table <file>, or --stats <file>)');
+  if (options.featuresColumn !== undefined || options.labelsColumn !== undefined) throw new CliError('analyze: --features-column and --labels-column go with --table');
   if (options.model !== undefined || options.tensor !== undefined) throw new CliError(`${options.model ?? options.tensor}: --model and --tensor go with --stats (the statistics of stats --model); to run a model on inputs, use ncscope onnx`);
   checkNormalizeFlags(options);
   if (options.labels === undefined) throw new CliError(`${options.features}: --labels <file> is required with --features`);
@@ -212,7 +219,7 @@ function statisticsText(result: AnalyzeResult | MultiLabelAnalyzeResult): string
 
 /** `--stats FILE`: the report from a statistics file (both phases needed for NC1/CDNV/NC4; means alone give NC2). */
 export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
-  if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.stats}: --stats replaces --features/--labels; give one or the other`);
+  if (options.features !== undefined || options.labels !== undefined || options.table !== undefined) throw new CliError(`${options.stats}: --stats replaces --features/--labels (and --table); give one or the other`);
   if (options.saveStats !== undefined) throw new CliError(`${options.stats}: --save-stats does not apply to --stats (the statistics are already saved)`);
   const t0 = performance.now();
   const clock = new ReadClock();
