@@ -1,5 +1,5 @@
 import { analyze, serializeStatistics, type Batch, type Classifier, type NcReport } from '@ncscope/core';
-import { openTable } from '@ncscope/io';
+import { openTable } from '@ncscope/io/tables';
 import { CliError } from '../errors.js';
 import { decideClassCount, scanLabelArray } from '../io/labels.js';
 import { ReadClock } from '../io/read-clock.js';

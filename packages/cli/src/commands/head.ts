@@ -6,8 +6,6 @@ import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leas
 import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
 import { decideClassCount, scanLabelArray, scanLabels } from '../io/labels.js';
-import { openTable } from '@ncscope/io';
-import { classMapNote } from './analyze-table.js';
 import { addTableOptions, type TableFlags } from './table-options.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
 import { ReadClock } from '../io/read-clock.js';
@@ -59,6 +57,7 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
   let classes: string[] | undefined;
   if (options.table !== undefined) {
     if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.table}: --table replaces --features/--labels; give one or the other`);
+    const { openTable } = await import('@ncscope/io/tables');
     const table = await openTable(options.table, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn });
     try {
       const cols = table.file.columns.map((c) => c.name).join(', ');
@@ -115,7 +114,7 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
     `  wrote ${options.outWeights} (${K} × ${D} float32)${options.outBias ? ` and ${options.outBias} (${K} float32)` : ' (no --out-bias: bias not written)'} in ${seconds.toFixed(2)} s`,
   ];
   if (empty.length) lines.push(`  classes with no samples (rows are 0): ${empty.join(', ')}`);
-  if (classes) lines.push(`  ${classMapNote(classes)} (row k of W is class k)`);
+  if (classes) lines.push(`  ${(await import('./analyze-table.js')).classMapNote(classes)} (row k of W is class k)`);
   return lines.join('\n') + '\n';
 }
 

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { ImageTransform } from '@ncscope/io';
+import type { ImageTransform } from '@ncscope/io/images';
 import { CliError } from '../errors.js';
 import { inputFile } from '../output/file-options.js';
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import type { LabelArray } from '@ncscope/core';
-import { openImageFolder, openImageInput, openTable, type ImageTransform, type TableSource } from '@ncscope/io';
+import { openImageFolder, openImageInput, type ImageTransform } from '@ncscope/io/images';
+import { openTable, type TableSource } from '@ncscope/io/tables';
 import { CliError } from '../errors.js';
 import { inputFingerprint, SAMPLE_BLOCKS, SAMPLE_BLOCK_BYTES, WHOLE_HASH_BYTES } from '../io/fingerprint.js';
 import { checkLabelShape, scanLabelArray, type LabelScan } from '../io/labels.js';

@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { CliError } from '../errors.js';
 import { decideClassCount, type LabelScan } from '../io/labels.js';
 import { addImageOptions } from './image-options.js';
-import { openModelRows, type ModelInputFlags, type ModelRows } from './model-inputs.js';
+import type { ModelInputFlags, ModelRows } from './model-inputs.js';
 import { addTableOptions } from './table-options.js';
 import { checkOutputPaths, writeFilesAtomic, type NamedPath } from '../output/atomic-write.js';
 import { declaredFiles, inputFile, outputFile } from '../output/file-options.js';
@@ -123,6 +123,8 @@ export function registerOnnx(program: Command): void {
 
 /** Opens the model inputs (--inputs/--labels, --images or --table) as rows read on demand, with all labels in memory. */
 async function openData(options: OnnxCommandOptions): Promise<{ input: InputArray; labels: LabelArray; scan: LabelScan; rows: ModelRows; close(): Promise<void> }> {
+  // The image and table readers (and sharp, hyparquet, apache-arrow behind them) load only when a command runs.
+  const { openModelRows } = await import('./model-inputs.js');
   const rows = await openModelRows(options, 'onnx');
   const input: InputArray = { shape: rows.input.shape, source: rows.input.source, read: (start, count) => rows.input.read(start, count) as ReturnType<InputArray['read']> };
   return { input, labels: rows.labels, scan: rows.scan, rows, close: () => rows.close() };

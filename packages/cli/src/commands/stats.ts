@@ -26,7 +26,7 @@ import { batchSizeOption, classesOption, emptyClassesOption } from './options.js
 import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
 import { mergeMultiLabel, multiLabelMeans, multiLabelSpread } from './stats-multilabel.js';
 import { addNormalizeOptions, checkNormalizeFlags, type NormalizeFlags } from './geometry-options.js';
-import { addModelOptions, statsMeansModel, statsSpreadModel, type ModelStatsFlags } from './stats-model.js';
+import { addModelOptions, type ModelStatsFlags } from './model-options.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
@@ -133,7 +133,7 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
 /** `stats means`: phase 1 over one shard. Returns the summary line. */
 export async function statsMeans(o: MeansOptions): Promise<string> {
   checkNormalizeFlags(o);
-  if (usesRowSource(o, 'means')) return statsMeansModel(o);
+  if (usesRowSource(o, 'means')) return (await import('./stats-model.js')).statsMeansModel(o);
   const inputs = await openShard(o);
   const clock = new ReadClock();
   let progress = createProgress(false, 0);
@@ -180,7 +180,7 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   const file = await readAnyStatisticsFile(o.means);
   if (usesRowSource(o, 'spread')) {
     if (file.kind === 'multi-label') throw new CliError(`${o.means}: holds multi-label means; --model and --table compute single-label statistics`);
-    return statsSpreadModel(o, file, { classifier: await readGivenClassifier(o), engine: o.engine });
+    return (await import('./stats-model.js')).statsSpreadModel(o, file, { classifier: await readGivenClassifier(o), engine: o.engine });
   }
   const means = file.stats.means;
   const inputs = await openShard(o);
