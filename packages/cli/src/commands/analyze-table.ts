@@ -43,7 +43,6 @@ export async function analyzeTable(
     if (!table.features) throw new CliError(`${path}: no features column (name it with --features-column: a list column or a column prefix; columns: ${cols})`);
     if (!table.labels) throw new CliError(`${path}: no labels column (name it with --labels-column; columns: ${cols})`);
     if (table.rows === 0) throw new CliError(`${path}: no rows`);
-    if (table.features.D < 0) await clock.time(() => table.batches(0, 1, 1, { features: true }).next());
     const D = table.features.D;
     const labelsWhere = `${path}: column '${table.labels.column}'`;
     const labels = await clock.time(() => table.readLabels());

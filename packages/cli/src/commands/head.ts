@@ -68,7 +68,6 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
       classes = table.labels.classes;
       const statedBy = table.labels.kind === 'string' && classes ? { K: classes.length, what: `${labelsWhere} (${classes.length} distinct labels)` } : undefined;
       const { K } = decideClassCount(scan, { classes: options.classes, statedBy, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
-      if (table.features.D < 0) await table.batches(0, 1, 1, { features: true }).next();
       acc = new ScatterAccumulator({ D: table.features.D, K });
       for await (const b of table.batches(0, table.rows, options.batchSize, { features: true, labels: true })) await acc.add({ features: b.features!, labels: b.labels! });
     } finally {

@@ -146,7 +146,6 @@ async function openTableRows(o: ModelInputFlags): Promise<ModelRows> {
       input = images;
       description = `${o.table}: column '${table.image!.column}' (${table.rows} images) → ${describeTransform(transform)} → ${images.shape.slice(1).join(' × ')}`;
     } else if (table.features) {
-      if (table.features.D < 0) await table.batches(0, 1, 1, { features: true }).next(); // a list<float> column: D from row 0
       input = tableFeaturesInput(table);
       description = `${o.table}: ${table.features.description} as model inputs`;
     } else {
