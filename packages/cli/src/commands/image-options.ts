@@ -52,7 +52,7 @@ function parseWorkers(value: string): number {
 
 /** Adds `--images DIR` and the transform flags ({@link addImageTransformOptions}) to a command. */
 export function addImageOptions(command: Command): Command {
-  command.addOption(inputFile(new Option('--images <dir>', 'an image folder as model inputs: DIR/<class>/<image>, torchvision\'s ImageFolder layout (classes sorted by name give labels 0..K−1; .png .jpg .jpeg .webp .bmp .tif .tiff)')));
+  command.addOption(inputFile(new Option('--images <dir>', 'an image folder as model inputs: DIR/<class>/<image>, torchvision\'s ImageFolder layout (classes sorted by name give labels 0..K−1; .png .jpg .jpeg .webp .bmp .tif .tiff) (default: none; or --inputs, --table)')));
   return addImageTransformOptions(command);
 }
 
@@ -63,12 +63,12 @@ export function addImageOptions(command: Command): Command {
 export function addImageTransformOptions(command: Command): Command {
   return command
     .addOption(inputFile(new Option('--classes-file <file>', 'with --images: class names, one per line, in label order (default: the folders sorted by name)')))
-    .addOption(new Option('--resize <size>', "with --images: torchvision's Resize: N resizes the shorter side to N, H,W to exactly H × W (antialiased, as PIL)").argParser(parseSize('--resize', false)))
-    .addOption(new Option('--center-crop <size>', "with --images: torchvision's CenterCrop, N or H,W (zero padding when larger than the image)").argParser(parseSize('--center-crop', true)))
+    .addOption(new Option('--resize <size>', "with --images: torchvision's Resize: N resizes the shorter side to N, H,W to exactly H × W (antialiased, as PIL) (default: no resize)").argParser(parseSize('--resize', false)))
+    .addOption(new Option('--center-crop <size>', "with --images: torchvision's CenterCrop, N or H,W (zero padding when larger than the image) (default: no crop)").argParser(parseSize('--center-crop', true)))
     .addOption(new Option('--interpolation <filter>', 'with --resize: the resampling filter').choices(['bilinear', 'bicubic', 'lanczos']).default('bilinear'))
     .addOption(new Option('--channels <n>', "with --images: 3 = RGB; 1 = PIL's 'L' luma (torchvision's Grayscale)").choices(['1', '3']).argParser((v) => Number(v) as 1 | 3).default(3))
-    .addOption(new Option('--mean <values>', "with --images: Normalize's mean, one value or one per channel (e.g. 0.485,0.456,0.406)").argParser(parseNumbers('--mean')))
-    .addOption(new Option('--std <values>', "with --images: Normalize's std, one value or one per channel (e.g. 0.229,0.224,0.225)").argParser(parseNumbers('--std')))
+    .addOption(new Option('--mean <values>', "with --images: Normalize's mean, one value or one per channel (e.g. 0.485,0.456,0.406) (default: 0, ToTensor alone)").argParser(parseNumbers('--mean')))
+    .addOption(new Option('--std <values>', "with --images: Normalize's std, one value or one per channel (e.g. 0.229,0.224,0.225) (default: 1)").argParser(parseNumbers('--std')))
     .addOption(new Option('--layout <order>', 'with --images: sample layout the model takes').choices(['nchw', 'nhwc']).default('nchw'))
     .addOption(new Option('--decode-workers <n>', 'with --images: decoding threads, which work ahead of the model (default: one per core; 0 = in the main thread)').argParser(parseWorkers));
 }
