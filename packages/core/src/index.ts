@@ -33,6 +33,7 @@ export {
   type SpreadReferenceOptions,
   type SpreadStatistics,
 } from './statistics/spread.js';
+export { withSampledDecisions } from './statistics/sampled-decisions.js';
 export { MULTI_LABEL_MARKER, STATISTICS_VERSION, parseStatistics, serializeStatistics, statisticsFromJson, statisticsJson, type StatisticsFile } from './statistics/serialize.js';
 export { fingerprint } from './statistics/fingerprint.js';
 export {
