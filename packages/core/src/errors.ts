@@ -15,6 +15,8 @@ export type NcErrorCode =
   | 'BAD_MODEL'         // a model file (ONNX) that is corrupt, truncated, or holds what ncscope cannot read
   | 'UNKNOWN_TENSOR'    // a tensor name the model does not have
   | 'NO_CLASSIFIER'     // no linear classifier where one is needed (name the feature tensor instead)
+  | 'BAD_TOKENS'        // token ids or attention mask that do not fit a language model (outside the vocabulary, holes in the mask, longer than the position table)
+  | 'BAD_TOKENIZER'     // a tokenizer.json that is missing, unreadable, or of a kind the tokenizer library cannot run
   | 'BAD_OPTION';       // an option value outside its domain
 
 /**
