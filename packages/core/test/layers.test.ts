@@ -23,6 +23,7 @@ const LAYERS: [string, RegExp][] = [
   ['report', /^report\//],
   ['analyze', /^analyze\.ts$/],
   ['multilabel', /^multilabel\//],
+  ['ood', /^ood\//],
   ['index', /^index\.ts$/],
 ];
 
