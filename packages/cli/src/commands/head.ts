@@ -1,13 +1,11 @@
 import { Option, type Command } from 'commander';
 import { inputFile, outputFile } from '../output/file-options.js';
-import { DEFAULT_BATCH_SIZE } from './analyze.js';
 import { batchSizeOption, classesOption } from './options.js';
-import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
+import { ScatterAccumulator, centralPath, decideClassCount, encodeNpy, labelSmoothingTargets, leastSquaresClassifier, runPasses } from '@ncscope/core';
+import { batchSource, countLabelTensor, openArrayInputs, writeFilesAtomic } from '@ncscope/io';
 import { CliError } from '../errors.js';
-import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
-import { decideClassCount, scanLabels } from '../io/labels.js';
-import { writeFilesAtomic } from '../output/atomic-write.js';
-import { ReadClock } from '../io/read-clock.js';
+import { fileLocator } from '../run/locate.js';
+import { DEFAULT_BATCH_SIZE, classesStated } from './analyze.js';
 
 /** Options of `ncscope head` as commander parses them. */
 export interface HeadCommandOptions {
@@ -52,16 +50,19 @@ export function registerHead(program: Command): void {
 export async function runHead(options: HeadCommandOptions): Promise<string> {
   if (options.features === undefined || options.labels === undefined || options.outWeights === undefined) throw new CliError('head: --features, --labels and --out-weights are required');
   const started = performance.now();
-  const inputs = await openAnalyzeInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
-  const clock = new ReadClock();
+  const inputs = await openArrayInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
   let acc: ScatterAccumulator;
   try {
-    // The label and K rules of io/labels.ts, before any feature is read: a head needs two classes with samples
-    // (a one-row head is refused by analyze), and a gap between labels needs --classes to say K.
-    const scan = await scanLabels(inputs.labels.tensor);
-    const { K } = decideClassCount(scan, { classes: options.classes, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
-    acc = new ScatterAccumulator({ D: inputs.D, K });
-    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
+    // Core's label and K rules, before any feature is read: a head needs two classes with samples (a one-row head is
+    // refused by analyze), and a gap between labels needs --classes to say K (a head cannot exclude classes).
+    const { K } = decideClassCount(await countLabelTensor(inputs.labels.tensor), {
+      stated: [classesStated(options.classes)],
+      gapRemedies: [{ option: 'K', purpose: 'to keep the empty classes (their rows are then 0)' }],
+    });
+    const scatter = new ScatterAccumulator({ D: inputs.D, K });
+    acc = scatter;
+    // One pass (single-pass scatter statistics), through the driver.
+    await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize), { means: (batch) => scatter.add(batch).then(() => undefined) }, { locate: fileLocator(inputs) });
   } finally {
     await inputs.close();
   }
