@@ -1,6 +1,6 @@
-/** The helpers the loss-comparison examples read their tables with (examples/losses-equal/stats.ts). */
+/** The helpers the loss-comparison examples read their tables with (examples/lib/stats.ts). */
 import { describe, expect, it } from 'vitest';
-import { atLevel, firstBelow, formatCell, meanStd } from '../examples/losses-equal/stats.js';
+import { atLevel, firstBelow, formatCell, meanStd } from '../examples/lib/stats.js';
 
 describe('example statistics', () => {
   it('mean and sample standard deviation', () => {

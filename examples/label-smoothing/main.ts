@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { simulateUfm, type LossSpec } from '@ncscope/ufm';
 import { selectBackend } from '../mnist-callback/backend.js';
 import { loadMnist } from '../mnist-callback/data.js';
-import { atLevel, firstBelow, formatCell, meanStd } from '../losses-equal/stats.js';
+import { atLevel, firstBelow, formatCell, meanStd } from '../lib/stats.js';
 import { lossName, trainRun, type CurvePoint, type RunConfig } from '../losses-equal/train.js';
 
 const { values: args } = parseArgs({

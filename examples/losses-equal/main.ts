@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../mnist-callback/backend.js';
 import { loadMnist } from '../mnist-callback/data.js';
 import { lossName, trainRun, type CurvePoint, type LossName, type RunResult } from './train.js';
-import { formatCell, meanStd } from './stats.js';
+import { formatCell, meanStd } from '../lib/stats.js';
 
 const { values: args } = parseArgs({
   options: {

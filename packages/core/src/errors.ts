@@ -19,6 +19,8 @@ export type NcErrorCode =
   | 'UNKNOWN_ARRAY'     // an array key a file (.npz, .safetensors) does not hold, or several candidates and no key
   | 'OUTPUT_PATH'       // an output path that names an input, another output or a folder
   | 'WRITE_FAILED'      // an output that could not be written (permission, no space, a parent that is a file)
+  | 'BAD_TOKENS'        // token ids or attention mask that do not fit a language model (outside the vocabulary, holes in the mask, longer than the position table)
+  | 'BAD_TOKENIZER'     // a tokenizer.json that is missing, unreadable, or of a kind the tokenizer library cannot run
   | 'BAD_OPTION';       // an option value outside its domain
 
 /**

@@ -173,6 +173,10 @@ export { topEigenpairs, type TopEigenpairs } from './linalg/lanczos.js';
 export { gemm, gemmNT, transpose, transposeInto } from './linalg/gemm.js';
 export { multiplyTransposed } from './linalg/dense.js';
 export * from './formats/npy.js';
+export {
+  TENSORBOARD_FILE_VERSION, crc32c, encodeTensorBoardEvent, encodeTensorBoardFileHeader, encodeTensorBoardRecord, encodeTensorBoardScalars, maskCrc32c,
+  tensorBoardEventFileName, tensorBoardScalarsFromLogs, type TensorBoardEvent, type TensorBoardLogScalars, type TensorBoardScalar,
+} from './formats/tensorboard.js';
 export { ScatterAccumulator, parseScatter, scatterMeans, scatterSpread, serializeScatter, type ScatterAccumulatorOptions, type ScatterStatistics } from './statistics/scatter.js';
 export { labelSmoothingTargets, leastSquaresClassifier, type LeastSquaresClassifier, type LeastSquaresOptions } from './heads/least-squares.js';
 export { centralPath, centralPathMetrics, type CentralPath, type CentralPathOptions } from './heads/central-path.js';

@@ -56,8 +56,24 @@ export class OnnxModel {
   readonly graph: GraphIndex;
   private classifierCache?: { classifier?: LinearClassifier; reasons: string[] };
 
-  private constructor(readonly proto: ModelProto, readonly bytes: Uint8Array, readonly source: string, readonly baseDir: string | undefined) {
+  private constructor(readonly proto: ModelProto, private encoded: Uint8Array | undefined, readonly source: string, readonly baseDir: string | undefined) {
     this.graph = new GraphIndex(proto.graph!, { source, baseDir });
+  }
+
+  /** The model's serialized bytes: as read, or (for a model made by {@link OnnxModel.fromProto}) encoded on first use. */
+  get bytes(): Uint8Array {
+    this.encoded ??= encodeModel(this.proto);
+    return this.encoded;
+  }
+
+  /**
+   * A model from a decoded ModelProto, e.g. an edited copy of another model's (the language-model runner inlines
+   * the no-cache branch of a merged decoder this way). `source` names it in messages; `baseDir` holds its external
+   * data files, if any.
+   */
+  static fromProto(proto: ModelProto, source: string, baseDir?: string): OnnxModel {
+    if (!proto.graph) throw new NcInputError('BAD_MODEL', `${source}: not an ONNX model (no graph)`, { source });
+    return new OnnxModel(proto, undefined, source, baseDir);
   }
 
   /**

@@ -16,8 +16,11 @@ export function tensorProto(name: string, dims: readonly number[], data: Float32
   return { name, dims: [...dims], dataType, rawData: raw } as unknown as TensorProto;
 }
 
-/** Attribute values by JS type: number → INT if integer and `ints` not forced, else FLOAT; arrays; tensors; strings. */
-export type AttributeValue = number | { float: number } | number[] | { floats: number[] } | string | TensorProto;
+/**
+ * Attribute values by JS type: number → INT if integer and `ints` not forced, else FLOAT; arrays; tensors; strings;
+ * `{ graph }` for a subgraph (the branches of If, the body of Loop/Scan).
+ */
+export type AttributeValue = number | { float: number } | number[] | { floats: number[] } | string | TensorProto | { graph: Partial<GraphProto> & { node: NodeProto[] } };
 
 function attribute(name: string, v: AttributeValue): AttributeProto {
   if (typeof v === 'number') return Number.isInteger(v) ? ({ name, type: 2, i: v } as unknown as AttributeProto) : ({ name, type: 1, f: v } as unknown as AttributeProto);
@@ -25,6 +28,7 @@ function attribute(name: string, v: AttributeValue): AttributeProto {
   if (Array.isArray(v)) return { name, type: 7, ints: v } as unknown as AttributeProto;
   if ('float' in v) return { name, type: 1, f: v.float } as unknown as AttributeProto;
   if ('floats' in v) return { name, type: 6, floats: v.floats } as unknown as AttributeProto;
+  if ('graph' in v) return { name, type: 5, g: { name, initializer: [], input: [], output: [], valueInfo: [], ...v.graph } } as unknown as AttributeProto;
   return { name, type: 4, t: v } as unknown as AttributeProto;
 }
 

@@ -52,6 +52,9 @@ export interface AttributeProto {
   i: Int64;
   s: Uint8Array;
   t?: TensorProto | null;
+  /** A subgraph (GRAPH attributes: If branches, Loop and Scan bodies). */
+  g?: GraphProto | null;
+  graphs: GraphProto[];
   floats: number[];
   ints: Int64[];
 }

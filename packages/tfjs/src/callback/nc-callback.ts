@@ -2,7 +2,7 @@ import { NcInputError, metricCatalogue, metricEntry, metricKeys, toMeasurement, 
 import { CustomCallback, type LayersModel, type Logs } from '@tensorflow/tfjs-layers';
 import { NcMeter, checkMeasureOptions, type LayerMeasurement, type MeasureOptions } from '../measure.js';
 import type { Probe, SampleTraining } from '../probe/probe.js';
-import { JsonlLog } from './log-file.js';
+import { JsonlLog } from '#jsonl-log';
 
 /** What `onReport` and `stopWhen` predicates receive besides the report. */
 export interface NcReportInfo {
@@ -31,7 +31,11 @@ export interface NcCallbackOptions extends MeasureOptions {
    * last epoch of the fit. Default 1 (every epoch).
    */
   every?: number;
-  /** Append one JSON line per measured layer per measurement (schema `ncscope.measurement/1`), read by `ncscope report`. */
+  /**
+   * Append one JSON line per measured layer per measurement (schema `ncscope.measurement/1`), read by `ncscope report`.
+   * Node only (in a browser it is a `BAD_OPTION` error; use `onReport`). Checked when the callback is created and when
+   * training begins: a folder, a path below a file or an unwritable one is a `BAD_OPTION` error naming it.
+   */
   logFile?: string;
   /** Names the run in the JSONL lines (to overlay several runs). */
   run?: string;
@@ -115,8 +119,8 @@ export class NcCallback extends CustomCallback {
     const hooks: Hooks = {};
     super(
       {
-        onTrainBegin: () => hooks.target!.beginFit(),
-        onEpochEnd: (epoch, logs) => hooks.target!.endEpoch(epoch, logs ?? {}),
+        onTrainBegin: () => hooks.target!.disposeOnError(() => hooks.target!.beginFit()),
+        onEpochEnd: (epoch, logs) => hooks.target!.disposeOnError(() => hooks.target!.endEpoch(epoch, logs ?? {})),
         onTrainEnd: () => hooks.target!.endFit(),
       },
       'never',
@@ -124,7 +128,10 @@ export class NcCallback extends CustomCallback {
     hooks.target = this;
     checkCallbackOptions(options);
     this.options = options;
-    if (options.logFile) this.log = new JsonlLog(options.logFile);
+    if (options.logFile) {
+      this.log = new JsonlLog(options.logFile);
+      this.log.check();
+    }
   }
 
   override setModel(model: Parameters<CustomCallback['setModel']>[0]): void {
@@ -134,6 +141,8 @@ export class NcCallback extends CustomCallback {
   private async beginFit(): Promise<void> {
     this.dispose();
     if (!this.model) throw new NcInputError('BAD_OPTION', 'ncCallback: no model was set; pass the callback to model.fit or model.fitDataset');
+    // A logFile that cannot take lines (a folder, below a file, not writable) fails here too, before any tensor exists.
+    this.log?.check();
     this.startedAt = performance.now();
     this.measuredEpochs.length = 0;
     this.keys.clear();
@@ -150,6 +159,19 @@ export class NcCallback extends CustomCallback {
       for (const m of metrics) this.keys.add(logKey(m, layer.name, i === plan.primary));
       if (this.meter!.multiLabel) for (const m of MULTI_LABEL_KEYS) this.keys.add(logKey(m, layer.name, i === plan.primary));
     });
+  }
+
+  /**
+   * Runs a hook; if it throws, frees the prepared probe before passing the error on — tfjs does not call
+   * onTrainEnd when a callback throws, so nothing else would.
+   */
+  private async disposeOnError(hook: () => Promise<void>): Promise<void> {
+    try {
+      await hook();
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
   }
 
   private async endFit(): Promise<void> {

@@ -1,3 +1,4 @@
+/** Statistics the example tables are read with: mean ± sample standard deviation over seeds, and points on NC curves. */
 /** Mean and sample standard deviation (n − 1; 0 for a single value) of a list. */
 export function meanStd(values: number[]): { mean: number; std: number; n: number } {
   const n = values.length;
