@@ -6,6 +6,7 @@ import { registerHead } from './commands/head.js';
 import { registerStats } from './commands/stats.js';
 import { registerReport } from './commands/report.js';
 import { registerOnnx } from './commands/onnx.js';
+import { registerOod } from './commands/ood.js';
 import { registerUfm } from './commands/ufm.js';
 import { CliError, StrictFailure, formatError } from './errors.js';
 import { checkDeclaredFiles } from './output/file-options.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerStats(program);
   registerReport(program);
   registerOnnx(program);
+  registerOod(program);
   registerUfm(program);
   return program;
 }

@@ -185,3 +185,19 @@ export { mulberry32 } from './random.js';
 export { stochasticBlockModel, type RegularDegrees, type SbmGraph, type SbmOptions } from './graph/sbm.js';
 export { adjacencyMatrix, collapseConditionGap, neighbourFractions, normalizedAdjacency, type AdjacencyNormalization, type GraphPattern } from './graph/adjacency.js';
 export { csrMultiply, csrToDense, type CsrMatrix } from './graph/csr.js';
+// Out-of-distribution detection from the same statistics (NECO, NCI, NC5 beside MSP, energy, Mahalanobis, ViM): ood/.
+export { DETECTION_METRICS, detectionMetrics, rankScores, rocCurve, type DetectionMetricName, type DetectionMetrics, type RankedScores } from './ood/detection.js';
+export {
+  DEFAULT_NCI_ALPHA,
+  NECO_VARIANCE_SHARE,
+  OOD_SCORE_NAMES,
+  checkOodParams,
+  defaultVimDim,
+  type OodParams,
+  type OodScoreName,
+} from './ood/params.js';
+export { fitMoments, fitScatterOf, standardScale, type FitMoments, type OodFitStatistics } from './ood/fit-matrices.js';
+export { OodDetector, VimFitAccumulator, vimOrigin, type ChunkScores, type OodBatch, type OodDetectorOptions, type ResolvedOodParams, type VimFitSums } from './ood/detector.js';
+export { OodSetScorer, type OodSetScores } from './ood/scorer.js';
+export { fitGlobalMean, nc5, type Nc5, type Nc5GlobalMean } from './ood/nc5.js';
+export { evaluateOod, fitStatistics, type FitStatisticsOptions, type OodBatchSource, type OodEvaluation, type OodEvaluationOptions } from './ood/evaluate.js';

@@ -24,6 +24,7 @@ const LAYERS: [string, RegExp][] = [
   ['driver', /^driver\//],
   ['analyze', /^analyze\.ts$/],
   ['multilabel', /^multilabel\//],
+  ['ood', /^ood\//],
   ['index', /^index\.ts$/],
 ];
 

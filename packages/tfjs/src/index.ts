@@ -19,3 +19,6 @@ export { GraphConv, GraphPropagation, graphConv, graphPropagation, type GraphAct
 export { DeqLayer, deq, type DeqActivation, type DeqArgs, type DeqPhaseStats, type DeqSolveInfo, type DeqStats } from './deq/deq-layer.js';
 export { solveFixedPoint, type FixedPointOptions, type FixedPointResult, type FixedPointSolver } from './deq/solver.js';
 export { DEQ_LOG_KEYS, deqMonitor } from './deq/monitor.js';
+// OOD detection during training (NECO, NCI, NC5 beside MSP, energy, Mahalanobis, ViM): ood/.
+export { OodMeter, checkOodProbeData, checkOodProbeOptions, measureOod, oodLogKeys, oodLogs, type OodProbeData, type OodProbeOptions } from './ood/ood-probe.js';
+export { OodCallback, oodCallback, type OodCallbackOptions } from './ood/ood-callback.js';

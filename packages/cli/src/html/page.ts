@@ -15,6 +15,10 @@ export interface HtmlReportOptions {
   generated?: Date;
   /** What produced the page, printed in the footer, e.g. the command line. */
   command?: string;
+  /** Sections placed before the report's own (e.g. `ncscope ood`'s detection results), with their plot count. */
+  sections?: { sections: { id: string; nav: string; html: string }[]; plots: number; warnings: string[] };
+  /** The header's description (default: what Neural Collapse measures). */
+  description?: string;
 }
 
 /** The page and what went into it. */
@@ -53,7 +57,12 @@ export async function renderHtmlReport(runs: readonly ReportRun[], options: Html
 
   const body: string[] = [];
   const toc: string[] = [];
-  body.push(`<header><h1>${esc(title)}</h1><p class="meta">Generated ${esc((options.generated ?? new Date()).toISOString())} by ncscope · ${withData.length} run${withData.length > 1 ? 's' : ''}, ${withData.reduce((s, r) => s + r.measurements.length, 0)} measurements · Neural Collapse (Papyan, Han &amp; Donoho 2020): NC1 variability collapse, NC2 simplex-ETF means and classifier, NC3 self-duality, NC4 nearest-class-centre decisions.</p></header>`);
+  const description = options.description !== undefined ? esc(options.description) : 'Neural Collapse (Papyan, Han &amp; Donoho 2020): NC1 variability collapse, NC2 simplex-ETF means and classifier, NC3 self-duality, NC4 nearest-class-centre decisions.';
+  body.push(`<header><h1>${esc(title)}</h1><p class="meta">Generated ${esc((options.generated ?? new Date()).toISOString())} by ncscope · ${withData.length} run${withData.length > 1 ? 's' : ''}, ${withData.reduce((s, r) => s + r.measurements.length, 0)} measurements · ${description}</p></header>`);
+  for (const extra of options.sections?.sections ?? []) {
+    toc.push(`<a href="#${esc(extra.id)}">${esc(extra.nav)}</a>`);
+    body.push(extra.html);
+  }
 
   // Inputs and data sizes.
   toc.push(`<a href="#inputs">Inputs</a>`);
@@ -128,7 +137,7 @@ ${body.join('\n')}
 </body>
 </html>
 `;
-  return { html, plots: page.plots, renderWarnings: page.warnings };
+  return { html, plots: page.plots + (options.sections?.plots ?? 0), renderWarnings: [...(options.sections?.warnings ?? []), ...page.warnings] };
 }
 
 /**
