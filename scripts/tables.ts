@@ -16,8 +16,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({ options: { check: { type: 'boolean', default: false } }, allowPositionals: true });
 const stale: string[] = [];
 let written = 0;
-for (const { example, dir, outputs } of await loadExampleOutputs(join(root, 'examples'), positionals)) {
-  const r = await renderExample(dir, example, outputs);
+/** A README or tables.ts that does not fit the mechanism: its message, no stack. */
+function fail(error: unknown): never {
+  console.error(`npm run tables: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+const examples = await loadExampleOutputs(join(root, 'examples'), positionals).catch(fail);
+for (const { example, dir, outputs } of examples) {
+  const r = await renderExample(dir, example, outputs).catch(fail);
   if (r.readmeExpected !== r.readmeNow) {
     stale.push(relative(root, r.readme));
     if (!values.check) writeFileSync(r.readme, r.readmeExpected);

@@ -18,22 +18,42 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { hasResult, startTimer, writeResult } from '../lib/results.js';
 import { PIXELS, concat, digitSplits, rng, subset, type Split } from './data.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
     seeds: { type: 'string', default: '5' },
+    'first-seed': { type: 'string', default: '1' },
     backend: { type: 'string', default: 'wasm' },
     'train-per-class': { type: 'string', default: '400' },
     'test-per-class': { type: 'string', default: '150' },
     replay: { type: 'string', default: '40' },
-    'epochs-old': { type: 'string', default: '6' },
+    'epochs-old': { type: 'string', default: '100' },
     'epochs-new': { type: 'string', default: '3' },
     lambda: { type: 'string', default: '1e-3' },
     losses: { type: 'string', default: 'ce,mse' },
+    'task1-optimizer': { type: 'string', default: 'sgd' },
+    'task1-lr': { type: 'string', default: '0.05' },
+    'task1-weight-decay': { type: 'string', default: '5e-4' },
     json: { type: 'string' },
   },
 });
+/**
+ * Task 1's training. The method's premise is an MSE-trained head near the least-squares classifier of its features
+ * (Han, Papyan & Donoho 2022: SGD with weight decay, far into the terminal phase). Default: SGD momentum 0.9 at
+ * lr 0.05 with weight decay 5e-4 on every parameter for --epochs-old epochs; `--task1-optimizer adam` is this
+ * example's earlier setting (Adam 1e-3, no weight decay, 6 epochs).
+ */
+const TASK1 = {
+  optimizer: args['task1-optimizer'] as 'sgd' | 'adam',
+  lr: Number(args['task1-lr']),
+  weightDecay: Number(args['task1-weight-decay']),
+};
+if (TASK1.optimizer !== 'sgd' && TASK1.optimizer !== 'adam') throw new Error(`--task1-optimizer: sgd or adam, got ${TASK1.optimizer}`);
 const SEEDS = Number(args.seeds);
 const TRAIN = Number(args['train-per-class']);
 const TEST = Number(args['test-per-class']);
@@ -69,13 +89,15 @@ function lossFn(name: LossName) {
       : tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.sub(yPred, yTrue)), 1)));
 }
 
-function mlp(K: number, seed: number): tfl.LayersModel {
+function mlp(K: number, seed: number, l2 = 0): tfl.LayersModel {
   const init = (s: number) => tfl.initializers.glorotUniform({ seed: seed * 100 + s });
+  // Weight decay wd on every parameter, as PyTorch's SGD applies it: an L2 penalty (wd/2)‖θ‖² (gradient wd·θ).
+  const reg = () => (l2 > 0 ? { kernelRegularizer: tfl.regularizers.l2({ l2 }), biasRegularizer: tfl.regularizers.l2({ l2 }) } : {});
   return tfl.sequential({
     layers: [
-      tfl.layers.dense({ inputShape: [PIXELS], units: 128, activation: 'relu', kernelInitializer: init(1) }),
-      tfl.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(2), name: 'features' }),
-      tfl.layers.dense({ units: K, kernelInitializer: init(3), name: 'classifier' }),
+      tfl.layers.dense({ inputShape: [PIXELS], units: 128, activation: 'relu', kernelInitializer: init(1), ...reg() }),
+      tfl.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(2), name: 'features', ...reg() }),
+      tfl.layers.dense({ units: K, kernelInitializer: init(3), name: 'classifier', ...reg() }),
     ],
   });
 }
@@ -152,13 +174,21 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const task1: { loss: LossName; seed: number; trainLoss: number; testAcc: number; perpShare: number }[] = [];
   for (const loss of LOSSES) {
-    for (let seed = 1; seed <= SEEDS; seed++) {
+    for (let seed = Number(args['first-seed']); seed < Number(args['first-seed']) + SEEDS; seed++) {
       // Task 1: digits 0–4.
-      const model = mlp(OLD.length, seed);
-      compile(model, loss);
+      const id = `${TASK1.optimizer}-e${EPOCHS_OLD}/${loss}-s${seed}`;
+      if (hasResult(here, id)) {
+        process.stderr.write(`${id}: result file exists, skipped\n`);
+        continue;
+      }
+      const timer = startTimer(tf.getBackend());
+      const model = mlp(OLD.length, seed, TASK1.optimizer === 'sgd' ? TASK1.weightDecay / 2 : 0);
+      if (TASK1.optimizer === 'sgd') model.compile({ optimizer: tf.train.momentum(TASK1.lr, 0.9), loss: lossFn(loss) });
+      else compile(model, loss);
       const y1 = oneHot(oldData.train.labels, OLD.length);
       await model.fit(oldData.train.xs, y1, { epochs: EPOCHS_OLD, batchSize: BATCH, shuffle: true, verbose: 0 });
       y1.dispose();
+      const runResults: RunResult[] = [];
       const t1 = evaluate(model, oldData.train, OLD.length, loss);
       task1.push({ loss, seed, trainLoss: t1.loss, testAcc: evaluate(model, oldData.test, OLD.length, loss).accuracy, perpShare: await perpShare(model, oldData.train, OLD.length) });
       // Task 2 data: all new-digit training images plus a replay buffer of REPLAY images per old digit.
@@ -201,11 +231,13 @@ async function main(): Promise<void> {
           growSeconds,
         };
         results.push(r);
+        runResults.push(r);
         process.stderr.write(`${loss} seed ${seed} ${init.name}: step-0 loss ${r.step0Loss.toFixed(3)}, new-class acc after 1 epoch ${r.newAccEpoch1.toFixed(3)}, final all ${r.finalAccAll.toFixed(3)}\n`);
         grown.layers[grown.layers.length - 1].dispose(); // the grown head; the shared layers stay with `model`
       }
       tf.dispose([...snapshot, y2, labels2, replay.xs, train2.xs]);
       model.dispose();
+      writeResult(here, { example: 'continual-learning', run: id, seed, protocol: { loss, ...settings() }, machine: timer.machine, ...timer.elapsed(), result: { task1: task1[task1.length - 1], runs: runResults } });
     }
   }
   const seconds = (performance.now() - started) / 1000;
@@ -217,7 +249,9 @@ async function main(): Promise<void> {
 function settings() {
   return {
     backend: tf.getBackend(), cores: cpus().length, seeds: SEEDS, trainPerClass: TRAIN, testPerClass: TEST, replayPerOldClass: REPLAY,
-    epochsOld: EPOCHS_OLD, epochsNew: EPOCHS_NEW, lambda: LAMBDA, batchSize: BATCH, learningRate: LR, model: '784-128-64-K MLP (ReLU), Adam',
+    epochsOld: EPOCHS_OLD, epochsNew: EPOCHS_NEW, lambda: LAMBDA, batchSize: BATCH, learningRate: LR, model: '784-128-64-K MLP (ReLU)',
+    task1: TASK1.optimizer === 'sgd' ? { optimizer: 'SGD momentum 0.9', lr: TASK1.lr, weightDecay: TASK1.weightDecay, epochs: EPOCHS_OLD } : { optimizer: 'Adam', lr: LR, weightDecay: 0, epochs: EPOCHS_OLD },
+    task2: { optimizer: 'Adam', lr: LR, weightDecay: 0, epochs: EPOCHS_NEW },
   };
 }
 

@@ -40,6 +40,10 @@ export interface NcErrorLocation {
   column?: number;
   /** The array within a batch the row and column refer to: `features`, `classifier`, … (rendered before "row"). */
   field?: string;
+  /** What a row is called in this source, when not "row": `sequence` (a token corpus). */
+  rowName?: string;
+  /** What a column is called, when not "column": `position` (a token within its sequence). */
+  columnName?: string;
   /** The offending label value (data only; the problem text states it). */
   label?: number;
 }
@@ -78,8 +82,8 @@ export function formatPosition(where: NcErrorLocation): string {
   const parts: string[] = [];
   if (where.batch !== undefined) parts.push(`batch ${where.batch}`);
   if (where.rows !== undefined && where.row === undefined) parts.push(`rows ${where.rows[0]}..${where.rows[1]}`);
-  if (where.row !== undefined) parts.push(`${where.field ? `${where.field} ` : ''}row ${where.row}`);
-  if (where.column !== undefined) parts.push(`column ${where.column}`);
+  if (where.row !== undefined) parts.push(`${where.field ? `${where.field} ` : ''}${where.rowName ?? 'row'} ${where.row}`);
+  if (where.column !== undefined) parts.push(`${where.columnName ?? 'column'} ${where.column}`);
   return parts.join(', ');
 }
 
