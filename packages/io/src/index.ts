@@ -3,7 +3,8 @@
  * labelled feature sets (.npy, .npz, .safetensors) that stream rows into core's two-pass driver.
  *
  * Heavy optional libraries (fflate for deflated .npz members) load on first use, so importing this package costs
- * a command's start-up nothing beyond its own modules.
+ * a command's start-up nothing beyond its own modules. The image-folder and table readers live at the subpaths
+ * `@ncscope/io/images` and `@ncscope/io/tables`, so that importing this entry loads neither them nor their libraries.
  */
 export { describeNonRegularFile, FileReadError, OPEN_READ_NONBLOCKING, readRegularFileSync } from './file/read-file.js';
 export { FileStore, WindowStore, describeFsError, type ByteStore } from './file/byte-store.js';

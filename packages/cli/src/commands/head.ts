@@ -1,14 +1,15 @@
 import { Option, type Command } from 'commander';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { batchSizeOption, classesOption } from './options.js';
-import { ScatterAccumulator, centralPath, decideClassCount, encodeNpy, labelSmoothingTargets, leastSquaresClassifier, runPasses } from '@ncscope/core';
+import { ScatterAccumulator, centralPath, countLabels, decideClassCount, encodeNpy, labelSmoothingTargets, leastSquaresClassifier, runPasses, type StatedK } from '@ncscope/core';
 import { batchSource, countLabelTensor, openArrayInputs, writeFilesAtomic } from '@ncscope/io';
 import { CliError } from '../errors.js';
 import { fileLocator } from '../run/locate.js';
 import { DEFAULT_BATCH_SIZE, classesStated } from './analyze.js';
+import { addTableOptions, type TableFlags } from './table-options.js';
 
 /** Options of `ncscope head` as commander parses them. */
-export interface HeadCommandOptions {
+export interface HeadCommandOptions extends TableFlags {
   features?: string;
   labels?: string;
   featuresKey?: string;
@@ -24,11 +25,11 @@ export interface HeadCommandOptions {
 
 /** Registers `ncscope head` on the program. */
 export function registerHead(program: Command): void {
-  program
+  const head = program
     .command('head')
     .description('Least-squares classifier of features on disk: writes W (K × D, PyTorch nn.Linear.weight layout) and b (K) as float32 .npy')
-    .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)').makeOptionMandatory()))
-    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1').makeOptionMandatory()))
+    .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors) (or --table)')))
+    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1 (with --features)')))
     .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .option('--lambda <value>', 'ridge λ on W and b (the fit minimises (1/2N)Σ‖Wh+b−e_y‖² + (λ/2)(‖W‖²+‖b‖²))', parseLambda, 1e-3)
@@ -37,10 +38,10 @@ export function registerHead(program: Command): void {
     .addOption(outputFile(new Option('--out-weights <file>', 'where to write W, K × D float32 .npy').makeOptionMandatory()))
     .addOption(outputFile(new Option('--out-bias <file>', 'where to write b, K float32 .npy')))
     .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
-    .option('--json', 'print a JSON summary on stdout instead of text')
-    .action(async (options: HeadCommandOptions) => {
-      process.stdout.write(await runHead(options));
-    });
+    .option('--json', 'print a JSON summary on stdout instead of text');
+  addTableOptions(head, { features: true }).action(async (options: HeadCommandOptions) => {
+    process.stdout.write(await runHead(options));
+  });
 }
 
 /**
@@ -48,23 +49,48 @@ export function registerHead(program: Command): void {
  * classifier by Cholesky, and writes W and b atomically (both files appear, or neither). Returns the stdout text.
  */
 export async function runHead(options: HeadCommandOptions): Promise<string> {
-  if (options.features === undefined || options.labels === undefined || options.outWeights === undefined) throw new CliError('head: --features, --labels and --out-weights are required');
+  if (options.outWeights === undefined) throw new CliError('head: --out-weights is required');
   const started = performance.now();
-  const inputs = await openArrayInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
   let acc: ScatterAccumulator;
-  try {
-    // Core's label and K rules, before any feature is read: a head needs two classes with samples (a one-row head is
-    // refused by analyze), and a gap between labels needs --classes to say K (a head cannot exclude classes).
-    const { K } = decideClassCount(await countLabelTensor(inputs.labels.tensor), {
-      stated: [classesStated(options.classes)],
-      gapRemedies: [{ option: 'K', purpose: 'to keep the empty classes (their rows are then 0)' }],
-    });
-    const scatter = new ScatterAccumulator({ D: inputs.D, K });
-    acc = scatter;
-    // One pass (single-pass scatter statistics), through the driver.
-    await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize), { means: (batch) => scatter.add(batch).then(() => undefined) }, { locate: fileLocator(inputs) });
-  } finally {
-    await inputs.close();
+  let classes: string[] | undefined;
+  // Core's label and K rules, before any feature is read: a head needs two classes with samples (a one-row head is
+  // refused by analyze), and a gap between labels needs --classes to say K (a head cannot exclude classes).
+  const kRule = { gapRemedies: [{ option: 'K', purpose: 'to keep the empty classes (their rows are then 0)' }] };
+  if (options.table !== undefined) {
+    if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.table}: --table replaces --features/--labels; give one or the other`);
+    const { openTable } = await import('@ncscope/io/tables');
+    const table = await openTable(options.table, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn });
+    try {
+      const cols = table.file.columns.map((c) => c.name).join(', ');
+      if (!table.features) throw new CliError(`${options.table}: no features column (name it with --features-column: a list column or a column prefix; columns: ${cols})`);
+      if (!table.labels) throw new CliError(`${options.table}: no labels column (name it with --labels-column; columns: ${cols})`);
+      const labelsWhere = `${options.table}: column '${table.labels.column}'`;
+      const counts = countLabels(await table.readLabels(), { source: labelsWhere });
+      classes = table.labels.classes;
+      const statedBy: StatedK | undefined = table.labels.kind === 'string' && classes ? { K: classes.length, by: `${labelsWhere} (${classes.length} distinct labels)` } : undefined;
+      const { K } = decideClassCount(counts, { stated: [classesStated(options.classes), statedBy], ...kRule });
+      const scatter = new ScatterAccumulator({ D: table.features.D, K });
+      acc = scatter;
+      // One pass (single-pass scatter statistics), through the driver.
+      await runPasses(() => table.batches(0, table.rows, options.batchSize, { features: true, labels: true }), {
+        means: (b) => scatter.add({ features: b.features!, labels: b.labels! }).then(() => undefined),
+      });
+    } finally {
+      await table.close();
+    }
+  } else {
+    if (options.features === undefined || options.labels === undefined) throw new CliError('head: --features and --labels are required (or --table)');
+    if (options.featuresColumn !== undefined || options.labelsColumn !== undefined) throw new CliError('head: --features-column and --labels-column go with --table');
+    const inputs = await openArrayInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
+    try {
+      const { K } = decideClassCount(await countLabelTensor(inputs.labels.tensor), { stated: [classesStated(options.classes)], ...kRule });
+      const scatter = new ScatterAccumulator({ D: inputs.D, K });
+      acc = scatter;
+      // One pass (single-pass scatter statistics), through the driver.
+      await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize), { means: (batch) => scatter.add(batch).then(() => undefined) }, { locate: fileLocator(inputs) });
+    } finally {
+      await inputs.close();
+    }
   }
   const stats = acc.statistics;
   const { K, D } = stats;
@@ -81,6 +107,7 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
     N, D, K, lambda: options.lambda, labelSmoothing: options.labelSmoothing ?? 0,
     weights: options.outWeights, bias: options.outBias ?? null,
     lossLS: split.lossLS, lNC1: split.lNC1, lNC23: split.lNC23, emptyClasses: empty, seconds,
+    ...(classes ? { classes } : {}),
   };
   if (options.json) return JSON.stringify(summary) + '\n';
   const lines = [
@@ -89,6 +116,7 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
     `  wrote ${options.outWeights} (${K} × ${D} float32)${options.outBias ? ` and ${options.outBias} (${K} float32)` : ' (no --out-bias: bias not written)'} in ${seconds.toFixed(2)} s`,
   ];
   if (empty.length) lines.push(`  classes with no samples (rows are 0): ${empty.join(', ')}`);
+  if (classes) lines.push(`  ${(await import('./analyze-table.js')).classMapNote(classes)} (row k of W is class k)`);
   return lines.join('\n') + '\n';
 }
 
