@@ -1,5 +1,5 @@
 /**
- * What an output path names decides how it is written (src/output/atomic-write.ts): regular files through a
+ * What an output path names decides how it is written (@ncscope/io, src/write/atomic-write.ts): regular files through a
  * temporary file and a rename; devices, FIFOs and the process's own stdout written through, never replaced; symlinks
  * followed; block devices, sockets, folders, "" and "-" refused by name. Before, `--html /dev/null` (as root)
  * replaced /dev/null with a regular file.
@@ -13,7 +13,7 @@ import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFi
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyOutput } from '../src/output/atomic-write.js';
+import { classifyOutput } from '@ncscope/io';
 import { bundleCli, type CliProcess } from './helpers/cli-process.js';
 import { GOLDEN, runCli, tempDir } from './helpers/run.js';
 

@@ -1,15 +1,13 @@
 import { Option, type Command } from 'commander';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { batchSizeOption, classesOption } from './options.js';
-import { NcInputError, ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
-import { DEFAULT_BATCH_SIZE, locateError } from './analyze.js';
-import { checkClassMemory, checkClassesAgainstSamples, machineMemoryBytes } from './class-guard.js';
+import { NcInputError, ScatterAccumulator, centralPath, countLabels, decideClassCount, encodeNpy, labelSmoothingTargets, leastSquaresClassifier, runPasses, type StatedK } from '@ncscope/core';
+import { batchSource, countLabelTensor, openArrayInputs, writeFilesAtomic } from '@ncscope/io';
 import { CliError } from '../errors.js';
-import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
-import { decideClassCount, scanLabelArray, scanLabels } from '../io/labels.js';
+import { fileLocator } from '../run/locate.js';
+import { DEFAULT_BATCH_SIZE, classesStated } from './analyze.js';
+import { checkClassMemory, checkClassesAgainstSamples, machineMemoryBytes } from './class-guard.js';
 import { addTableOptions, type TableFlags } from './table-options.js';
-import { writeFilesAtomic } from '../output/atomic-write.js';
-import { ReadClock } from '../io/read-clock.js';
 
 /** Options of `ncscope head` as commander parses them. */
 export interface HeadCommandOptions extends TableFlags {
@@ -55,8 +53,11 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
   if (options.outWeights === undefined) throw new CliError('head: --out-weights is required');
   const started = performance.now();
   let acc: ScatterAccumulator;
+  let featuresWhere = options.table;
   let classes: string[] | undefined;
-  let featuresWhere = options.table ?? '';
+  // Core's label and K rules, before any feature is read: a head needs two classes with samples (a one-row head is
+  // refused by analyze), and a gap between labels needs --classes to say K (a head cannot exclude classes).
+  const kRule = { gapRemedies: [{ option: 'K', purpose: 'to keep the empty classes (their rows are then 0)' }] };
   if (options.table !== undefined) {
     if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.table}: --table replaces --features/--labels; give one or the other`);
     const { openTable } = await import('@ncscope/io/tables');
@@ -66,25 +67,28 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
       if (!table.features) throw new CliError(`${options.table}: no features column (name it with --features-column: a list column or a column prefix; columns: ${cols})`);
       if (!table.labels) throw new CliError(`${options.table}: no labels column (name it with --labels-column; columns: ${cols})`);
       const labelsWhere = `${options.table}: column '${table.labels.column}'`;
-      const scan = scanLabelArray(await table.readLabels(), labelsWhere);
+      const counts = countLabels(await table.readLabels(), { source: labelsWhere });
       classes = table.labels.classes;
-      const statedBy = table.labels.kind === 'string' && classes ? { K: classes.length, what: `${labelsWhere} (${classes.length} distinct labels)` } : undefined;
+      const statedBy: StatedK | undefined = table.labels.kind === 'string' && classes ? { K: classes.length, by: `${labelsWhere} (${classes.length} distinct labels)` } : undefined;
       if (options.classes !== undefined && statedBy === undefined) {
         checkClassMemory(options.classes, table.features.D, { statedBy: `--classes ${options.classes}`, scope: 'head' });
-        checkClassesAgainstSamples(options.classes, scan.N, scan.where);
+        checkClassesAgainstSamples(options.classes, counts.N, labelsWhere);
       }
-      const { K } = decideClassCount(scan, { classes: options.classes, statedBy, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
-      checkClassMemory(K, table.features.D, { statedBy: `the labels ${scan.where}`, scope: 'head' });
-      acc = new ScatterAccumulator({ D: table.features.D, K, maxBytes: machineMemoryBytes() });
-      for await (const b of table.batches(0, table.rows, options.batchSize, { features: true, labels: true })) await acc.add({ features: b.features!, labels: b.labels! });
+      const { K } = decideClassCount(counts, { stated: [classesStated(options.classes), statedBy], ...kRule });
+      checkClassMemory(K, table.features.D, { statedBy: `the labels ${labelsWhere}`, scope: 'head' });
+      const scatter = new ScatterAccumulator({ D: table.features.D, K, maxBytes: machineMemoryBytes() });
+      acc = scatter;
+      // One pass (single-pass scatter statistics), through the driver.
+      await runPasses(() => table.batches(0, table.rows, options.batchSize, { features: true, labels: true }), {
+        means: (b) => scatter.add({ features: b.features!, labels: b.labels! }).then(() => undefined),
+      });
     } finally {
       await table.close();
     }
   } else {
     if (options.features === undefined || options.labels === undefined) throw new CliError('head: --features and --labels are required (or --table)');
     if (options.featuresColumn !== undefined || options.labelsColumn !== undefined) throw new CliError('head: --features-column and --labels-column go with --table');
-    const inputs = await openAnalyzeInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
-    const clock = new ReadClock();
+    const inputs = await openArrayInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
     featuresWhere = inputs.features.tensor.where;
     try {
       if (inputs.multiLabel) {
@@ -92,21 +96,17 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
         const l = inputs.labels.tensor;
         throw new CliError(`${l.where}: labels have shape ${l.shapeText} (multi-hot rows, K = ${l.shape[1]} columns); the least-squares head needs one class index per sample, shape (N,) — save the class indices (e.g. y.argmax(1) for one-hot rows)`);
       }
-      // The label and K rules of io/labels.ts, before any feature is read: a head needs two classes with samples
-      // (a one-row head is refused by analyze), and a gap between labels needs --classes to say K.
-      const scan = await scanLabels(inputs.labels.tensor);
+      const counts = await countLabelTensor(inputs.labels.tensor);
       if (options.classes !== undefined) {
         checkClassMemory(options.classes, inputs.D, { statedBy: `--classes ${options.classes}`, scope: 'head' });
-        checkClassesAgainstSamples(options.classes, scan.N, scan.where);
+        checkClassesAgainstSamples(options.classes, counts.N, inputs.labels.tensor.where);
       }
-      const { K } = decideClassCount(scan, { classes: options.classes, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
-      checkClassMemory(K, inputs.D, { statedBy: `the labels ${scan.where}`, scope: 'head' });
-      acc = new ScatterAccumulator({ D: inputs.D, K, maxBytes: machineMemoryBytes() });
-      try {
-        for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
-      } catch (e) {
-        throw locateError(e, inputs, options.batchSize); // "feats.npy: row 3, column 1: value NaN is not finite"
-      }
+      const { K } = decideClassCount(counts, { stated: [classesStated(options.classes)], ...kRule });
+      checkClassMemory(K, inputs.D, { statedBy: `the labels ${inputs.labels.tensor.where}`, scope: 'head' });
+      const scatter = new ScatterAccumulator({ D: inputs.D, K, maxBytes: machineMemoryBytes() });
+      acc = scatter;
+      // One pass (single-pass scatter statistics), through the driver.
+      await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize), { means: (batch) => scatter.add(batch).then(() => undefined) }, { locate: fileLocator(inputs) });
     } finally {
       await inputs.close();
     }
@@ -116,15 +116,13 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
   const N = stats.counts.reduce((a, b) => a + b, 0);
   let ls: ReturnType<typeof leastSquaresClassifier>;
   let split: ReturnType<typeof centralPath>;
-  let targets: Float64Array | undefined;
   try {
-    targets = options.labelSmoothing ? labelSmoothingTargets(K, options.labelSmoothing) : undefined;
+    const targets = options.labelSmoothing ? labelSmoothingTargets(K, options.labelSmoothing) : undefined;
     ls = leastSquaresClassifier(stats, { lambda: options.lambda, targets });
     split = centralPath(stats, ls, { lambda: options.lambda, targets });
   } catch (e) {
     // The solve's problems (a singular Σ_T with --lambda 0) are about the features: name them.
-    if (e instanceof NcInputError) throw new NcInputError(e.code, `${featuresWhere}: ${e.message}`, { ...e.where, source: featuresWhere });
-    throw e;
+    throw e instanceof NcInputError && featuresWhere !== undefined ? e.relocate({ ...e.where, source: featuresWhere }) : e;
   }
   const files = [{ path: options.outWeights, bytes: encodeNpy(Float32Array.from(ls.weights), [K, D]) }];
   if (options.outBias !== undefined) files.push({ path: options.outBias, bytes: encodeNpy(Float32Array.from(ls.bias), [K]) });

@@ -11,9 +11,9 @@ const lossLabel = (spec: ResolvedLoss): string => ufm!.lossLabel(spec);
 import { resolve } from 'node:path';
 import { machineMemoryBytes } from './class-guard.js';
 import { CliError } from '../errors.js';
-import { writeFileAtomic } from '../output/atomic-write.js';
+import { writeFileAtomic } from '@ncscope/io';
 import { outputFile } from '../output/file-options.js';
-import { METRIC_ROWS, formatNumber } from '../output/table.js';
+import { formatNumber, metricRows } from '../output/table.js';
 
 /** Options of `ncscope ufm` as commander parses them. */
 export interface UfmCommandOptions {
@@ -284,10 +284,7 @@ function single(r: UfmResult, options: UfmCommandOptions): string {
   for (const [layer, report] of Object.entries(r.reports)) {
     if (Object.keys(r.reports).length > 1) lines.push(`  layer ${layer}`);
     const rows = [['metric', 'value', 'definition']];
-    for (const m of METRIC_ROWS) {
-      const v = report.metrics[m.key];
-      if (v !== undefined) rows.push([m.label, formatNumber(v), m.formula(report)]);
-    }
+    for (const m of metricRows(report)) rows.push([m.label, formatNumber(m.value), m.formula]);
     lines.push(...pad(rows));
   }
   lines.push(`  orthogonal-frame error (uncentred means, W): ${formatNumber(r.orthogonalFrame.means)}, ${formatNumber(r.orthogonalFrame.weights)}`);

@@ -112,7 +112,7 @@ export class ScatterAccumulator {
       this.batches++;
       return this;
     }
-    checkLabels(batch.labels, this.fixedK ? this.k : undefined, index);
+    checkLabels(labels, this.fixedK ? this.k : undefined, index);
     assertFinite(batch.features, D, 'features', index);
     this.ensureShape(D, labels);
     for (let start = 0; start < rows; start += this.chunkRows) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, fstatSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CliError } from '../errors.js';
+import { NcInputError } from '@ncscope/core';
 
 /**
  * How the CLI writes files — the one place every command's outputs go through:
@@ -56,7 +56,7 @@ async function identify(p: NamedPath): Promise<Identity> {
     return { real: await realpath(absolute), dev: st.dev, ino: st.ino, isDirectory: st.isDirectory() };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new CliError(`${p.path}: ${p.flag}: cannot use this path (${(e as Error).message})`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag}: cannot use this path (${(e as Error).message})`);
   }
   // Missing: canonicalise the deepest existing ancestor.
   const rest: string[] = [];
@@ -72,7 +72,7 @@ async function identify(p: NamedPath): Promise<Identity> {
     } catch {
       continue; // missing: keep climbing
     }
-    if (!st.isDirectory()) throw new CliError(`${p.path}: ${p.flag}: ${dir} is a file, not a folder`);
+    if (!st.isDirectory()) throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag}: ${dir} is a file, not a folder`);
     return { real: join(await realpath(dir), ...rest) };
   }
 }
@@ -129,27 +129,27 @@ async function followLinks(absolute: string): Promise<{ final: string; fd?: numb
 }
 
 /**
- * Classifies an output path (see {@link OutputTarget}); CliError for what cannot be written: an empty name, `-`, a
+ * Classifies an output path (see {@link OutputTarget}); an NcInputError (OUTPUT_PATH) for what cannot be written: an empty name, `-`, a
  * folder, a block device, a socket.
  */
 export async function classifyOutput(p: NamedPath): Promise<OutputTarget> {
-  if (p.path === '') throw new CliError(`${p.flag}: the file name is empty; give a file path`);
+  if (p.path === '') throw NcInputError.at('OUTPUT_PATH', {}, `${p.flag}: the file name is empty; give a file path`);
   if (p.path === '-') {
-    throw new CliError(`${p.flag} -: ncscope does not write this output to standard output (the command prints its report there); give a file path, or /dev/stdout to send it there anyway`);
+    throw NcInputError.at('OUTPUT_PATH', {}, `${p.flag} -: ncscope does not write this output to standard output (the command prints its report there); give a file path, or /dev/stdout to send it there anyway`);
   }
   let final: string;
   let fd: number | undefined;
   try {
     ({ final, fd } = await followLinks(resolve(p.path)));
   } catch (e) {
-    throw new CliError(`${p.path}: ${p.flag}: cannot use this path (${(e as Error).message})`);
+    throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag}: cannot use this path (${(e as Error).message})`);
   }
   if (fd !== undefined) {
     // One of this process's descriptors (a shell's `3> file` or `3> >(gzip)`): written through it, at its offset.
     try {
       fstatSync(fd);
     } catch {
-      throw new CliError(`${p.path}: ${p.flag} names the descriptor ${fd}, which is not open`);
+      throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag} names the descriptor ${fd}, which is not open`);
     }
     return { kind: 'stream', path: p.path, final, what: fd === 1 ? 'standard output' : fd === 2 ? 'standard error' : `descriptor ${fd}`, fd };
   }
@@ -159,19 +159,19 @@ export async function classifyOutput(p: NamedPath): Promise<OutputTarget> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'file', path: p.path, final };
-    throw new CliError(`${p.path}: ${p.flag}: cannot use this path (${(e as Error).message})`);
+    throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag}: cannot use this path (${(e as Error).message})`);
   }
   if (st.isFile()) return { kind: 'file', path: p.path, final };
-  if (st.isDirectory()) throw new CliError(`${p.path}: ${p.flag} names a folder; give a file path`);
+  if (st.isDirectory()) throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag} names a folder; give a file path`);
   const shown = final === resolve(p.path) ? '' : ` (${final})`;
   if (st.isCharacterDevice()) return { kind: 'stream', path: p.path, final, what: `the character device ${final}` };
   if (st.isFIFO()) return { kind: 'stream', path: p.path, final, what: `the FIFO ${final}` };
   const kind = st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'neither a file nor a folder';
-  throw new CliError(`${p.path}: ${p.flag} names ${kind}${shown}; ncscope writes regular files, and writes through character devices (such as /dev/null), FIFOs and /dev/stdout`);
+  throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag} names ${kind}${shown}; ncscope writes regular files, and writes through character devices (such as /dev/null), FIFOs and /dev/stdout`);
 }
 
 /**
- * Refuses, with a CliError naming both flags, any output that is an input or another output — the same path,
+ * Refuses, with an NcInputError (OUTPUT_PATH) naming both flags, any output that is an input or another output — the same path,
  * a symlink to it, or a hard link to the same file — and any output {@link classifyOutput} refuses (a folder, a block
  * device, a socket, an empty name, `-`). Outputs written through a device or a pipe may repeat (two outputs to
  * /dev/null are fine). Runs before any input is read, so a refused command leaves every file as it was.
@@ -182,15 +182,15 @@ export async function checkOutputPaths(inputs: readonly NamedPath[], outputs: re
   for (const out of outputs) {
     const target = await classifyOutput(out);
     const id = target.kind === 'stream' && target.fd !== undefined ? { real: `fd:${target.fd}` } : await identify(out);
-    if (id.isDirectory) throw new CliError(`${out.path}: ${out.flag} names a folder; give a file path`);
+    if (id.isDirectory) throw NcInputError.at('OUTPUT_PATH', { source: out.path }, `${out.flag} names a folder; give a file path`);
     const input = inputIds.find((i) => sameFile(i.id, id));
     if (input) {
       const how = input.id.real !== id.real ? ' (a hard link to it)' : resolve(input.p.path) !== resolve(out.path) ? ' (the same file through a symlink)' : '';
-      throw new CliError(`${out.path}: ${out.flag} would overwrite the input ${input.p.flag} ${input.p.path}${how}; choose another output path`);
+      throw NcInputError.at('OUTPUT_PATH', { source: out.path }, `${out.flag} would overwrite the input ${input.p.flag} ${input.p.path}${how}; choose another output path`);
     }
     if (target.kind === 'file') {
       const other = seen.find((s) => sameFile(s.id, id));
-      if (other) throw new CliError(`${out.path}: ${out.flag} and ${other.p.flag} name the same file (${other.p.path}); each output needs its own path`);
+      if (other) throw NcInputError.at('OUTPUT_PATH', { source: out.path }, `${out.flag} and ${other.p.flag} name the same file (${other.p.path}); each output needs its own path`);
       seen.push({ p: out, id });
     }
   }
@@ -272,7 +272,7 @@ function processRuns(pid: number): boolean {
 
 /**
  * Creates the missing folders above `file`, one level at a time (Node's recursive mkdir never returns for a path
- * under /proc), and returns those it created, top first. CliError naming the folder that cannot be created.
+ * under /proc), and returns those it created, top first. An NcInputError (WRITE_FAILED) names the folder that cannot be created.
  */
 async function createParents(file: string, shown: string): Promise<string[]> {
   const missing: string[] = [];
@@ -282,12 +282,12 @@ async function createParents(file: string, shown: string): Promise<string[]> {
       st = await stat(d);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new CliError(`${shown}: cannot write (${d}: ${(e as Error).message})`);
+      if (code !== 'ENOENT') throw NcInputError.at('WRITE_FAILED', { source: shown }, `cannot write (${d}: ${(e as Error).message})`);
       missing.unshift(d);
       if (dirname(d) === d) break;
       continue;
     }
-    if (!st.isDirectory()) throw new CliError(`${shown}: cannot write (${d} is a file, not a folder)`);
+    if (!st.isDirectory()) throw NcInputError.at('WRITE_FAILED', { source: shown }, `cannot write (${d} is a file, not a folder)`);
     break;
   }
   const created: string[] = [];
@@ -298,7 +298,7 @@ async function createParents(file: string, shown: string): Promise<string[]> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       await removeDirs(created);
-      throw new CliError(`${shown}: cannot write (cannot create the folder ${d}: ${describeErrno(e)})`);
+      throw NcInputError.at('WRITE_FAILED', { source: shown }, `cannot write (cannot create the folder ${d}: ${describeErrno(e)})`);
     }
   }
   return created;
@@ -350,7 +350,7 @@ async function writeThrough(target: Extract<OutputTarget, { kind: 'stream' }>, b
  * Writes several outputs so that the regular files appear whole or not at all, together (see the top of this file):
  * missing parent folders are created; every regular file goes to a temporary name beside it; streams (stdout,
  * devices, FIFOs) are written through; then the temporaries are renamed into place in one synchronous step. On
- * failure the temporary files and the folders this call created are removed, and a CliError names the output that
+ * failure the temporary files and the folders this call created are removed, and an NcInputError (WRITE_FAILED) names the output that
  * could not be written.
  */
 export async function writeFilesAtomic(files: { path: string; bytes: string | Uint8Array }[]): Promise<void> {
@@ -372,7 +372,7 @@ export async function writeFilesAtomic(files: { path: string; bytes: string | Ui
       try {
         await writeFile(tmp, files[i].bytes, { flag: 'wx' });
       } catch (e) {
-        throw new CliError(`${files[i].path}: cannot write (${describeErrno(e)})`);
+        throw NcInputError.at('WRITE_FAILED', { source: files[i].path }, `cannot write (${describeErrno(e)})`);
       }
     }
     for (let i = 0; i < files.length; i++) {
@@ -381,7 +381,7 @@ export async function writeFilesAtomic(files: { path: string; bytes: string | Ui
       try {
         await writeThrough(t, files[i].bytes);
       } catch (e) {
-        throw new CliError(`${files[i].path}: cannot write to ${t.what} (${describeErrno(e)})`);
+        throw NcInputError.at('WRITE_FAILED', { source: files[i].path }, `cannot write to ${t.what} (${describeErrno(e)})`);
       }
     }
     const pause = Number(process.env[PAUSE_BEFORE_RENAME_ENV] ?? 0);
@@ -396,7 +396,7 @@ export async function writeFilesAtomic(files: { path: string; bytes: string | Ui
       try {
         renameSync(tmp, (targets[i] as { final: string }).final);
       } catch (e) {
-        throw new CliError(`${files[i].path}: cannot write (${describeErrno(e)})`);
+        throw NcInputError.at('WRITE_FAILED', { source: files[i].path }, `cannot write (${describeErrno(e)})`);
       }
       pendingTemps.delete(tmp);
       temps[i] = undefined;
