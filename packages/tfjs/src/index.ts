@@ -12,6 +12,7 @@ export type { SequenceOptions } from './probe/sequence.js';
 export { stratifiedSample } from './probe/labels.js';
 export { deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
 export * as losses from './losses/index.js';
+export { useBackend } from './backend.js';
 // Head growth with least-squares initialization (packages/tfjs/src/heads, another module) is exported below.
 export { growHead, leastSquaresHead, type GrowHeadOptions, type HeadData, type LeastSquaresHeadOptions } from './heads/index.js';
 // Graph layers (node classification on graphs, e.g. core's stochastic block models) and deep equilibrium layers.
