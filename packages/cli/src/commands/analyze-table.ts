@@ -1,5 +1,5 @@
 import { analyze, serializeStatistics, type Batch, type Classifier, type NcReport } from '@ncscope/core';
-import { openTable } from '@ncscope/io/tables';
+import { openTable, readClassNames } from '@ncscope/io/tables';
 import { CliError } from '../errors.js';
 import { decideClassCount, scanLabelArray } from '../io/labels.js';
 import { ReadClock } from '../io/read-clock.js';
@@ -35,7 +35,8 @@ export async function analyzeTable(
   if (options.multiLabel || options.minSetCount !== undefined || options.ncmlab) throw new CliError(`${path}: multi-label analysis reads multi-hot label arrays (--labels); a table's labels column holds one label per row`);
   const t0 = performance.now();
   const clock = new ReadClock();
-  const table = await clock.time(() => openTable(path, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn }));
+  const classes = options.classesFile !== undefined ? await readClassNames(options.classesFile) : undefined;
+  const table = await clock.time(() => openTable(path, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn, classes }));
   let selected: SelectedEngine | undefined;
   const progress = createProgress(!options.json && process.stderr.isTTY === true, table.rows);
   try {
