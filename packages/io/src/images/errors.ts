@@ -1,7 +1,7 @@
-import { NcInputError } from '@ncscope/core';
+import { NcInputError, type NcErrorCode, type NcErrorLocation } from '@ncscope/core';
 
 /** The location fields of an io error. */
-export type IoErrorWhere = ConstructorParameters<typeof NcInputError>[2];
+export type IoErrorWhere = NcErrorLocation;
 
 /**
  * The error for an optional library that is not installed: sharp, hyparquet (+ hyparquet-compressors) and
@@ -15,6 +15,6 @@ export function missingLibrary(name: string, purpose: string, cause: unknown): E
 }
 
 /** A named input error of the image and table readers (core's NcInputError with the reader's code). */
-export function ioError(code: string, message: string, where: IoErrorWhere = {}): NcInputError {
-  return new NcInputError(code as ConstructorParameters<typeof NcInputError>[0], message, where);
+export function ioError(code: NcErrorCode, message: string, where: IoErrorWhere = {}): NcInputError {
+  return new NcInputError(code, message, where);
 }
