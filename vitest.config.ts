@@ -16,6 +16,7 @@ export default defineConfig({
     globalSetup: ['./test/setup/fast-check-seed.ts'],
     projects: [
       { resolve, ssr, test: { setupFiles, name: 'core', root: 'packages/core', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+      { resolve, ssr, test: { setupFiles, name: 'io', root: 'packages/io', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { setupFiles, name: 'cli', root: 'packages/cli', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { setupFiles, name: 'onnx', root: 'packages/onnx', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 } },
       { resolve, ssr, test: { setupFiles, name: 'tfjs', root: 'packages/tfjs', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 120_000 } },

@@ -180,13 +180,33 @@ describe.skipIf(!hasChromium)('@ncscope/tfjs in headless Chromium (webgl, wasm, 
       it('leaks no tensor: over the fit, and around each error path', () => {
         const r = result();
         expect(r.tensorsAfter).toBe(r.tensorsBefore);
-        expect(r.errors.map((e) => [e.name, e.code])).toEqual([['NcInputError', 'BAD_OPTION'], ['Error', undefined]]);
+        expect(r.errors.map((e) => [e.name, e.code])).toEqual([['NcInputError', 'BAD_OPTION'], ['Error', undefined], ['NcInputError', 'BAD_OPTION'], ['NcInputError', 'BAD_OPTION']]);
         expect(r.errors[0].message).toMatch(/logFile .*needs Node.*onReport/);
         expect(r.errors[1].message).toBe('user code failed');
+        expect(r.errors[2].message).toMatch(/no element matches "#no-such-element"/);
+        expect(r.errors[3].message).toMatch(/backend "webgpu" is not registered: import '@tensorflow\/tfjs-backend-webgpu'.*registered: .*cpu/);
         for (const e of r.errors) expect(e.tensorsAfter, e.message).toBe(e.tensorsBefore);
       });
     });
   }
+
+  it('draws the live charts: a point per measurement in every trend panel, the K × K cosines, the pairs and the norms', () => {
+    for (const backend of BACKENDS) {
+      const c = results.get(backend)!.charts;
+      expect(c.panels).toEqual(['nc1', 'nc2', 'nc3', 'nc4', 'accuracy']);
+      const n = results.get(backend)!.measurements.length;
+      expect(c.points).toEqual({
+        'nc1/nc1': n,
+        'nc2/equinormMeans': n, 'nc2/equiangularityMeans': n, 'nc2/equinormWeights': n, 'nc2/equiangularityWeights': n,
+        'nc3/nc3SelfDuality': n,
+        'nc4/nc4NccMismatch': n,
+        'accuracy/acc': n, 'accuracy/nccAccuracy': n, 'accuracy/classifierAccuracy': n,
+      });
+      const K = SCENARIO.K;
+      expect([c.cells, c.pairs, c.bars]).toEqual([K * K, (K * (K - 1)) / 2, 2 * K]);
+      expect(c.heading).toMatch(/after epoch 6 .*K = 4/);
+    }
+  });
 
   it('the cpu run in the browser is the same run in Node: weights and NC values at every measured epoch', async () => {
     await tf.setBackend('cpu');

@@ -4,7 +4,8 @@
  * on, the tensor counts around the fit, and what the error paths threw.
  */
 import * as core from '@ncscope/core';
-import { ncCallback } from '@ncscope/tfjs';
+import { ncCallback, useBackend } from '@ncscope/tfjs';
+import { ncCharts } from '@ncscope/tfjs/charts';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
@@ -31,6 +32,8 @@ export interface PageResult {
   tensorsAfter: number;
   errors: { name: string; code?: string; message: string; tensorsBefore: number; tensorsAfter: number }[];
   coreExports: number;
+  /** What the live charts drew: points per series key, per panel; heatmap cells, pair dots and norm bars. */
+  charts: { panels: string[]; points: Record<string, number>; cells: number; pairs: number; bars: number; heading: string };
 }
 
 function caught(e: unknown) {
@@ -39,8 +42,7 @@ function caught(e: unknown) {
 }
 
 async function run(backend: string, data: ScenarioData, weights: WeightArray[]): Promise<PageResult> {
-  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialize`);
-  await tf.ready();
+  await useBackend(backend);
   if (tf.getBackend() !== backend) throw new Error(`asked for ${backend}, running on ${tf.getBackend()}`);
   const result: Partial<PageResult> = { backend, coreExports: Object.keys(core).length, errors: [] };
   if (backend === 'webgl') {
@@ -52,11 +54,16 @@ async function run(backend: string, data: ScenarioData, weights: WeightArray[]):
   const model = scenarioModel(weights);
   const { xs, ys } = scenarioTensors(data);
   const measurements: PageMeasurement[] = [];
+  const container = document.createElement('div');
+  container.id = 'nc';
+  document.body.appendChild(container);
+  const charts = ncCharts('#nc');
   const nc = ncCallback({
     probe: { xs, ys },
     every: SCENARIO.EVERY,
     onReport: (report, epoch, info) => {
       if (info.primary) measurements.push({ epoch, metrics: { ...report.metrics }, weights: getWeights(model), seconds: nc.lastSeconds });
+      return charts.onReport(report, epoch, info);
     },
   });
   result.tensorsBefore = tf.memory().numTensors;
@@ -64,6 +71,19 @@ async function run(backend: string, data: ScenarioData, weights: WeightArray[]):
   result.tensorsAfter = tf.memory().numTensors;
   result.history = history.history as Record<string, number[]>;
   result.measurements = measurements;
+  const points: Record<string, number> = {};
+  for (const c of container.querySelectorAll('circle.nc-point')) {
+    const key = `${c.closest('[data-panel]')?.getAttribute('data-panel')}/${c.getAttribute('data-key')}`;
+    points[key] = (points[key] ?? 0) + 1;
+  }
+  result.charts = {
+    panels: [...container.querySelectorAll('.nc-trends [data-panel]')].map((e) => e.getAttribute('data-panel') ?? ''),
+    points,
+    cells: container.querySelectorAll('rect.nc-cell').length,
+    pairs: container.querySelectorAll('circle.nc-pair').length,
+    bars: container.querySelectorAll('rect.nc-bar').length,
+    heading: container.querySelector('.nc-snapshot .nc-heading')?.textContent ?? '',
+  };
 
   // Error paths: a named error each, and no tensor left behind.
   const attempt = async (f: () => unknown) => {
@@ -79,6 +99,9 @@ async function run(backend: string, data: ScenarioData, weights: WeightArray[]):
   await attempt(() => model.fit(xs, ys, { epochs: 1, verbose: 0, callbacks: [ncCallback({ probe: { xs, ys }, logFile: 'runs/nc.jsonl' })] }));
   // A callback that throws mid-fit (here onReport) must not strand the prepared probe.
   await attempt(() => model.fit(xs, ys, { epochs: 1, verbose: 0, callbacks: [ncCallback({ probe: { xs, ys }, onReport: () => { throw new Error('user code failed'); } })] }));
+  // A container that is not in the page, and a backend that was never registered.
+  await attempt(() => ncCharts('#no-such-element'));
+  await attempt(() => useBackend('webgpu'));
   tf.dispose([xs, ys]);
   model.dispose();
   return result as PageResult;

@@ -149,6 +149,42 @@ describe('a fresh project outside the repository, installing the tarballs with @
     expect(run(bin(), ['head', '--help'], project).stdout).toMatch(/--out-weights <file> +where to write W.*\(required\)/s);
   });
 
+  it('image folders and tables from the tarballs: sharp (prebuilt), hyparquet and apache-arrow install with @ncscope/io, decode workers run from dist', async (ctx) => {
+    skipIfOffline(ctx);
+    const sharp = (await import('sharp')).default;
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    // Three classes of 8 × 8 grey images for the CNN fixture of @ncscope/onnx (input 1 × 8 × 8).
+    for (let k = 0; k < 3; k++) {
+      mkdirSync(join(project, 'images', `class-${k}`), { recursive: true });
+      for (let i = 0; i < 6; i++) {
+        const px = Uint8Array.from({ length: 64 }, (_, j) => ((j % 8 === k + i % 3 ? 200 : 30) + j * (k + 1)) % 256);
+        await sharp(px, { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(join(project, 'images', `class-${k}`, `${i}.png`));
+      }
+    }
+    copyFileSync(join(ROOT, 'packages/onnx/test/fixtures/cnn-flatten.onnx'), join(project, 'cnn.onnx'));
+    const images = run(bin(), ['onnx', 'cnn.onnx', '--images', 'images', '--channels', '1', '--json'], project);
+    expect(images.status, images.stderr).toBe(0);
+    const out = JSON.parse(images.stdout) as { inputs: { classes: string[] }; checkpoints: { N: number; metrics: { nc1: number } }[] };
+    expect(out.inputs.classes).toEqual(['class-0', 'class-1', 'class-2']);
+    expect(out.checkpoints[0].N).toBe(18);
+    expect(Number.isFinite(out.checkpoints[0].metrics.nc1)).toBe(true);
+    // A Parquet table of the golden features with string labels.
+    const features = readFileSync(join(ROOT, 'test/fixtures/golden/balanced/features.npy'));
+    writeFileSync(join(project, 'features.npy'), features);
+    const x = new Float32Array(features.buffer.slice(features.byteOffset + 128, features.byteOffset + features.length));
+    const D = 12;
+    const rows = x.length / D;
+    const labels = Array.from({ length: rows }, (_, i) => ['a', 'b', 'c'][i % 3]);
+    writeFileSync(join(project, 'table.parquet'), new Uint8Array(parquetWriteBuffer({
+      columnData: Array.from({ length: D }, (_, j) => ({ name: `f${j}`, data: Array.from({ length: rows }, (_, i) => x[i * D + j]), type: 'FLOAT' as const })).concat([{ name: 'label', data: labels, type: 'STRING' as never }]),
+    })));
+    const table = run(bin(), ['analyze', '--table', 'table.parquet', '--features-column', 'f', '--json'], project);
+    expect(table.status, table.stderr).toBe(0);
+    const report = JSON.parse(table.stdout) as { N: number; D: number; K: number; inputs: { classes: string[] } };
+    expect([report.N, report.D, report.K]).toEqual([rows, D, 3]);
+    expect(report.inputs.classes).toEqual(['a', 'b', 'c']);
+  });
+
   it("each package's README quick start runs from the tarballs and prints the README's output", (ctx) => {
     skipIfOffline(ctx);
     const snippets = readmeSnippets(ROOT);

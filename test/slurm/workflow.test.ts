@@ -5,7 +5,8 @@
  * `afterok` dependencies, and its report must equal one `ncscope analyze` of the same data (1e-9 relative).
  *
  * The only edits to the document's text: the data folder (`/shared/project/nc` → a temporary folder) and, in the
- * features workflow, `--classes 1000` → the test data's K. `ncscope` is the built CLI of this checkout (a shim on
+ * features workflow, `--classes 1000` → the test data's K. The model workflow runs a small CNN (input 3 × 224 × 224,
+ * as the document's transform makes) on an image folder of PNG and JPEG files of mixed sizes. `ncscope` is the built CLI of this checkout (a shim on
  * PATH; `npm run build` first).
  *
  * Run with `npm run test:slurm` (as root, with Debian's slurm-wlm and munge; CI installs them).
@@ -16,7 +17,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { encodeNpy, mulberry32 } from '@ncscope/core';
+import { DataType, encodeModel, modelProto, nodeProto, tensorProto, valueInfoProto } from '@ncscope/onnx';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const DOC = join(ROOT, 'docs', 'sharded-statistics.md');
@@ -61,7 +64,9 @@ function jobState(id: string): string {
 /** Runs a document workflow in `dir` and waits for its last job; returns the seconds it took. */
 async function runWorkflow(dir: string, blocks: { script: string; submit: string }, edit: (s: string) => string): Promise<number> {
   const t0 = performance.now();
-  writeFileSync(join(dir, 'ncscope.sbatch'), edit(blocks.script));
+  const scriptName = /(\S+\.sbatch)\b/.exec(blocks.submit)?.[1];
+  if (!scriptName) throw new Error(`no .sbatch script named in the submissions:\n${blocks.submit}`);
+  writeFileSync(join(dir, scriptName), edit(blocks.script));
   const out = sh(edit(blocks.submit), dir);
   const ids = [...out.matchAll(/Submitted batch job (\d+)/g)].map((m) => m[1]);
   const last = ids.length > 0 ? ids[ids.length - 1] : out.trim().split('\n').pop()!.trim();
@@ -151,5 +156,58 @@ describe('docs/sharded-statistics.md on a real Slurm cluster', () => {
     // Eight means shards and eight spread shards were written, one per array task.
     expect(readdirSync(join(data, 'stats')).filter((f) => /^means-\d+\.json$/.test(f))).toHaveLength(8);
     expect(readdirSync(join(data, 'stats')).filter((f) => /^spread-\d+\.json$/.test(f))).toHaveLength(8);
+  }, 600_000);
+
+  it('the model workflow: a checkpoint on an image folder, sharded by images, equals one ncscope onnx', async () => {
+    const dir = join(work, 'model');
+    const data = join(dir, 'data');
+    mkdirSync(join(data, 'stats-model'), { recursive: true });
+    const r = mulberry32(12);
+    // Four classes of 24 images (PNG and JPEG, sizes 40..80 × 30..60): class k brightens channel k % 3 with a
+    // k-dependent stripe pattern, so the features separate partly.
+    const K = 4;
+    for (let k = 0; k < K; k++) {
+      mkdirSync(join(data, 'val', `class-${k}`), { recursive: true });
+      for (let i = 0; i < 24; i++) {
+        const w = 40 + Math.floor(r() * 41);
+        const h = 30 + Math.floor(r() * 31);
+        const px = new Uint8Array(w * h * 3);
+        for (let p = 0; p < w * h; p++) {
+          const x = p % w;
+          for (let c = 0; c < 3; c++) px[p * 3 + c] = Math.min(255, Math.floor(r() * 120 + (c === k % 3 ? 90 : 0) + ((x >> (k + 1)) % 2) * 40));
+        }
+        const img = sharp(px, { raw: { width: w, height: h, channels: 3 } });
+        await (i % 3 === 0 ? img.jpeg({ quality: 85 }) : img.png()).toFile(join(data, 'val', `class-${k}`, `${i}.${i % 3 === 0 ? 'jpg' : 'png'}`));
+      }
+    }
+    // A small CNN: Conv 3→16, 8 × 8 stride 8 → Relu → GlobalAveragePool → Flatten (D = 16) → Gemm → K logits.
+    const C = 16;
+    const convW = Float32Array.from({ length: C * 3 * 64 }, () => (r() - 0.5) * 0.2);
+    const convB = Float32Array.from({ length: C }, () => (r() - 0.5) * 0.1);
+    const fcW = Float32Array.from({ length: K * C }, () => (r() - 0.5) * 2);
+    const fcB = Float32Array.from({ length: K }, () => (r() - 0.5) * 0.2);
+    writeFileSync(join(data, 'checkpoint.onnx'), encodeModel(modelProto({
+      node: [
+        nodeProto('Conv', ['input', 'conv.weight', 'conv.bias'], ['conv'], { kernel_shape: [8, 8], strides: [8, 8] }),
+        nodeProto('Relu', ['conv'], ['relu']),
+        nodeProto('GlobalAveragePool', ['relu'], ['gap']),
+        nodeProto('Flatten', ['gap'], ['features'], { axis: 1 }),
+        nodeProto('Gemm', ['features', 'fc.weight', 'fc.bias'], ['logits'], { transB: 1 }),
+      ],
+      initializer: [tensorProto('conv.weight', [C, 3, 8, 8], convW), tensorProto('conv.bias', [C], convB), tensorProto('fc.weight', [K, C], fcW), tensorProto('fc.bias', [K], fcB)],
+      input: [valueInfoProto('input', DataType.FLOAT, ['batch', 3, 224, 224])],
+      output: [valueInfoProto('logits', DataType.FLOAT, ['batch', K])],
+    }, 13)));
+
+    const blocks = slurmBlocks(doc, '## Slurm: a checkpoint on an image folder');
+    timings.modelWorkflow = await runWorkflow(dir, blocks, (s) => s.replaceAll(DOC_DATA, data));
+
+    const report = JSON.parse(readFileSync(join(data, 'report-model.json'), 'utf8')) as { N: number; K: number; metrics: Record<string, unknown> };
+    // One run of the whole folder, with the document's transform flags.
+    const flags = /^IN="--images \$DATA\/val (.*)"$/m.exec(blocks.script)![1].split(' ');
+    const one = JSON.parse(ncscope(['onnx', join(data, 'checkpoint.onnx'), '--images', join(data, 'val'), ...flags, '--json'], dir)) as { checkpoints: { N: number; K: number; metrics: Record<string, unknown> }[] };
+    expect([report.N, report.K]).toEqual([96, K]);
+    expectSameMetrics(report.metrics, one.checkpoints[0].metrics);
+    expect(readdirSync(join(data, 'stats-model')).filter((f) => /^spread-\d+\.json$/.test(f))).toHaveLength(8);
   }, 600_000);
 });

@@ -31,14 +31,14 @@ describe.skipIf(!built)('node packages/cli/bin/ncscope.js (built CLI, separate p
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  it('a start loads neither onnxruntime nor the ONNX half, fflate or cli-progress; `--engine js` never loads onnxruntime', () => {
+  it('a start loads neither onnxruntime nor the ONNX half, fflate, cli-progress or sharp; `--engine js` never loads onnxruntime', () => {
     // What a fresh process loaded, from the CommonJS cache (onnxruntime-node, protobufjs, fflate's CJS build and
     // cli-progress are CommonJS): the CLI's start-up time is mostly module loading (packages/core/README.md, benchmark 1).
     const probe = (args: string[]) => {
       const code = `const { main } = await import(${JSON.stringify(new URL('../dist/main.js', import.meta.url).href)});
         process.exitCode = await main(['node', 'ncscope', ...${JSON.stringify(args)}]);
         const { createRequire } = await import('node:module');
-        const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => /onnxruntime|protobufjs|fflate|cli-progress/.test(k));
+        const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => /onnxruntime|protobufjs|fflate|cli-progress|[\\/]sharp[\\/]/.test(k));
         process.stderr.write(JSON.stringify(loaded));`;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);

@@ -112,7 +112,7 @@ describe('ncscope onnx', () => {
       [['onnx', fx('cnn-flatten.onnx'), '--inputs', fx('mlp-inputs.npy'), '--labels', labels3], /mlp-inputs\.npy: input shape \[120, 10\] does not fit model input "input" \[batch, 1, 8, 8\]/],
       [['onnx', fx('mlp-softmax.onnx'), '--inputs', fx('mlp-inputs.npy'), '--labels', short], /short\.npy: has 90 labels but .*mlp-inputs\.npy has 120 samples/],
       [['onnx', fx('mlp-no-classifier.onnx'), ...data], /no linear classifier .*--tensor NAME/],
-      [['onnx', fx('mlp-softmax.onnx'), '--labels', fx('mlp-labels.npy')], /--inputs <file> is required/],
+      [['onnx', fx('mlp-softmax.onnx'), '--labels', fx('mlp-labels.npy')], /the model needs inputs: --inputs FILE --labels FILE \(arrays\), --images DIR/],
       [['onnx', 'inspect', join(tmp.dir, 'missing.onnx')], /missing\.onnx: cannot read the model file \(ENOENT\)/],
     ];
     for (const [args, pattern] of cases) {

@@ -8,7 +8,7 @@
 export type { Batch, Classifier, FloatArray, LabelArray } from './types.js';
 export { NcInputError, type NcErrorCode } from './errors.js';
 export { PRESETS, resolveConventions, type ConventionOptions, type GlobalMeanConvention, type PresetName, type ResolvedConventions } from './conventions.js';
-export type { KernelChunk, ProductEngine, SpreadKernelOutput } from './engine/product-engine.js';
+export type { KernelChunk, PairProductSource, ProductEngine, SpreadKernelOutput } from './engine/product-engine.js';
 export { decisionTieFactors, type ScatterSpace, type SpreadDecisions, type SpreadPlan } from './engine/spread-plan.js';
 export { jsEngine } from './engine/js-engine.js';
 export { jsSpreadChunk } from './engine/js-spread-kernel.js';
@@ -33,6 +33,7 @@ export {
   type SpreadReferenceOptions,
   type SpreadStatistics,
 } from './statistics/spread.js';
+export { withSampledDecisions } from './statistics/sampled-decisions.js';
 export { MULTI_LABEL_MARKER, STATISTICS_VERSION, parseStatistics, serializeStatistics, statisticsFromJson, statisticsJson, type StatisticsFile } from './statistics/serialize.js';
 export { fingerprint } from './statistics/fingerprint.js';
 export {

@@ -16,6 +16,7 @@ import {
   MeansAccumulator,
   nc1,
   reducePair,
+  reducePairs,
   symmetricEigen,
   topEigenpairs,
   type PairReduction,
@@ -221,6 +222,44 @@ describe('pair tiles', () => {
       want = Math.min(want, Math.sqrt(s));
     }
     expect(d).toBeCloseTo(want, 10);
+  });
+
+  it('the uncentred products come from the centred pass plus a rank-one shift: same entries, one product pass', async () => {
+    // Means far from the origin (offset 40) and W centred (zhou): MMᵀ and WWᵀ as given are the shifted tiles.
+    const ds = makeCase(9, { N: 200, D: 6, K: 17, offset: 40 });
+    const { means, spread } = await analyze([{ features: ds.features, labels: ds.labels }]);
+    // An engine that counts the product passes (forEachPairTile asks it for a source once per pass) and declines.
+    let passes = 0;
+    const engine: ProductEngine = { name: 'counting', matmul: jsEngine.matmul, pairProducts: async () => { passes++; return undefined; } };
+    const classifier = { weights: ds.W!, bias: ds.b! };
+    for (const tile of [4, 17]) {
+      const ctx = await buildContext(means, spread, { classifier, preset: 'zhou', pairTile: tile, engine });
+      const { K, D } = ctx;
+      const W = ctx.weights!;
+      const pairs = new Map<string, number>();
+      const record = (name: string): PairReduction<null, null> => ({
+        product: name as 'rawMeans',
+        init: () => null,
+        tile(_s, t) {
+          for (let i = 0; i < t.rows; i++) for (let j = firstPairColumn(t, i); j < t.cols; j++) pairs.set(`${name} ${t.rowStart + i} ${t.colStart + j}`, t.values[i * t.cols + j]);
+        },
+        finish: () => null,
+      });
+      await reducePairs(ctx, ['means', 'rawMeans', 'weights', 'rawWeights'].map(record));
+      let worst = 0;
+      for (const [X, name] of [[ctx.means, 'rawMeans'], [W, 'rawWeights']] as const) {
+        for (let k = 0; k < K; k++) for (let l = k + 1; l < K; l++) {
+          let dot = 0;
+          for (let t = 0; t < D; t++) dot += X[k * D + t] * X[l * D + t];
+          worst = Math.max(worst, Math.abs(pairs.get(`${name} ${k} ${l}`)! - dot) / Math.abs(dot));
+        }
+      }
+      expect(worst, `tile ${tile}`).toBeLessThan(1e-12);
+      expect(pairs.size).toBe((4 * K * (K - 1)) / 2);
+      // Tiles of 4 rows: one pass over M̃M̃ᵀ and one over W_cW_cᵀ; one tile (17 rows): kept whole, no pass.
+      expect(passes, `tile ${tile}`).toBe(tile === 4 ? 2 : 0);
+      passes = 0;
+    }
   });
 });
 

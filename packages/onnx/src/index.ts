@@ -18,3 +18,4 @@ export { lmSignature, openLanguageModel, type LanguageModel, type LmSignature, t
 export { arrayCorpus, forEachLabel, planTokens, positionIdsFromMask, sampleIndices, type TokenCorpus, type TokenLimits, type TokenPlan, type TokenRows, type TokenSelection } from './lm/tokens.js';
 export { LmFeatureRunner, type ExtraTokenInput, type LmRunnerOptions, type TokenBatch } from './lm/runner.js';
 export { loadTokenizer, readTextFile, textCorpus, TOKENIZER_MODELS, type TextTokenizer, type TextWindows } from './lm/text.js';
+export { analyzeLanguageModel, tokenLimits, type LmAnalysis, type LmAnalyzeOptions, type LmProgress } from './lm/analyze-lm.js';

@@ -7,10 +7,12 @@ export { NcCallback, ncCallback, logKey, METRIC_KEYS, MEANS_ONLY_KEYS, MULTI_LAB
 export { NcMeter, measureNc, type LayerMeasurement, type MeasureOptions } from './measure.js';
 export type { FeatureRef, LayerOptions, NamedTensor } from './model/plan.js';
 export type { LayerRef } from './model/layers.js';
-export type { DatasetLike, MultiLabelMode, Probe, ProbeTensors, SampleTraining } from './probe/probe.js';
+export type { DatasetLike, MultiLabelMode, Probe, ProbeTensors, SampleTraining, TokenIdsProbe } from './probe/probe.js';
+export type { SequenceOptions } from './probe/sequence.js';
 export { stratifiedSample } from './probe/labels.js';
 export { deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
 export * as losses from './losses/index.js';
+export { useBackend } from './backend.js';
 // Head growth with least-squares initialization (packages/tfjs/src/heads, another module) is exported below.
 export { growHead, leastSquaresHead, type GrowHeadOptions, type HeadData, type LeastSquaresHeadOptions } from './heads/index.js';
 // Graph layers (node classification on graphs, e.g. core's stochastic block models) and deep equilibrium layers.

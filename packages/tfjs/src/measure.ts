@@ -27,6 +27,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { denseWeights, type Layer } from './model/layers.js';
 import { resolvePlan, type LayerOptions, type MeasurementPlan } from './model/plan.js';
 import { PreparedProbe, type MultiLabelMode, type Probe, type ProbeBatch, type SampleTraining } from './probe/probe.js';
+import { tokenFeatures, type SequenceOptions } from './probe/sequence.js';
 import { deviceMeans, deviceSpread, normalizeOnDevice, normalizedKernel, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
 
 /** Options of {@link measureNc} (and the measuring part of the callback). */
@@ -56,6 +57,13 @@ export interface MeasureOptions extends LayerOptions, NormalizationOptions {
   ncMlab?: MultiLabelOptions['ncMlab'];
   /** Classes with fewer probe samples are the minority of the reports' imbalance section (default: half the largest class). */
   minorityBelow?: number;
+  /**
+   * Sequence models: measure every labelled position of a `[batch, T, D]` feature layer as one sample (token-level NC,
+   * Wu & Papyan 2024), with next-token labels from the probe's token ids or given per-position labels `ys` [n, T],
+   * and a padding mask (see {@link SequenceOptions}). The probe is `{ xs: ids [n, T], ys? }`; `batchSize` counts
+   * sequences.
+   */
+  sequence?: SequenceOptions;
 }
 
 /** One measured layer: the core report and the statistics behind it (serializable with core's `serializeStatistics`). */
@@ -94,6 +102,10 @@ export function checkMeasureOptions(options: MeasureOptions): void {
   if (options.minorityBelow !== undefined && !(Number.isFinite(options.minorityBelow) && options.minorityBelow > 0)) {
     throw new NcInputError('BAD_OPTION', `minorityBelow must be a positive number of samples, got ${options.minorityBelow}`);
   }
+  const q = options.sequence;
+  if (q !== undefined && (typeof q !== 'object' || q === null)) {
+    throw new NcInputError('BAD_OPTION', `sequence must be an object { labels?, mask?, ids? }, got ${String(q)}`);
+  }
   const e = options.engine;
   if (e !== undefined && e !== 'device' && !(typeof e === 'object' && e !== null && typeof e.matmul === 'function')) {
     throw new NcInputError('BAD_OPTION', `engine must be 'device' or a ProductEngine from @ncscope/core, got ${String(e)}`);
@@ -117,7 +129,7 @@ export class NcMeter {
     if (plan.K !== undefined && options.numClasses !== undefined && options.numClasses !== plan.K) {
       throw new NcInputError('BAD_OPTION', `numClasses = ${options.numClasses} but the classifier "${plan.classifier!.name}" has ${plan.K} outputs`);
     }
-    const probe = await PreparedProbe.create(model, source, { K: plan.K ?? options.numClasses, batchSize: options.batchSize ?? DEFAULT_BATCH, multiLabel: options.multiLabel });
+    const probe = await PreparedProbe.create(model, source, { K: plan.K ?? options.numClasses, batchSize: options.batchSize ?? DEFAULT_BATCH, multiLabel: options.multiLabel, sequence: options.sequence });
     if (probe.multiLabel && ((options.normalize !== undefined && options.normalize !== 'none') || options.temperature !== undefined)) {
       probe.dispose();
       throw new NcInputError('BAD_OPTION', 'normalize/temperature are not supported for multi-label (multi-hot) probes: the multi-label statistics sum raw rows');
@@ -140,7 +152,7 @@ export class NcMeter {
         batches.push(batch);
         features.push(tf.tidy(() => {
           const out = plan.tap.predictOnBatch(batch.xs.length === 1 ? batch.xs[0] : batch.xs);
-          return (Array.isArray(out) ? out : [out]).map((t) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D);
+          return (Array.isArray(out) ? out : [out]).map((t, li) => (batch.tokenIndex ? tokenFeatures(t, batch.tokenIndex, plan.layers[li].name) : tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D));
         }));
       }
       const K = this.probe.K!;

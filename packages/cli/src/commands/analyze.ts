@@ -33,6 +33,7 @@ import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
 import { createProgress } from '../output/progress.js';
 import { formatReportTable } from '../output/table.js';
 import { shardNotes } from './shards.js';
+import { addTableOptions, type TableFlags } from './table-options.js';
 import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict, type NormalizeFlags, type ReportFlags } from './geometry-options.js';
 
 /**
@@ -43,8 +44,11 @@ import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict
 export const DEFAULT_BATCH_SIZE = 1024;
 
 /** Options of `ncscope analyze` as commander parses them. */
-export interface AnalyzeCommandOptions extends Partial<InputPaths>, NormalizeFlags, ReportFlags {
+export interface AnalyzeCommandOptions extends Partial<InputPaths>, NormalizeFlags, ReportFlags, TableFlags {
   stats?: string;
+  /** With --stats: the model whose graph gives the classifier. */
+  model?: string;
+  tensor?: string;
   preset: PresetName;
   globalMean?: GlobalMeanConvention;
   json?: boolean;
@@ -75,6 +79,8 @@ export function registerAnalyze(program: Command): void {
     .option('--weights-key <name>', 'array to read as weights in an .npz/.safetensors file')
     .option('--bias-key <name>', 'array to read as bias in an .npz/.safetensors file')
     .addOption(inputFile(new Option('--stats <file>', 'report from a statistics file (ncscope stats / --save-stats) instead of features')))
+    .addOption(inputFile(new Option('--model <file>', 'with --stats: the ONNX model the statistics came from (stats --model): its classifier (W, b) for NC2 (W), NC3, NC4, instead of --weights/--bias')))
+    .option('--tensor <name>', 'with --stats --model: the feature tensor the statistics hold (default: the classifier\'s input)')
     .addOption(new Option('--preset <name>', 'conventions of a reference codebase').choices(['ncscope', 'papyan', 'rhubarbwu', 'zhu', 'zhou']).default('ncscope'))
     .addOption(new Option('--global-mean <mode>', 'global mean μ_G: class-uniform mean of class means, or mean of all samples (default: from the preset)').choices(['class', 'sample']))
     .option('--json', 'print one JSON object on stdout instead of the table')
@@ -89,16 +95,23 @@ export function registerAnalyze(program: Command): void {
     .option('--ncmlab', 'multi-label: also report the angle metric of Li et al.\'s public NC_MLab script (uncentred, label pairs)');
   addNormalizeOptions(command);
   addReportOptions(command);
+  addTableOptions(command, { features: true });
   command.action(async (options: AnalyzeCommandOptions) => {
-    const { text, report } = options.stats !== undefined ? await analyzeStatsFile(options) : await analyzeFiles(options);
+    const { text, report } = options.stats !== undefined
+      ? await analyzeStatsFile(options)
+      : options.table !== undefined
+        ? await (await import('./analyze-table.js')).analyzeTable(options, { readClassifierFiles, selectEngine, productWork, disposeEngine, render, htmlPage })
+        : await analyzeFiles(options);
     process.stdout.write(text);
-    checkStrict(options.strict, [{ report, where: options.stats ?? options.features ?? 'the input' }]);
+    checkStrict(options.strict, [{ report, where: options.stats ?? options.table ?? options.features ?? 'the input' }]);
   });
 }
 
 /** Reads features and labels from disk in two passes and returns the text to print (table or JSON) and the report. */
 export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
-  if (options.features === undefined) throw new CliError('analyze: --features <file> is required (or --stats <file>)');
+  if (options.features === undefined) throw new CliError('analyze: --features <file> is required (or --table <file>, or --stats <file>)');
+  if (options.featuresColumn !== undefined || options.labelsColumn !== undefined) throw new CliError('analyze: --features-column and --labels-column go with --table');
+  if (options.model !== undefined || options.tensor !== undefined) throw new CliError(`${options.model ?? options.tensor}: --model and --tensor go with --stats (the statistics of stats --model); to run a model on inputs, use ncscope onnx`);
   checkNormalizeFlags(options);
   if (options.labels === undefined) throw new CliError(`${options.features}: --labels <file> is required with --features`);
   const t0 = performance.now();
@@ -206,7 +219,7 @@ function statisticsText(result: AnalyzeResult | MultiLabelAnalyzeResult): string
 
 /** `--stats FILE`: the report from a statistics file (both phases needed for NC1/CDNV/NC4; means alone give NC2). */
 export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
-  if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.stats}: --stats replaces --features/--labels; give one or the other`);
+  if (options.features !== undefined || options.labels !== undefined || options.table !== undefined) throw new CliError(`${options.stats}: --stats replaces --features/--labels (and --table); give one or the other`);
   if (options.saveStats !== undefined) throw new CliError(`${options.stats}: --save-stats does not apply to --stats (the statistics are already saved)`);
   const t0 = performance.now();
   const clock = new ReadClock();
@@ -214,7 +227,16 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
   const stats = file.stats;
   checkStatsNormalization(options, 'normalization' in stats.means ? stats.means.normalization : undefined, options.stats!);
   let classifier: Classifier | undefined;
-  if (options.weights !== undefined) classifier = await clock.time(() => readClassifierFiles(options, stats.means.D));
+  let consumer: { weights: Float32Array | Float64Array; outputs: number; name: string } | undefined;
+  if (options.model !== undefined) {
+    // The classifier (and the consumer, for subspace alignment) from the graph whose features the statistics hold.
+    if (options.weights !== undefined) throw new CliError(`${options.model}: --model gives the graph's classifier; --weights/--bias would replace it — give one or the other`);
+    const { graphClassifier } = await import('./stats-model.js');
+    const g = await clock.time(() => graphClassifier(options.model!, options.tensor));
+    if (!g.classifier) throw new CliError(`${options.model}: no linear classifier reads tensor ${g.tensor}; pass --weights/--bias instead`);
+    classifier = g.classifier;
+    if (g.consumer && g.consumer.D === stats.means.D) consumer = g.consumer;
+  } else if (options.weights !== undefined) classifier = await clock.time(() => readClassifierFiles(options, stats.means.D));
   else if (options.bias !== undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
   if (options.classes !== undefined && options.classes !== stats.means.K) throw new CliError(`--classes ${options.classes}: ${options.stats} has K = ${stats.means.K} classes`);
   if (classifier && classifier.weights.length / stats.means.D !== stats.means.K) {
@@ -227,7 +249,7 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
     } as const;
     if (file.kind === 'multi-label') report = await computeMultiLabelReport(file.stats.means, file.stats.spread, { ...conventions, minSetCount: options.minSetCount, ncMlab: options.ncmlab });
     else if (options.minSetCount !== undefined || options.ncmlab) throw new CliError(`${options.stats}: --min-set-count and --ncmlab apply to multi-label statistics; this file holds single-label ones`);
-    else report = await computeReport(file.stats.means, file.stats.spread, conventions);
+    else report = await computeReport(file.stats.means, file.stats.spread, { ...conventions, ...(consumer ? { consumer } : {}) });
   } catch (e) {
     if (e instanceof NcInputError) throw new NcInputError(e.code, `${options.stats}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, { ...e.where, source: options.stats });
     throw e;

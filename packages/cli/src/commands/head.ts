@@ -5,12 +5,13 @@ import { batchSizeOption, classesOption } from './options.js';
 import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
 import { CliError } from '../errors.js';
 import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
-import { decideClassCount, scanLabels } from '../io/labels.js';
+import { decideClassCount, scanLabelArray, scanLabels } from '../io/labels.js';
+import { addTableOptions, type TableFlags } from './table-options.js';
 import { writeFilesAtomic } from '../output/atomic-write.js';
 import { ReadClock } from '../io/read-clock.js';
 
 /** Options of `ncscope head` as commander parses them. */
-export interface HeadCommandOptions {
+export interface HeadCommandOptions extends TableFlags {
   features?: string;
   labels?: string;
   featuresKey?: string;
@@ -26,11 +27,11 @@ export interface HeadCommandOptions {
 
 /** Registers `ncscope head` on the program. */
 export function registerHead(program: Command): void {
-  program
+  const head = program
     .command('head')
     .description('Least-squares classifier of features on disk: writes W (K × D, PyTorch nn.Linear.weight layout) and b (K) as float32 .npy')
-    .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors)').makeOptionMandatory()))
-    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1').makeOptionMandatory()))
+    .addOption(inputFile(new Option('--features <file>', 'features, N × D float32/float64 (.npy, .npz or .safetensors) (or --table)')))
+    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1 (with --features)')))
     .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .option('--lambda <value>', 'ridge λ on W and b (the fit minimises (1/2N)Σ‖Wh+b−e_y‖² + (λ/2)(‖W‖²+‖b‖²))', parseLambda, 1e-3)
@@ -39,10 +40,10 @@ export function registerHead(program: Command): void {
     .addOption(outputFile(new Option('--out-weights <file>', 'where to write W, K × D float32 .npy').makeOptionMandatory()))
     .addOption(outputFile(new Option('--out-bias <file>', 'where to write b, K float32 .npy')))
     .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
-    .option('--json', 'print a JSON summary on stdout instead of text')
-    .action(async (options: HeadCommandOptions) => {
-      process.stdout.write(await runHead(options));
-    });
+    .option('--json', 'print a JSON summary on stdout instead of text');
+  addTableOptions(head, { features: true }).action(async (options: HeadCommandOptions) => {
+    process.stdout.write(await runHead(options));
+  });
 }
 
 /**
@@ -50,20 +51,43 @@ export function registerHead(program: Command): void {
  * classifier by Cholesky, and writes W and b atomically (both files appear, or neither). Returns the stdout text.
  */
 export async function runHead(options: HeadCommandOptions): Promise<string> {
-  if (options.features === undefined || options.labels === undefined || options.outWeights === undefined) throw new CliError('head: --features, --labels and --out-weights are required');
+  if (options.outWeights === undefined) throw new CliError('head: --out-weights is required');
   const started = performance.now();
-  const inputs = await openAnalyzeInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
-  const clock = new ReadClock();
   let acc: ScatterAccumulator;
-  try {
-    // The label and K rules of io/labels.ts, before any feature is read: a head needs two classes with samples
-    // (a one-row head is refused by analyze), and a gap between labels needs --classes to say K.
-    const scan = await scanLabels(inputs.labels.tensor);
-    const { K } = decideClassCount(scan, { classes: options.classes, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
-    acc = new ScatterAccumulator({ D: inputs.D, K });
-    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
-  } finally {
-    await inputs.close();
+  let classes: string[] | undefined;
+  if (options.table !== undefined) {
+    if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.table}: --table replaces --features/--labels; give one or the other`);
+    const { openTable } = await import('@ncscope/io/tables');
+    const table = await openTable(options.table, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn });
+    try {
+      const cols = table.file.columns.map((c) => c.name).join(', ');
+      if (!table.features) throw new CliError(`${options.table}: no features column (name it with --features-column: a list column or a column prefix; columns: ${cols})`);
+      if (!table.labels) throw new CliError(`${options.table}: no labels column (name it with --labels-column; columns: ${cols})`);
+      const labelsWhere = `${options.table}: column '${table.labels.column}'`;
+      const scan = scanLabelArray(await table.readLabels(), labelsWhere);
+      classes = table.labels.classes;
+      const statedBy = table.labels.kind === 'string' && classes ? { K: classes.length, what: `${labelsWhere} (${classes.length} distinct labels)` } : undefined;
+      const { K } = decideClassCount(scan, { classes: options.classes, statedBy, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
+      acc = new ScatterAccumulator({ D: table.features.D, K });
+      for await (const b of table.batches(0, table.rows, options.batchSize, { features: true, labels: true })) await acc.add({ features: b.features!, labels: b.labels! });
+    } finally {
+      await table.close();
+    }
+  } else {
+    if (options.features === undefined || options.labels === undefined) throw new CliError('head: --features and --labels are required (or --table)');
+    if (options.featuresColumn !== undefined || options.labelsColumn !== undefined) throw new CliError('head: --features-column and --labels-column go with --table');
+    const inputs = await openAnalyzeInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
+    const clock = new ReadClock();
+    try {
+      // The label and K rules of io/labels.ts, before any feature is read: a head needs two classes with samples
+      // (a one-row head is refused by analyze), and a gap between labels needs --classes to say K.
+      const scan = await scanLabels(inputs.labels.tensor);
+      const { K } = decideClassCount(scan, { classes: options.classes, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
+      acc = new ScatterAccumulator({ D: inputs.D, K });
+      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
+    } finally {
+      await inputs.close();
+    }
   }
   const stats = acc.statistics;
   const { K, D } = stats;
@@ -80,6 +104,7 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
     N, D, K, lambda: options.lambda, labelSmoothing: options.labelSmoothing ?? 0,
     weights: options.outWeights, bias: options.outBias ?? null,
     lossLS: split.lossLS, lNC1: split.lNC1, lNC23: split.lNC23, emptyClasses: empty, seconds,
+    ...(classes ? { classes } : {}),
   };
   if (options.json) return JSON.stringify(summary) + '\n';
   const lines = [
@@ -88,6 +113,7 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
     `  wrote ${options.outWeights} (${K} × ${D} float32)${options.outBias ? ` and ${options.outBias} (${K} float32)` : ' (no --out-bias: bias not written)'} in ${seconds.toFixed(2)} s`,
   ];
   if (empty.length) lines.push(`  classes with no samples (rows are 0): ${empty.join(', ')}`);
+  if (classes) lines.push(`  ${(await import('./analyze-table.js')).classMapNote(classes)} (row k of W is class k)`);
   return lines.join('\n') + '\n';
 }
 

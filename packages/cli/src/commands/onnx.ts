@@ -10,8 +10,10 @@ import type { InputArray, ModelInspection, ModelProgress, PoolMode } from '@ncsc
 const onnxPackage = () => import('@ncscope/onnx');
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
-import { checkLabelShape, decideClassCount, scanLabelArray, type LabelScan } from '../io/labels.js';
-import { openInput, type OpenedInput } from '../io/open.js';
+import { decideClassCount, type LabelScan } from '../io/labels.js';
+import { addImageOptions } from './image-options.js';
+import type { ModelInputFlags, ModelRows } from './model-inputs.js';
+import { addTableOptions } from './table-options.js';
 import { checkOutputPaths, writeFilesAtomic, type NamedPath } from '../output/atomic-write.js';
 import { declaredFiles, inputFile, outputFile } from '../output/file-options.js';
 import { formatNumber, formatReportTable } from '../output/table.js';
@@ -24,11 +26,7 @@ import { loadCliProgress } from '../output/progress.js';
 export const DEFAULT_ONNX_BATCH_SIZE = 256;
 
 /** Options of `ncscope onnx` as commander parses them. */
-export interface OnnxCommandOptions extends NormalizeFlags, ReportFlags {
-  inputs?: string;
-  labels?: string;
-  inputsKey?: string;
-  labelsKey?: string;
+export interface OnnxCommandOptions extends NormalizeFlags, ReportFlags, ModelInputFlags {
   tensor: string[];
   inputName?: string;
   batchSize: number;
@@ -82,8 +80,8 @@ export function registerOnnx(program: Command): void {
     .command('onnx')
     .description('Neural Collapse of ONNX checkpoints on a probe set: one report per checkpoint and a trend table (`ncscope onnx inspect MODEL` lists a model\'s tensors)')
     .addArgument(inputFile(new Argument('<models...>', 'ONNX files (checkpoints of one network, in training order)')))
-    .addOption(inputFile(new Option('--inputs <file>', 'model inputs, N × … (any shape the model accepts; .npy, .npz or .safetensors) (required)')))
-    .addOption(inputFile(new Option('--labels <file>', 'class labels, N integers in 0..K−1 (.npy, .npz or .safetensors) (required)')))
+    .addOption(inputFile(new Option('--inputs <file>', 'model inputs, N × … (any shape the model accepts; .npy, .npz or .safetensors); or --images DIR, or --table FILE')))
+    .addOption(inputFile(new Option('--labels <file>', 'with --inputs: class labels, N integers in 0..K−1 (.npy, .npz or .safetensors)')))
     .option('--inputs-key <name>', 'array to read as inputs in an .npz/.safetensors file')
     .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
     .addOption(new Option('--tensor <name>', 'feature tensor (repeat for layer-wise NC)').argParser(collect).default([], 'the input of the final linear classifier'))
@@ -100,6 +98,8 @@ export function registerOnnx(program: Command): void {
     .option('--json', 'print one JSON object ({ "checkpoints": [...] }) instead of the tables')
     .addOption(outputFile(new Option('--jsonl <file>', 'also write one ncscope.measurement/1 line per checkpoint and tensor (for ncscope report)')))
     .addOption(outputFile(new Option('--html <file>', 'also write a self-contained HTML page: the NC trends across the checkpoints (one curve per tensor) and a per-class snapshot of the last')));
+  addImageOptions(onnx);
+  addTableOptions(onnx, { features: true, images: true });
   addNormalizeOptions(onnx);
   addReportOptions(onnx);
   onnx.action(async (models: string[], options: OnnxCommandOptions, command: Command) => {
@@ -121,28 +121,13 @@ export function registerOnnx(program: Command): void {
     });
 }
 
-/** Opens --inputs as rows read on demand, and reads all labels (N class indices, the CLI's label rule) into memory. */
-async function openData(options: OnnxCommandOptions): Promise<{ input: InputArray; labels: LabelArray; scan: LabelScan; inputs: OpenedInput; close(): Promise<void> }> {
-  if (options.inputs === undefined) throw new CliError('onnx: --inputs <file> is required (the probe samples, N × … as the model takes them)');
-  if (options.labels === undefined) throw new CliError(`${options.inputs}: --labels <file> is required with --inputs`);
-  const inputs = await openInput(options.inputs, 'features', options.inputsKey);
-  let labelsFile: OpenedInput | undefined;
-  try {
-    labelsFile = await openInput(options.labels, 'labels', options.labelsKey);
-    const x = inputs.tensor;
-    const l = labelsFile.tensor;
-    if (x.shape.length < 1 || x.rows === 0) throw new CliError(`${x.where}: no samples (shape ${x.shapeText})`);
-    checkLabelShape(l, x.rows, x.where, 'samples');
-    const labels = await l.readAll(); // any numeric dtype: integer-valued floats are class indices too
-    const scan = scanLabelArray(labels, l.where);
-    await labelsFile.close();
-    const input: InputArray = { shape: x.shape, source: x.where, read: (start, count) => x.readRows(start, count) };
-    return { input, labels, scan, inputs, close: () => inputs.close() };
-  } catch (e) {
-    await inputs.close();
-    await labelsFile?.close();
-    throw e;
-  }
+/** Opens the model inputs (--inputs/--labels, --images or --table) as rows read on demand, with all labels in memory. */
+async function openData(options: OnnxCommandOptions): Promise<{ input: InputArray; labels: LabelArray; scan: LabelScan; rows: ModelRows; close(): Promise<void> }> {
+  // The image and table readers (and sharp, hyparquet, apache-arrow behind them) load only when a command runs.
+  const { openModelRows } = await import('./model-inputs.js');
+  const rows = await openModelRows(options, 'onnx');
+  const input: InputArray = { shape: rows.input.shape, source: rows.input.source, read: (start, count) => rows.input.read(start, count) as ReturnType<InputArray['read']> };
+  return { input, labels: rows.labels, scan: rows.scan, rows, close: () => rows.close() };
 }
 
 /** A progress bar over the batches of each pass, on stderr; a no-op when disabled. */
@@ -205,9 +190,16 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
       const model = OnnxModel.open(path);
       // The K rule (io/labels.ts): --classes, else the graph's classifier, else the largest label + 1.
       const graphClassifier = model.findClassifier().classifier;
+      // An image folder (or string labels) states K too: the classifier's rows win, and must hold every class.
+      const inputK = data.rows.K;
+      if (graphClassifier && inputK !== undefined && inputK > graphClassifier.K && options.classes === undefined) {
+        throw new CliError(`${data.rows.labelsWhere}: ${inputK} classes, but the classifier of ${path} has ${graphClassifier.K} rows`);
+      }
       const classes = decideClassCount(data.scan, {
         classes: options.classes,
-        statedBy: graphClassifier ? { K: graphClassifier.K, what: `the classifier of ${path} (${graphClassifier.K} rows of ${graphClassifier.weightsFrom})` } : undefined,
+        statedBy: graphClassifier
+          ? { K: graphClassifier.K, what: `the classifier of ${path} (${graphClassifier.K} rows of ${graphClassifier.weightsFrom})` }
+          : inputK !== undefined ? { K: inputK, what: `${data.rows.labelsWhere} (${inputK} classes)` } : undefined,
         emptyClasses: options.emptyClasses,
       });
       const progress = createBatchProgress(showProgress, `${model.name} (${step + 1}/${models.length})`);
@@ -234,7 +226,7 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
         });
       } catch (e) {
         if (e instanceof NcInputError && e.code === 'NO_CLASSIFIER') throw new NcInputError(e.code, e.message.replace(' (library: tensors: [NAME])', ''), e.where);
-        if (e instanceof NcInputError && e.code === 'EMPTY_CLASS') throw new NcInputError(e.code, `${options.labels}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, e.where);
+        if (e instanceof NcInputError && e.code === 'EMPTY_CLASS') throw new NcInputError(e.code, `${data.rows.labelsWhere}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, e.where);
         throw e;
       } finally {
         progress.stop();
@@ -287,7 +279,8 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
       consumer: e.consumer,
       warnings: [...e.notes, ...e.report.warnings],
     }));
-    return { text: JSON.stringify({ degenerate: checkpoints.some((c) => c.degenerate), checkpoints }) + '\n', reports };
+    const inputs = { path: data.rows.path, description: data.rows.description, ...(data.rows.classes ? { classes: data.rows.classes } : {}) };
+    return { text: JSON.stringify({ degenerate: checkpoints.some((c) => c.degenerate), inputs, checkpoints }) + '\n', reports };
   }
   const parts: string[] = [];
   for (const e of entries) {
@@ -296,15 +289,22 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
       options.engine === 'auto' ? `${engineName} (auto)` : engineName,
       { readSeconds: 0, computeSeconds: e.seconds },
       {
-        features: `${e.model} → tensor ${e.tensor}`, labels: options.labels, weights: e.classifier ? `${e.classifier.kind} in the graph: W = ${e.classifier.weights}` : undefined, bias: e.classifier?.bias, batchSize: options.batchSize,
+        features: `${e.model} → tensor ${e.tensor} on ${data.rows.description}`, labels: data.rows.labelsWhere, weights: e.classifier ? `${e.classifier.kind} in the graph: W = ${e.classifier.weights}` : undefined, bias: e.classifier?.bias, batchSize: options.batchSize,
         consumer: e.consumer ? `${e.consumer.kind} "${e.consumer.node}" (${e.consumer.outputs} outputs, A = ${e.consumer.weights})` : undefined,
       },
       e.notes,
     );
     parts.push(table.replace(/^ncscope analyze/, `ncscope onnx — checkpoint ${e.step}: ${e.model}`));
   }
+  if (data.rows.classes) parts.push(formatClassMap(data.rows.classes));
   parts.push(formatTrend(entries));
   return { text: parts.join('\n'), reports };
+}
+
+/** "classes (label: name): 0 cat, 1 dog, …" — the labels an image folder or string labels gave, at most 50 shown. */
+export function formatClassMap(classes: readonly string[]): string {
+  const shown = classes.slice(0, 50).map((c, i) => `${i} ${c}`).join(', ');
+  return `classes (label: name): ${shown}${classes.length > 50 ? `, … (${classes.length} classes; all of them in --json)` : ''}\n`;
 }
 
 /** The trend across checkpoints: one row per (checkpoint, tensor). */

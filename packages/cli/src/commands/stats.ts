@@ -7,13 +7,15 @@ import {
   serializeMultiLabelStatistics,
   serializeStatistics,
   type AnyStatisticsFile,
+  type Classifier,
   type MeansStatistics,
   type ShardRecord,
   type SpreadStatistics,
   type StatisticsFile,
 } from '@ncscope/core';
 import { CliError } from '../errors.js';
-import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs } from '../io/inputs.js';
+import { batchSource, openAnalyzeInputs, readClassifier, toFloat, type AnalyzeInputs } from '../io/inputs.js';
+import { openInput } from '../io/open.js';
 import { decideClassCount, scanLabels } from '../io/labels.js';
 import { ReadClock } from '../io/read-clock.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
@@ -24,6 +26,7 @@ import { batchSizeOption, classesOption, emptyClassesOption } from './options.js
 import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
 import { mergeMultiLabel, multiLabelMeans, multiLabelSpread } from './stats-multilabel.js';
 import { addNormalizeOptions, checkNormalizeFlags, type NormalizeFlags } from './geometry-options.js';
+import { addModelOptions, type ModelStatsFlags } from './model-options.js';
 
 /**
  * `ncscope stats` — the two phases as separate, mergeable steps, for data split into shards (files, machines):
@@ -46,19 +49,21 @@ export function registerStats(program: Command): void {
   const stats = program.command('stats').description('two-phase statistics of sharded data: means, merge, spread (then analyze --stats)');
   const inputOptions = (c: Command) =>
     c
-      .addOption(inputFile(new Option('--features <file>', 'features, N × D (.npy, .npz, .safetensors): a shard, or the whole file with --shard').makeOptionMandatory()))
-      .addOption(inputFile(new Option('--labels <file>', 'labels, N integers or N × K multi-hot rows').makeOptionMandatory()))
+      .addOption(inputFile(new Option('--features <file>', 'features, N × D (.npy, .npz, .safetensors): a shard, or the whole file with --shard (or --table, or --model)')))
+      .addOption(inputFile(new Option('--labels <file>', 'labels, N integers or N × K multi-hot rows (with --features, or --model --inputs)')))
       .option('--multi-label', 'labels are multi-hot N × K rows (detected from the shape; this refuses anything else)')
       .option('--features-key <name>', 'array to read as features in an .npz/.safetensors file')
       .option('--labels-key <name>', 'array to read as labels in an .npz/.safetensors file')
       .option('--shard <i/n>', 'read only shard i of n of the rows (0-based i, 0 ≤ i < n; contiguous balanced ranges, as numpy.array_split) — e.g. --shard $JOB_COMPLETION_INDEX/8 (Kubernetes Indexed Job) or --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (Slurm --array=0-7) (default: every row)', parseShard)
       .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
       .addOption(outputFile(new Option('-o, --output <file>', 'statistics file to write (ncscope.statistics JSON)').makeOptionMandatory()));
+  // --model (features from an ONNX model on --inputs, --images or --table) and --table (a features column).
+  const withModel = (c: Command) => addModelOptions(c);
 
   addNormalizeOptions(
-    inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums (normalized rows with --normalize; phase 2 inherits it)'))
+    withModel(inputOptions(stats.command('means').description('phase 1 of a shard: per-class counts and feature sums (normalized rows with --normalize; phase 2 inherits it)'))
       .addOption(classesOption('the largest label in the whole labels file + 1', 'number of classes (give it so every shard file has the same K)'))
-      .addOption(emptyClassesOption()),
+      .addOption(emptyClassesOption())),
   ).action(async (o: MeansOptions) => {
     process.stdout.write(await statsMeans(o));
   });
@@ -73,7 +78,7 @@ export function registerStats(program: Command): void {
       process.stdout.write(await statsMerge(files, o.output, { allowPartial: o.allowPartial === true }));
     });
 
-  inputOptions(stats.command('spread').description('phase 2 of a shard against the merged means: within-class and NCC/classifier sums'))
+  withModel(inputOptions(stats.command('spread').description('phase 2 of a shard against the merged means: within-class and NCC/classifier sums')))
     .addOption(inputFile(new Option('--means <file>', 'merged means statistics (from stats means + stats merge)').makeOptionMandatory()))
     .addOption(inputFile(new Option('--weights <file>', 'classifier weights W, K × D')))
     .addOption(inputFile(new Option('--bias <file>', 'classifier bias b, K entries')))
@@ -85,9 +90,9 @@ export function registerStats(program: Command): void {
     });
 }
 
-interface ShardOptions {
-  features: string;
-  labels: string;
+interface ShardOptions extends ModelStatsFlags {
+  features?: string;
+  labels?: string;
   featuresKey?: string;
   labelsKey?: string;
   shard?: ShardSpec;
@@ -113,8 +118,8 @@ interface SpreadOptions extends ShardOptions {
 
 async function openShard(o: ShardOptions & { weights?: string; bias?: string; weightsKey?: string; biasKey?: string }): Promise<AnalyzeInputs> {
   return openAnalyzeInputs({
-    features: o.features,
-    labels: o.labels,
+    features: o.features!,
+    labels: o.labels!,
     featuresKey: o.featuresKey,
     labelsKey: o.labelsKey,
     weights: o.weights,
@@ -128,11 +133,12 @@ async function openShard(o: ShardOptions & { weights?: string; bias?: string; we
 /** `stats means`: phase 1 over one shard. Returns the summary line. */
 export async function statsMeans(o: MeansOptions): Promise<string> {
   checkNormalizeFlags(o);
+  if (usesRowSource(o, 'means')) return (await import('./stats-model.js')).statsMeansModel(o);
   const inputs = await openShard(o);
   const clock = new ReadClock();
   let progress = createProgress(false, 0);
   try {
-    const task = await taskRows(o.shard, o.features, inputs);
+    const task = await taskRows(o.shard, o.features!, inputs);
     if (inputs.multiLabel) {
       if (o.classes !== undefined && o.classes !== inputs.K) throw new CliError(`${inputs.labels.tensor.where}: --classes ${o.classes} but the multi-hot labels have K = ${inputs.K} columns`);
       if ((o.normalize !== undefined && o.normalize !== 'none') || o.temperature !== undefined) throw new CliError(`${inputs.labels.tensor.where}: --normalize and --temperature are not supported with multi-hot labels (the multi-label statistics sum raw rows)`);
@@ -172,6 +178,10 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
 /** `stats spread`: phase 2 over one shard against merged means. Returns the summary line. */
 export async function statsSpread(o: SpreadOptions): Promise<string> {
   const file = await readAnyStatisticsFile(o.means);
+  if (usesRowSource(o, 'spread')) {
+    if (file.kind === 'multi-label') throw new CliError(`${o.means}: holds multi-label means; --model and --table compute single-label statistics`);
+    return (await import('./stats-model.js')).statsSpreadModel(o, file, { classifier: await readGivenClassifier(o), engine: o.engine });
+  }
   const means = file.stats.means;
   const inputs = await openShard(o);
   const clock = new ReadClock();
@@ -191,7 +201,7 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
       // Labels against the merged K (the label rule of io/labels.ts), before any feature is read.
       decideClassCount(await scanLabels(inputs.labels.tensor), { statedBy: { K: means.K, what: `${o.means} (K = ${means.K})` }, emptyClasses: 'exclude', needTwoClasses: false });
     }
-    const task = await taskRows(o.shard, o.features, inputs);
+    const task = await taskRows(o.shard, o.features!, inputs);
     const meansShards = file.stats.shards?.means;
     if (task.coverage && meansShards) checkMeansHoldShard(o.means, meansShards, task.coverage);
     const classifier = await readClassifier(inputs, clock);
@@ -222,6 +232,38 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
     await inputs.close();
     if (engine) await disposeEngine(engine);
   }
+}
+
+/**
+ * Whether the task reads a model's features (`--model`) or a table (`--table`) instead of `--features/--labels`;
+ * refuses a mix, and neither.
+ */
+function usesRowSource(o: ShardOptions, phase: 'means' | 'spread'): boolean {
+  const rowSource = o.model !== undefined || o.table !== undefined;
+  if (rowSource && o.features !== undefined) throw new CliError(`stats ${phase}: --features goes without --model and --table (they are other sources of the features)`);
+  if (rowSource && o.multiLabel) throw new CliError(`stats ${phase}: --multi-label goes with --features; --model and --table compute single-label statistics`);
+  if (!rowSource && (o.features === undefined || o.labels === undefined)) {
+    throw new CliError(`stats ${phase}: give --features FILE --labels FILE, --table FILE (a features column), or --model FILE with --inputs, --images or --table`);
+  }
+  if (o.model === undefined && (o.inputs !== undefined || o.images !== undefined || o.tensor !== undefined)) throw new CliError(`stats ${phase}: --inputs, --images and --tensor go with --model`);
+  return rowSource;
+}
+
+/** The --weights/--bias of `stats spread --model|--table` (replacing the graph's classifier), read whole. */
+async function readGivenClassifier(o: SpreadOptions): Promise<Classifier | undefined> {
+  if (o.weights === undefined) {
+    if (o.bias !== undefined) throw new CliError(`${o.bias}: --bias needs --weights`);
+    return undefined;
+  }
+  const read = async (path: string, role: 'weights' | 'bias', key?: string) => {
+    const f = await openInput(path, role, key);
+    try {
+      return toFloat(await f.tensor.readAll());
+    } finally {
+      await f.close();
+    }
+  };
+  return { weights: await read(o.weights, 'weights', o.weightsKey), bias: o.bias !== undefined ? await read(o.bias, 'bias', o.biasKey) : undefined };
 }
 
 /** Options of {@link statsMerge}. */

@@ -15,6 +15,10 @@ export interface InputsInfo {
   featureType?: string;
   /** The linear layer reading the features (ncscope onnx), for the subspace alignment. */
   consumer?: string;
+  /** `--table`: the table file (features and labels are then its columns). */
+  table?: string;
+  /** Class names by label (string labels of a table, a Hugging Face ClassLabel column): classes[k] is label k. */
+  classes?: string[];
 }
 
 /** Timing of a run: wall seconds spent waiting for the readers, and the rest (statistics, products, metrics). */

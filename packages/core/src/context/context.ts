@@ -59,6 +59,13 @@ export interface NcContext {
     nccClassifierMismatch?: number;
     /** Correct classifier decisions (argmax over all classifier rows). */
     classifierCorrect?: number;
+    /**
+     * Rows whose decisions were counted: N, or the size of the sample they were counted on (the statistics'
+     * decisionCounts, summed over the kept classes). NC4 and the accuracies are fractions of these rows.
+     */
+    decisionRows: number;
+    /** Per kept class, the rows whose decisions were counted (the class counts without a sample). */
+    decisionCounts: Float64Array;
     /** Σ_{y_i=k} r_iᵀ Σ_B⁺ r_i of the kept classes, when the statistics hold it for this context's Σ_B⁺. */
     nc1Sums?: Float64Array;
     /** Why per-class NC1 is unavailable, when the statistics hold it for other conventions. */
@@ -187,7 +194,13 @@ function restrictSpread(means: MeansStatistics, spread: SpreadStatistics, ctx: N
     space: spread.space,
     within,
     nccCorrect: Float64Array.from(classes, (k) => spread.nccCorrect[k]),
+    decisionRows: N,
+    decisionCounts: Float64Array.from(classes, (k) => means.counts[k]),
   };
+  if (spread.decisionCounts) {
+    out.decisionCounts = Float64Array.from(classes, (k) => spread.decisionCounts![k]);
+    out.decisionRows = out.decisionCounts.reduce((a, b) => a + b, 0);
+  }
   if (spread.classifierCorrect) {
     out.nccClassifierMismatch = ctx.conventions.nc4Bias ? spread.nccClassifierMismatch : spread.nccClassifierMismatchNoBias;
     let correct = 0;

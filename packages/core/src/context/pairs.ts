@@ -15,9 +15,78 @@ export { firstPairColumn, type PairTile } from '../engine/pair-tiles.js';
  */
 export type PairProduct = 'means' | 'weights' | 'weightsMeans' | 'rawMeans' | 'rawWeights';
 
-/** The product whose tiles a reduction over `product` reads: 'rawWeights' is 'weights' when W is not centred. */
+/** 'rawWeights' is the same product as 'weights' when W is not centred (one memo key for both). */
 function canonicalProduct(ctx: NcContext, product: PairProduct): PairProduct {
   return product === 'rawWeights' && ctx.nc2Weights !== undefined && ctx.nc2Weights === ctx.weights ? 'weights' : product;
+}
+
+/**
+ * Where a product's tiles come from. The uncentred products are the centred ones plus a rank-one shift — with
+ * M = M̃ + 1uᵀ (u = μ_G; for W centred under conventions.centreWeights, W = W_c + 1w̄ᵀ),
+ *   μ_k·μ_l = μ̃_k·μ̃_l + a_k + a_l + c,  a_k = μ̃_k·u,  c = ‖u‖²,
+ * so one pass over M̃M̃ᵀ (or W_cW_cᵀ) serves the reductions of both, and the K²·D product is formed once.
+ */
+interface TileSource {
+  source: PairProduct;
+  shift?: { a: Float64Array; c: number };
+}
+
+function tileSource(ctx: NcContext, product: PairProduct): TileSource {
+  product = canonicalProduct(ctx, product);
+  if (product === 'rawMeans') return { source: 'means', shift: rankOneShift(ctx, ctx.centredMeans, () => ctx.globalMean) };
+  if (product === 'rawWeights') {
+    const W = requireWeights(ctx, 'a classifier metric');
+    return {
+      source: 'weights',
+      shift: rankOneShift(ctx, ctx.nc2Weights!, () => {
+        // The mean row w̄ that centring subtracted, summed as buildContext sums it.
+        const { K, D } = ctx;
+        const u = new Float64Array(D);
+        for (let t = 0; t < D; t++) {
+          let m = 0;
+          for (let i = 0; i < K; i++) m += W[i * D + t];
+          u[t] = m / K;
+        }
+        return u;
+      }),
+    };
+  }
+  return { source: product };
+}
+
+const shiftCache = new WeakMap<Float64Array, { a: Float64Array; c: number }>();
+/** a_k = x_k·u for the rows of X (K × D) and c = ‖u‖², once per array. */
+function rankOneShift(ctx: NcContext, X: Float64Array, shiftRow: () => Float64Array): { a: Float64Array; c: number } {
+  let shift = shiftCache.get(X);
+  if (!shift) {
+    const { K, D } = ctx;
+    const u = shiftRow();
+    const a = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let t = 0; t < D; t++) s += X[k * D + t] * u[t];
+      a[k] = s;
+    }
+    let c = 0;
+    for (let t = 0; t < D; t++) c += u[t] * u[t];
+    shift = { a, c };
+    shiftCache.set(X, shift);
+  }
+  return shift;
+}
+
+/** The tile of the shifted product: values g_kl + a_k + a_l + c, written into `into` when it is large enough. */
+function shiftTile(tile: PairTile, shift: { a: Float64Array; c: number }, into?: Float64Array): PairTile {
+  const { rows, cols, rowStart, colStart } = tile;
+  const values = into && into.length >= rows * cols ? into.subarray(0, rows * cols) : new Float64Array(rows * cols);
+  const { a, c } = shift;
+  const g = tile.values;
+  for (let i = 0; i < rows; i++) {
+    const ak = a[rowStart + i] + c;
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) values[row + j] = g[row + j] + ak + a[colStart + j];
+  }
+  return { rowStart, rows, colStart, cols, values, symmetric: tile.symmetric };
 }
 
 /**
@@ -28,7 +97,10 @@ export interface PairReduction<S, R> {
   readonly product: PairProduct;
   /** Fresh state; may await context quantities (e.g. {@link productNorm}) before the pass. */
   init(ctx: NcContext): S | Promise<S>;
-  /** Folds one tile into the state (tiles arrive in row-block order; never twice). */
+  /**
+   * Folds one tile into the state (tiles arrive in row-block order; never twice). `tile.values` is valid during the
+   * call only (the pass may reuse its array for the next tile): copy what must outlive it.
+   */
   tile(state: S, tile: PairTile, ctx: NcContext): void;
   finish(state: S, ctx: NcContext): R;
 }
@@ -78,25 +150,37 @@ function rowNormsSq(ctx: NcContext, W: Float64Array): Float64Array {
  */
 export async function reducePairs(ctx: NcContext, reductions: readonly PairReduction<any, any>[]): Promise<unknown[]> {
   const pending = reductions.filter((r) => !ctx.cache.has(r));
-  const byProduct = new Map<PairProduct, PairReduction<any, any>[]>();
+  const bySource = new Map<PairProduct, { reduction: PairReduction<any, any>; shift?: TileSource['shift'] }[]>();
   for (const r of pending) {
-    const p = canonicalProduct(ctx, r.product);
-    byProduct.set(p, [...(byProduct.get(p) ?? []), r]);
+    const { source, shift } = tileSource(ctx, r.product);
+    bySource.set(source, [...(bySource.get(source) ?? []), { reduction: r, shift }]);
   }
-  for (const [product, group] of byProduct) {
+  for (const [source, group] of bySource) {
     const run = (async () => {
-      const states = await Promise.all(group.map((r) => r.init(ctx)));
-      await visitTiles(ctx, product, (tile) => group.forEach((r, i) => r.tile(states[i], tile, ctx)));
-      return group.map((r, i) => r.finish(states[i], ctx));
+      const states = await Promise.all(group.map(({ reduction }) => reduction.init(ctx)));
+      // The shifted tile (at most one shift per source) is rebuilt in one scratch array for every tile of the pass.
+      let scratch: Float64Array | undefined;
+      await visitTiles(ctx, source, (tile) => {
+        let shifted: PairTile | undefined;
+        group.forEach(({ reduction, shift }, i) => {
+          if (shift && !shifted) {
+            shifted = shiftTile(tile, shift, scratch);
+            if (!scratch || scratch.length < shifted.values.length) scratch = shifted.values;
+          }
+          reduction.tile(states[i], shift ? shifted! : tile, ctx);
+        });
+      });
+      return group.map(({ reduction }, i) => reduction.finish(states[i], ctx));
     })();
-    group.forEach((r, i) => ctx.cache.set(r, run.then((results) => results[i])));
+    group.forEach(({ reduction }, i) => ctx.cache.set(reduction, run.then((results) => results[i])));
   }
   return Promise.all(reductions.map((r) => ctx.cache.get(r)!));
 }
 
 /**
  * Streams a product's tiles. A product that fits in one tile is computed once and kept on the context (every later
- * pass and its norm reuse it); in 'means' space the 'means' product is Σ_B's own Gram, already computed.
+ * pass and its norm reuse it); in 'means' space the 'means' product is Σ_B's own Gram, already computed. The
+ * uncentred products are visited as their centred product's tiles plus the rank-one shift (see {@link tileSource}).
  */
 async function visitTiles(ctx: NcContext, product: PairProduct, visit: (tile: PairTile) => void): Promise<void> {
   const { K, D } = ctx;
@@ -104,13 +188,24 @@ async function visitTiles(ctx: NcContext, product: PairProduct, visit: (tile: Pa
     visit({ rowStart: 0, rows: K, colStart: 0, cols: K, values: await singleTile(ctx, product), symmetric: product !== 'weightsMeans' });
     return;
   }
+  const { source, shift } = tileSource(ctx, product);
+  if (shift) {
+    await visitTiles(ctx, source, (tile) => visit(shiftTile(tile, shift)));
+    return;
+  }
   const { X, Z } = productRows(ctx, product);
   await forEachPairTile(ctx.engine, X, Z, K, K, D, visit, pairTileSize(ctx));
 }
 
 function singleTile(ctx: NcContext, product: PairProduct): Promise<Float64Array> {
+  product = canonicalProduct(ctx, product);
   return memo(ctx, `tile:${product}`, async () => {
     if (product === 'means' && ctx.between.space === 'means') return ctx.between.gram;
+    const { source, shift } = tileSource(ctx, product);
+    if (shift) {
+      const K = ctx.K;
+      return shiftTile({ rowStart: 0, rows: K, colStart: 0, cols: K, values: await singleTile(ctx, source), symmetric: true }, shift).values;
+    }
     const { X, Z } = productRows(ctx, product);
     let values!: Float64Array;
     await forEachPairTile(ctx.engine, X, Z, ctx.K, ctx.K, ctx.D, (t) => { values = t.values; }, ctx.K);

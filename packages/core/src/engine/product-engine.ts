@@ -27,6 +27,17 @@ export interface SpreadKernelOutput {
 }
 
 /**
+ * The engine's handle on the rows of one pair product X Zᵀ (from {@link ProductEngine.pairProducts}): tiles on
+ * request, in float64, in any order; several may be requested before the first resolves.
+ */
+export interface PairProductSource {
+  /** `values[i · cols + j]` = x_{rowStart+i} · z_{colStart+j}, float64 (the caller owns the array). */
+  tile(rowStart: number, rows: number, colStart: number, cols: number): Promise<Float64Array>;
+  /** Drops the engine's copy of the rows (after the last tile). */
+  release(): void | Promise<void>;
+}
+
+/**
  * Where the heavy work runs: the product C = A · B (row-major, A m × k, B k × n). float32 inputs may be computed in
  * float32; float64 inputs must be computed in float64 (the K-sized algebra relies on it). It may return a promise.
  *
@@ -44,6 +55,13 @@ export interface ProductEngine {
   matmulNT?(a: FloatArray, b: FloatArray, m: number, k: number, n: number): FloatArray | Promise<FloatArray>;
   classSums?(chunk: KernelChunk): Promise<Float64Array>;
   spreadChunk?(chunk: KernelChunk, plan: SpreadPlan): Promise<SpreadKernelOutput>;
+  /**
+   * Optional: takes X (K × D) and Z (Kz × D; the same array for a symmetric product) once, for the many tiles of the
+   * pair product X Zᵀ that the report streams (see {@link PairProductSource}). An engine may compute the tiles away
+   * from the calling thread — the onnxruntime engine does, in a worker thread — so that the caller's work on one tile
+   * overlaps the products of the next ones. May resolve to `undefined` to decline (the caller then uses `matmulNT`).
+   */
+  pairProducts?(X: Float64Array, Z: Float64Array, K: number, Kz: number, D: number): Promise<PairProductSource | undefined>;
   /** Release native resources (sessions, tensors). Optional. */
   dispose?(): void | Promise<void>;
 }

@@ -41,23 +41,26 @@ interface State {
   inv: Float64Array;
   sq: Float64Array;
   moments: [Moments, Moments, Moments];
-  scratch: [Float64Array, Float64Array, Float64Array];
 }
 
-/** Merges a block of values (sum and M2 around their own mean) into running moments (Chan et al.'s update). */
-function merge(m: Moments, values: Float64Array, count: number): void {
+/**
+ * Merges one tile's values, summed around a shift s as n, Σ(κ − s), Σ(κ − s)², into running moments (Chan et al.'s
+ * update): the tile's mean is s + S₁/n and its M2 = S₂ − S₁²/n, which keeps float64 accuracy when s lies inside the
+ * tile's spread (s is the tile's first value).
+ */
+function merge(m: Moments, count: number, shift: number, s1: number, s2: number): void {
   if (count === 0) return;
-  let sum = 0;
-  for (let i = 0; i < count; i++) sum += values[i];
-  const mean = sum / count;
-  let m2 = 0;
-  for (let i = 0; i < count; i++) m2 += (values[i] - mean) ** 2;
+  const mean = shift + s1 / count;
+  const m2 = s2 - (s1 * s1) / count;
   const n = m.n + count;
   const delta = mean - m.mean;
   m.mean += (delta * count) / n;
   m.m2 += m2 + (delta * delta * m.n * count) / n;
   m.n = n;
 }
+
+/** A finite shift for a tile's sums: its first value, or 0 when that is ±∞ or NaN. */
+const finiteOr0 = (x: number): number => (Number.isFinite(x) ? x : 0);
 
 export const gnc2Reduction: PairReduction<State, Gnc2Statistics> = {
   product: 'means',
@@ -71,46 +74,61 @@ export const gnc2Reduction: PairReduction<State, Gnc2Statistics> = {
       sq[k] = (norm * inv[k]) ** 2;
     }
     const moments = (): Moments => ({ n: 0, mean: 0, m2: 0 });
-    return { inv, sq, moments: [moments(), moments(), moments()], scratch: [new Float64Array(0), new Float64Array(0), new Float64Array(0)] };
+    return { inv, sq, moments: [moments(), moments(), moments()] };
   },
+  // One pass over the tile: d² from the product, log(1/d) = −½·log d², and the Riesz kernel d^−S = exp(S·log(1/d))
+  // (one log and one exp per pair instead of a general power: the same value to ~|S·log d|·2⁻⁵² relative).
   tile(state, tile, ctx) {
     const { inv, sq } = state;
     const { D, centredMeans: M } = ctx;
     const S = D - 2;
     const sign = S >= 0 ? 1 : -1; // Python's copysign(1, S) for an integer S
     const f32 = ctx.conventions.kernelPrecision === 'float32';
-    const size = tile.rows * tile.cols;
-    if (state.scratch[0].length < size) state.scratch = [new Float64Array(size), new Float64Array(size), new Float64Array(size)];
-    const [logs, riesz, dists] = state.scratch;
+    const { values, cols, rowStart, colStart } = tile;
     let count = 0;
+    let lgShift = 0, rzShift = 0, dsShift = 0;
+    let lg1 = 0, lg2 = 0, rz1 = 0, rz2 = 0, ds1 = 0, ds2 = 0;
     for (let i = 0; i < tile.rows; i++) {
-      const k = tile.rowStart + i;
-      for (let j = firstPairColumn(tile, i); j < tile.cols; j++) {
-        const l = tile.colStart + j;
-        const nn = sq[k] + sq[l];
-        let d2 = nn - 2 * tile.values[i * tile.cols + j] * inv[k] * inv[l];
+      const k = rowStart + i;
+      const ik = inv[k];
+      const sk = sq[k];
+      const row = i * cols;
+      for (let j = firstPairColumn(tile, i); j < cols; j++) {
+        const l = colStart + j;
+        const nn = sk + sq[l];
+        let d2 = nn - 2 * values[row + j] * ik * inv[l];
         if (!(d2 > CLOSE * nn)) {
           d2 = 0;
-          for (let t = 0; t < D; t++) d2 += (M[k * D + t] * inv[k] - M[l * D + t] * inv[l]) ** 2;
+          for (let t = 0; t < D; t++) d2 += (M[k * D + t] * ik - M[l * D + t] * inv[l]) ** 2;
         }
-        const d = Math.sqrt(d2);
-        let lg = Math.log(1 / d);
-        let rz = sign * d ** -S;
-        let ds = d;
+        let ds = Math.sqrt(d2);
+        let lg = -0.5 * Math.log(d2);
+        let rz = S === 0 ? sign : sign * Math.exp(S * lg);
         if (f32) {
           lg = Math.fround(lg);
           rz = Math.fround(rz);
           ds = Math.fround(ds);
         }
-        logs[count] = lg;
-        riesz[count] = rz;
-        dists[count] = ds;
+        if (count === 0) {
+          lgShift = finiteOr0(lg);
+          rzShift = finiteOr0(rz);
+          dsShift = finiteOr0(ds);
+        }
         count++;
+        const a = lg - lgShift;
+        lg1 += a;
+        lg2 += a * a;
+        const b = rz - rzShift;
+        rz1 += b;
+        rz2 += b * b;
+        const c = ds - dsShift;
+        ds1 += c;
+        ds2 += c * c;
       }
     }
-    merge(state.moments[0], logs, count);
-    merge(state.moments[1], riesz, count);
-    merge(state.moments[2], dists, count);
+    merge(state.moments[0], count, lgShift, lg1, lg2);
+    merge(state.moments[1], count, rzShift, rz1, rz2);
+    merge(state.moments[2], count, dsShift, ds1, ds2);
   },
   finish(state, ctx) {
     const f32 = ctx.conventions.kernelPrecision === 'float32';

@@ -57,12 +57,19 @@ interface Moments {
   m2: number;
 }
 
-/** Adds one value standing for `w` ordered pairs (Welford's update with a weight). */
-function push(m: Moments, x: number, w: number): void {
-  m.n += w;
-  const delta = x - m.mean;
-  m.mean += (w * delta) / m.n;
-  m.m2 += w * delta * (x - m.mean);
+/**
+ * Merges a block of `count` ordered-pair values, summed around `shift` as S₁ = Σ(x − shift), S₂ = Σ(x − shift)², into
+ * running moments (Chan et al.'s update).
+ */
+function mergeBlock(m: Moments, count: number, shift: number, s1: number, s2: number): void {
+  if (count === 0) return;
+  const mean = shift + s1 / count;
+  const m2 = s2 - (s1 * s1) / count;
+  const n = m.n + count;
+  const delta = mean - m.mean;
+  m.mean += (delta * count) / n;
+  m.m2 += m2 + (delta * delta * m.n * count) / n;
+  m.n = n;
 }
 
 interface GroupCosines {
@@ -72,23 +79,50 @@ interface GroupCosines {
   majorityStd: number;
 }
 
-/** Mean and std of the cosines inside each group, over one tiled pass of a symmetric pair product. */
-function groupCosineReduction(product: 'means' | 'weights'): PairReduction<{ mask: Uint8Array; groups: [Moments, Moments] }, GroupCosines> {
+/**
+ * Mean and std of the cosines inside each group, over one tiled pass of a symmetric pair product: each tile's
+ * cosines are summed around the tile's first cosine of the group and merged across tiles.
+ */
+function groupCosineReduction(product: 'means' | 'weights'): PairReduction<{ mask: Uint8Array; inv: Float64Array; groups: [Moments, Moments] }, GroupCosines> {
   return {
     product,
-    init: (ctx) => ({ mask: minorityMask(ctx), groups: [{ n: 0, mean: 0, m2: 0 }, { n: 0, mean: 0, m2: 0 }] }),
-    tile(state, tile, ctx) {
-      const { xNormsSq } = productRows(ctx, product);
-      const { mask, groups } = state;
+    init: (ctx) => ({
+      mask: minorityMask(ctx),
+      inv: Float64Array.from(productRows(ctx, product).xNormsSq, (v) => 1 / Math.sqrt(v)),
+      groups: [{ n: 0, mean: 0, m2: 0 }, { n: 0, mean: 0, m2: 0 }],
+    }),
+    tile(state, tile) {
+      const { mask, inv, groups } = state;
+      const { values, cols, rowStart, colStart } = tile;
+      // Per group (0 = minority, 1 = majority): unordered pairs, shift, Σ(c − shift), Σ(c − shift)².
+      const n = [0, 0];
+      const shift = [0, 0];
+      const s1 = [0, 0];
+      const s2 = [0, 0];
       for (let i = 0; i < tile.rows; i++) {
-        const k = tile.rowStart + i;
+        const k = rowStart + i;
         const gk = mask[k];
-        for (let j = firstPairColumn(tile, i); j < tile.cols; j++) {
-          const l = tile.colStart + j;
+        const g = gk === 1 ? 0 : 1;
+        const ik = inv[k];
+        const row = i * cols;
+        let cnt = 0, a1 = 0, a2 = 0;
+        let sh = shift[g];
+        for (let j = firstPairColumn(tile, i); j < cols; j++) {
+          const l = colStart + j;
           if (mask[l] !== gk) continue;
-          push(groups[gk === 1 ? 0 : 1], tile.values[i * tile.cols + j] / Math.sqrt(xNormsSq[k] * xNormsSq[l]), 2);
+          const c = values[row + j] * ik * inv[l];
+          if (n[g] === 0 && cnt === 0) sh = shift[g] = c;
+          const d = c - sh;
+          a1 += d;
+          a2 += d * d;
+          cnt++;
         }
+        n[g] += cnt;
+        s1[g] += a1;
+        s2[g] += a2;
       }
+      // Each unordered pair stands for two ordered pairs.
+      for (const g of [0, 1]) mergeBlock(groups[g], 2 * n[g], shift[g], 2 * s1[g], 2 * s2[g]);
     },
     finish: ({ groups: [mi, ma] }) => ({
       minorityMean: mi.n > 0 ? mi.mean : NaN,

@@ -289,6 +289,9 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   if (D < K - 1) warnings.push(`D = ${D} < K − 1 = ${K - 1}: the class means cannot form a simplex ETF; Σ_B has rank at most ${D}`);
   else if (ctx.between.rank < K - 1) warnings.push(`Σ_B has rank ${ctx.between.rank} < K − 1 = ${K - 1}: some class means are (nearly) affinely dependent`);
   if (s?.nc1SumsNote) warnings.push(s.nc1SumsNote);
+  if (s && s.decisionRows !== ctx.N) {
+    warnings.push(`NC4, NCC and classifier accuracy (and NCC recall) counted on a sample of ${s.decisionRows} of the ${ctx.N} samples`);
+  }
 
   // Per-class vectors (K numbers each).
   const vectors: Record<string, ArrayLike<number>> = {
@@ -297,7 +300,7 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   };
   if (s) {
     vectors.variances = classVariances(ctx);
-    vectors.nccRecall = Float64Array.from({ length: K }, (_, k) => s.nccCorrect[k] / ctx.counts[k]);
+    vectors.nccRecall = Float64Array.from({ length: K }, (_, k) => s.nccCorrect[k] / s.decisionCounts[k]);
     const pc = await nc1PerClass(ctx);
     if (pc) vectors.nc1PerClass = degenerate.degenerate ? pc.map(() => NaN) : pc;
   }

@@ -17,6 +17,7 @@ export const STATISTICS_VERSION = 2;
  *   "spread": { "meansFingerprint": "…", "classifierFingerprint": "…"?, "space": "means" | "features",
  *               "counts": [K], "withinSS": [K], "scatter": [m*m], "nccCorrect": [K],
  *               "classifierCorrect": [K]?, "nccClassifierMismatch": n?, "nccClassifierMismatchNoBias": n?,
+ *               "decisionCounts": [K]? (rows whose decisions were counted, when on a sample),
  *               "perClassNc1": { "globalMean": "class", "pinvRtol": 1.1e-13, "rank": 9, "sums": [K] }? }? }
  * ```
  * Version 1 files (K × K `projectedScatter`, `nccConfusion`, `classifierConfusion`) parse into the same structure:
@@ -72,6 +73,7 @@ function spreadJson(spread: SpreadStatistics): Record<string, unknown> {
     s.nccClassifierMismatch = spread.nccClassifierMismatch;
     s.nccClassifierMismatchNoBias = spread.nccClassifierMismatchNoBias;
   }
+  if (spread.decisionCounts) s.decisionCounts = Array.from(spread.decisionCounts);
   if (spread.perClassNc1) {
     const { conventions: c, sums } = spread.perClassNc1;
     s.perClassNc1 = { globalMean: c.globalMean, pinvRtol: c.pinvRtol, rank: c.rank, sums: Array.from(sums) };
@@ -144,6 +146,7 @@ export function statisticsFromJson(parsed: StatsJson & { version: number }): Sta
     scatter: arr(s, 'scatter', m * m),
     nccCorrect: countArr(s, 'nccCorrect', K),
     ...classifier,
+    ...(s.decisionCounts !== undefined ? { decisionCounts: countArr(s, 'decisionCounts', K) } : {}),
     ...(s.perClassNc1 !== undefined ? { perClassNc1: parsePerClass(s.perClassNc1, K, arr, bad) } : {}),
   };
   return { means, spread, ...shards };

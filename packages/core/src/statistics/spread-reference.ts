@@ -50,6 +50,12 @@ export interface SpreadReferenceOptions {
   perClassNc1?: ConventionOptions | false;
   /** Force the spectral route (tests); default 'auto'. */
   route?: 'auto' | SpectralRoute;
+  /**
+   * Count the NCC and classifier decisions (default true). `false` leaves them out of the plan: the spread phase then
+   * costs O(rows · D · m) instead of O(rows · D · K) — for decisions counted on a sample of the rows by a second
+   * accumulator (`withSampledDecisions`), as `ncscope lm --decisions-sample` does at vocabulary scale.
+   */
+  decisions?: boolean;
 }
 
 /** s (class-uniform mean of the present classes' means) and M_s = μ_k − s (zero rows for empty classes). */
@@ -98,8 +104,9 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
   let classifier: SpreadDecisions['classifier'];
   let classifierFingerprint: string | undefined;
   const normalization: Normalization | undefined = means.normalization ? { mode: means.normalization.mode, temperature: means.normalization.temperature } : undefined;
-  if (options.classifier) {
-    checkClassifier(options.classifier, K, D);
+  const withDecisions = options.decisions !== false;
+  if (options.classifier) checkClassifier(options.classifier, K, D);
+  if (options.classifier && withDecisions) {
     const { weights, bias } = normalizedClassifier(options.classifier, normalization, D);
     let offsetNoBias: Float64Array;
     if (space === 'means') {
@@ -119,7 +126,7 @@ export async function spreadReference(means: MeansStatistics, options: SpreadRef
     classifier = { weights, offset, offsetNoBias, bias: bias ? Float64Array.from(bias) : new Float64Array(K) };
     classifierFingerprint = fingerprint(weights, bias ?? []);
   }
-  const decisions: SpreadDecisions = { present: presentMask, pairDistSq, meanSqNorms, classifier };
+  const decisions: SpreadDecisions | undefined = withDecisions ? { present: presentMask, pairDistSq, meanSqNorms, classifier } : undefined;
   const plan: SpreadReference = {
     K, D, space, m, centres: mu, J: K, shift, shiftedMeans: shifted, decisions,
     means: mu, present, meansFingerprint: fingerprint(means.counts, means.sums), classifierFingerprint,

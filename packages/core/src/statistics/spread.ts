@@ -38,6 +38,11 @@ export interface SpreadStatistics {
   /** With a classifier: the same, ignoring the bias (argmax W h), as rhubarbwu/neural-collapse computes it. */
   readonly nccClassifierMismatchNoBias?: number;
   /**
+   * Rows per class whose decisions were counted, when the decisions (nccCorrect, classifierCorrect, the mismatches)
+   * were counted on a sample of the rows (`withSampledDecisions`); absent when every row's were (= `counts`).
+   */
+  readonly decisionCounts?: Float64Array;
+  /**
    * Σ_{y_i=k} r_iᵀ Σ_B⁺ r_i per class (K), for the Σ_B⁺ of `conventions` (per-class NC1 = sums[k]/n_k). Absent when
    * the spread phase skipped it (option perClassNc1: false) or the statistics come from a version-1 file.
    */
@@ -64,6 +69,8 @@ export interface SpreadPartial {
   nccClassifierMismatchNoBias?: number;
   /** Per-class Σ q_i when the reference has a quadratic map. */
   perClassNc1?: ArrayLike<number>;
+  /** Rows per class whose decisions were counted, when the partial counted them on a sample (see SpreadStatistics). */
+  decisionCounts?: ArrayLike<number>;
 }
 
 /** Rows per chunk for a plan: the widest per-chunk product stays under 2^25 values. */
@@ -92,6 +99,8 @@ export class SpreadAccumulator {
   private readonly nc1Arr: Float64Array | undefined;
   private mismatch = 0;
   private mismatchNoBias = 0;
+  /** Set once sampled-decision statistics are merged in (see SpreadStatistics.decisionCounts). */
+  private decisionArr: Float64Array | undefined;
   private rowNormalizer: RowNormalizer | undefined;
   private batches = 0;
 
@@ -155,7 +164,8 @@ export class SpreadAccumulator {
       this.withinArr[y] += ss;
       this.countsArr[y] += 1;
       if (this.nc1Arr && q) this.nc1Arr[y] += q[i];
-      const ncc = Number(out.ncc![i]);
+      if (!out.ncc) continue; // a plan without decisions (they are counted on a sample elsewhere)
+      const ncc = Number(out.ncc[i]);
       if (ncc === y) this.nccArr[y] += 1;
       if (this.clfArr && out.classifier && out.classifierNoBias) {
         const c = Number(out.classifier[i]);
@@ -195,6 +205,11 @@ export class SpreadAccumulator {
       need('perClassNc1', partial.perClassNc1, K);
       for (let k = 0; k < K; k++) this.nc1Arr[k] += partial.perClassNc1![k];
     }
+    if (partial.decisionCounts) {
+      need('decisionCounts', partial.decisionCounts, K);
+      this.decisionArr ??= new Float64Array(K);
+      for (let k = 0; k < K; k++) this.decisionArr[k] += partial.decisionCounts[k];
+    }
     return this;
   }
 
@@ -225,6 +240,7 @@ export class SpreadAccumulator {
       out.nccClassifierMismatchNoBias = this.mismatchNoBias;
     }
     if (this.nc1Arr && r.perClassNc1) out.perClassNc1 = { conventions: r.perClassNc1, sums: this.nc1Arr };
+    if (this.decisionArr) out.decisionCounts = this.decisionArr;
     return out;
   }
 }
@@ -243,6 +259,9 @@ export function checkMergeable(a: SpreadStatistics, b: SpreadStatistics): void {
   const cb = b.perClassNc1?.conventions;
   if ((ca === undefined) !== (cb === undefined) || (ca && cb && (ca.globalMean !== cb.globalMean || ca.rank !== cb.rank || ca.pinvRtol !== cb.pinvRtol))) {
     throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics whose per-class NC1 sums use different conventions (or one without them); run every shard with the same options');
+  }
+  if ((a.decisionCounts === undefined) !== (b.decisionCounts === undefined)) {
+    throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics whose decisions were counted on a sample with ones that counted every row; run every shard with the same decisions sample');
   }
 }
 
@@ -267,6 +286,7 @@ export function addSpreadStatistics(a: SpreadStatistics, b: SpreadStatistics): S
     out.nccClassifierMismatchNoBias = (a.nccClassifierMismatchNoBias ?? 0) + (b.nccClassifierMismatchNoBias ?? 0);
   }
   if (a.perClassNc1 && b.perClassNc1) out.perClassNc1 = { conventions: a.perClassNc1.conventions, sums: add(a.perClassNc1.sums, b.perClassNc1.sums) };
+  if (a.decisionCounts && b.decisionCounts) out.decisionCounts = add(a.decisionCounts, b.decisionCounts);
   return out;
 }
 

@@ -36,6 +36,7 @@ export interface TableSource {
   readonly file: TableFile;
   readonly path: string;
   readonly rows: number;
+  /** The features: D is the list length (a fixed-size list's, else the first row's) or the number of columns. */
   readonly features?: { columns: string[]; D: number; float32: boolean; description: string };
   readonly labels?: {
     column: string;
@@ -81,7 +82,10 @@ function hfClassNames(file: TableFile, column: string): string[] | undefined {
 export async function openTable(path: string, spec: TableColumns = {}): Promise<TableSource> {
   const file = await openTableFile(path);
   try {
-    return resolveTable(file, spec);
+    const table = resolveTable(file, spec);
+    // A list column of unstated length: D from its first row (later rows must match it).
+    if (table.features && table.features.D < 0 && table.rows > 0) await table.batches(0, 1, 1, { features: true }).next();
+    return table;
   } catch (e) {
     await file.close();
     throw e;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze, jsEngine, MeansAccumulator, mulberry32, parseNpy, residualPlan, runSpreadChunk, SpreadAccumulator, type ProductEngine, type AnalyzeResult } from '@ncscope/core';
+import { analyze, computeReport, forEachPairTile, jsEngine, MeansAccumulator, mulberry32, parseNpy, residualPlan, runSpreadChunk, SpreadAccumulator, type ProductEngine, type AnalyzeResult } from '@ncscope/core';
 import { createOnnxProductEngine } from './onnx-product-engine.js';
 
 const golden = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/golden');
@@ -196,5 +196,103 @@ describe('onnxruntime product engine', () => {
     const ort = await analyze([{ features, labels }], { K, engine });
     expect(ort.report.perClass.classes).toEqual([0, 1, 3, 4]);
     expectSameResult(js, ort, 1e-4);
+  });
+});
+
+describe('pair products in a worker thread', () => {
+  let inWorker: ProductEngine;
+  let onThread: ProductEngine;
+  beforeAll(async () => {
+    inWorker = await createOnnxProductEngine({ pairWorker: true });
+    onThread = await createOnnxProductEngine({ pairWorker: false });
+  });
+  afterAll(async () => {
+    await inWorker.dispose?.();
+    await onThread.dispose?.();
+  });
+
+  /** Every tile of X Zᵀ as one dense K × Kz array (symmetric products fill both triangles). */
+  async function dense(e: ProductEngine, X: Float64Array, Z: Float64Array, K: number, Kz: number, D: number, tile: number) {
+    const out = new Float64Array(K * Kz);
+    const seen: string[] = [];
+    await forEachPairTile(e, X, Z, K, Kz, D, async (t) => {
+      seen.push(`${t.rowStart},${t.colStart}`);
+      // A slow visitor: later tiles are computed while this one is being read.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      for (let i = 0; i < t.rows; i++) for (let j = 0; j < t.cols; j++) {
+        out[(t.rowStart + i) * Kz + t.colStart + j] = t.values[i * t.cols + j];
+        if (t.symmetric) out[(t.colStart + j) * Kz + t.rowStart + i] = t.values[i * t.cols + j];
+      }
+    }, tile);
+    return { out, seen };
+  }
+
+  it('gives the tiles of the calling thread, bit for bit, in the same order, and the float64 product', async () => {
+    const r = prng(21);
+    // Tiles of 64 × 64 × 2,100 are above core's SMALL_PRODUCT: the engine computes them (in the worker or not).
+    const K = 203, Kz = 150, D = 2100;
+    const X = Float64Array.from({ length: K * D }, () => r() - 0.5);
+    const Z = Float64Array.from({ length: Kz * D }, () => r() - 0.5);
+    const naive = (A: Float64Array, B: Float64Array, n: number, m: number) => {
+      const out = new Float64Array(n * m);
+      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) { let s = 0; for (let t = 0; t < D; t++) s += A[i * D + t] * B[j * D + t]; out[i * m + j] = s; }
+      return out;
+    };
+    for (const [A, B, n, m] of [[X, X, K, K], [X, Z, K, Kz]] as const) {
+      const a = await dense(inWorker, A, B, n, m, D, 64);
+      const b = await dense(onThread, A, B, n, m, D, 64);
+      expect(a.seen).toEqual(b.seen);
+      expect(a.seen.length).toBeGreaterThan(4);
+      let differ = 0;
+      for (let i = 0; i < a.out.length; i++) if (!Object.is(a.out[i], b.out[i])) differ++;
+      expect(differ).toBe(0);
+      const ref = naive(A, B, n, m);
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(a.out[i] - ref[i]));
+      expect(worst).toBeLessThan(1e-12);
+    }
+  });
+
+  it('gives the same report as the calling thread and the JS engine (tiles of 96 rows, each above the small-product size)', async () => {
+    const r = prng(22);
+    const N = 500, D = 1000, K = 200;
+    const centres = Float64Array.from({ length: K * D }, () => r() - 0.5);
+    const labels = Int32Array.from({ length: N }, (_, i) => (i * 7) % K);
+    const features = Float64Array.from({ length: N * D }, (_, j) => 1.5 + centres[labels[Math.floor(j / D)] * D + (j % D)] + 0.2 * (r() - 0.5));
+    const classifier = { weights: Float64Array.from(centres, (c) => c + 0.05 * (r() - 0.5)), bias: Float64Array.from({ length: K }, () => 0.1 * r()) };
+    let sources = 0;
+    const counted: ProductEngine = { ...inWorker, pairProducts: (...a) => { sources++; return inWorker.pairProducts!(...a); } };
+    const { means, spread } = await analyze([{ features, labels }], { classifier, engine: onThread });
+    // zhou centres W: its uncentred products are the centred tiles plus a rank-one shift (core's pairs.ts).
+    for (const preset of ['ncscope', 'zhou'] as const) {
+      const options = { classifier, pairTile: 96, preset, alignmentLimit: 0 };
+      const a = await computeReport(means, spread, { ...options, engine: counted });
+      const b = await computeReport(means, spread, { ...options, engine: onThread });
+      const ref = await computeReport(means, spread, { ...options, engine: jsEngine });
+      expect(a.metrics).toEqual(b.metrics);
+      expect(a.imbalance).toEqual(b.imbalance);
+      for (const [k, v] of Object.entries(ref.metrics)) {
+        const w = (a.metrics as Record<string, number>)[k];
+        expect(Math.abs(w - v), `${preset} ${k}: ${w} vs ${v}`).toBeLessThanOrEqual(1e-10 * Math.max(Math.abs(v), 1e-12));
+      }
+    }
+    expect(sources).toBeGreaterThan(0);
+  });
+
+  it('a failing worker rejects the pass with its reason and the engine keeps working', async () => {
+    const e = await createOnnxProductEngine({ pairWorker: true });
+    const r = prng(23);
+    const D = 5, K = 40;
+    const X = Float64Array.from({ length: K * D }, () => r());
+    const source = await e.pairProducts!(X, X, K, K, D);
+    expect(source).toBeDefined();
+    // Rows outside X: onnxruntime refuses the shape in the worker, and the tile's promise says so.
+    await expect(source!.tile(0, 10, 0, 1000)).rejects.toThrow(/pair-product worker/);
+    const ok = await source!.tile(0, 3, 0, 3);
+    expect(Math.abs(ok[1] - (X[0] * X[5] + X[1] * X[6] + X[2] * X[7] + X[3] * X[8] + X[4] * X[9]))).toBeLessThan(1e-15);
+    await source!.release();
+    await e.dispose?.();
+    await expect((async () => (await e.pairProducts!(X, X, K, K, D))?.tile(0, 2, 0, 2))()).resolves.toHaveLength(4);
+    await e.dispose?.();
   });
 });

@@ -1,1 +1,1 @@
-export { createOnnxProductEngine, type OnnxProductEngineOptions } from './onnx-product-engine.js';
+export { createOnnxProductEngine, PAIR_WORKER_MIN_WORK, type OnnxProductEngineOptions } from './onnx-product-engine.js';

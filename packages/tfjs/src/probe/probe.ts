@@ -2,11 +2,21 @@ import { NcInputError } from '@ncscope/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { labelsFromTensor, looksMultiHot, multiHotFromTensor, stratifiedSample } from './labels.js';
+import { tokenLayout, type SequenceOptions, type TokenLayout } from './sequence.js';
 
-/** Probe data as tensors: inputs (one tensor per model input) and labels (integers [n] / [n, 1], or one-hot [n, K]). */
+/**
+ * Probe data as tensors: inputs (one tensor per model input) and labels (integers [n] / [n, 1], or one-hot [n, K]).
+ * Sequence probes (the `sequence` option) take per-position labels [n, T].
+ */
 export interface ProbeTensors {
   xs: tf.Tensor | tf.Tensor[];
   ys: tf.Tensor;
+}
+
+/** A sequence probe of token ids alone (`sequence` option, next-token labels): xs [n, T], no ys. */
+export interface TokenIdsProbe {
+  xs: tf.Tensor | tf.Tensor[];
+  ys?: undefined;
 }
 
 /**
@@ -18,8 +28,8 @@ export interface DatasetLike {
   iterator(): Promise<{ next(): Promise<IteratorResult<unknown>> }>;
 }
 
-/** What to measure on: tensors or a dataset. */
-export type Probe = ProbeTensors | DatasetLike;
+/** What to measure on: tensors or a dataset (or token ids alone for a sequence probe). */
+export type Probe = ProbeTensors | TokenIdsProbe | DatasetLike;
 
 /**
  * A fixed sample of the training data. tfjs never shows callbacks the training batches, so pass the same tensors you
@@ -49,6 +59,11 @@ export interface ProbeBatch {
   oneHot: tf.Tensor2D;
   /** Its transpose, K × n (made explicitly: the wasm backend's fast product path needs untransposed operands). */
   oneHotT: tf.Tensor2D;
+  /**
+   * Sequence probes: the batch's counted positions as flat indices s·T + t into its [b·T] positions (the rows of
+   * `labels` are tokens, not sequences).
+   */
+  tokenIndex?: tf.Tensor1D;
 }
 
 export function isDatasetLike(p: unknown): p is DatasetLike {
@@ -118,6 +133,7 @@ export class PreparedProbe {
     private readonly batchSize: number,
     K: number | undefined,
     private readonly mode: MultiLabelMode,
+    private readonly sequence?: SequenceOptions,
   ) {
     this.kResolved = K;
     // A dataset is read batch by batch: multi-hot labels there must be announced (multiLabel: true).
@@ -135,14 +151,18 @@ export class PreparedProbe {
   }
 
   /** Prepares tensors (or a training sample) now; a dataset is only remembered. */
-  static async create(model: LayersModel, source: { probe?: Probe; sampleTraining?: SampleTraining }, options: { K?: number; batchSize: number; multiLabel?: MultiLabelMode }): Promise<PreparedProbe> {
+  static async create(model: LayersModel, source: { probe?: Probe; sampleTraining?: SampleTraining }, options: { K?: number; batchSize: number; multiLabel?: MultiLabelMode; sequence?: SequenceOptions }): Promise<PreparedProbe> {
     const { probe, sampleTraining } = source;
     if ((probe === undefined) === (sampleTraining === undefined)) {
       throw new NcInputError('BAD_OPTION', 'pass exactly one of probe: { xs, ys } (or a tf.data.Dataset) and sampleTraining: { xs, ys, n }');
     }
     const mode = options.multiLabel ?? 'auto';
+    if (options.sequence && (sampleTraining !== undefined || isDatasetLike(probe))) {
+      throw new NcInputError('BAD_OPTION', 'sequence probes are given as tensors: probe: { xs: token ids [n, T], ys?: labels [n, T] } (not sampleTraining or a dataset)');
+    }
+    if (options.sequence && options.multiLabel === true) throw new NcInputError('BAD_OPTION', 'sequence probes have one label per position: multiLabel must be false or omitted');
     if (probe !== undefined && isDatasetLike(probe)) return new PreparedProbe(model, probe, options.batchSize, options.K, mode);
-    const p = new PreparedProbe(model, undefined, options.batchSize, options.K, mode);
+    const p = new PreparedProbe(model, undefined, options.batchSize, options.K, options.sequence ? false : mode, options.sequence);
     try {
       if (sampleTraining) await p.prepareSample(sampleTraining);
       else await p.prepareTensors(probe as ProbeTensors, 'probe');
@@ -154,6 +174,7 @@ export class PreparedProbe {
   }
 
   private async prepareTensors(probe: ProbeTensors, where: string): Promise<void> {
+    if (this.sequence) return this.prepareSequence(probe, where);
     if (typeof probe !== 'object' || probe === null || probe.xs === undefined || !(probe.ys instanceof tf.Tensor)) {
       throw new NcInputError('BAD_OPTION', `${where} must be { xs, ys } with tf.Tensor values (or a tf.data.Dataset of { xs, ys } batches)`);
     }
@@ -195,6 +216,41 @@ export class PreparedProbe {
       }
       const b = makeBatch(index, bx, labels.subarray(start, end), K, multiHot?.subarray(start * K, end * K));
       this.owned.push(b.y, b.oneHot, b.oneHotT);
+      batches.push(b);
+    }
+  }
+
+  /** A sequence probe: token ids [n, T] (and optional labels [n, T]) to token samples, batches of whole sequences. */
+  private async prepareSequence(probe: ProbeTensors | TokenIdsProbe, where: string): Promise<void> {
+    if (typeof probe !== 'object' || probe === null || probe.xs === undefined || (probe.ys !== undefined && !(probe.ys instanceof tf.Tensor))) {
+      throw new NcInputError('BAD_OPTION', `${where} must be { xs: token ids [n, T], ys?: labels [n, T] } with tf.Tensor values`);
+    }
+    const xs = asList(probe.xs);
+    const rows = checkInputs(this.model, xs, `${where} xs`);
+    if (rows === 0) throw new NcInputError('NO_DATA', `${where} holds no sequences`, { source: where });
+    const layout = await tokenLayout(xs, probe.ys, this.sequence!, this.kResolved);
+    this.kResolved = resolveK(this.kResolved, undefined, layout.labels, `${where} labels`);
+    this.buildTokens(xs, rows, layout);
+  }
+
+  /** Batches of at most batchSize sequences, each with its counted positions (batches without any are skipped). */
+  private buildTokens(xs: tf.Tensor[], rows: number, layout: TokenLayout): void {
+    const K = this.kResolved!;
+    const { T, index, labels } = layout;
+    const batches: ProbeBatch[] = [];
+    this.prepared = batches;
+    let p = 0;
+    for (let start = 0; start < rows; start += this.batchSize) {
+      const end = Math.min(rows, start + this.batchSize);
+      const first = p;
+      while (p < index.length && index[p] < end * T) p++;
+      if (p === first) continue;
+      const bx = start > 0 || end < rows ? xs.map((x) => tf.slice(x, start, end - start)) : xs;
+      if (bx !== xs) this.owned.push(...bx);
+      const local = Int32Array.from(index.subarray(first, p), (i) => i - start * T);
+      const b = makeBatch(batches.length, bx, labels.subarray(first, p), K);
+      b.tokenIndex = tf.tensor1d(local, 'int32');
+      this.owned.push(b.y, b.oneHot, b.oneHotT, b.tokenIndex);
       batches.push(b);
     }
   }
