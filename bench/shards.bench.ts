@@ -17,8 +17,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeNpy } from '@ncscope/core';
-import { inputFingerprint } from '../packages/cli/src/io/fingerprint.js';
-import { openInput } from '../packages/cli/src/io/open.js';
+import { inputFingerprint, openInput } from '@ncscope/io';
 import { syntheticFeatures } from './synthetic.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

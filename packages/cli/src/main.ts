@@ -8,7 +8,7 @@ import { registerReport } from './commands/report.js';
 import { registerOnnx } from './commands/onnx.js';
 import { registerOod } from './commands/ood.js';
 import { registerUfm } from './commands/ufm.js';
-import { CliError, StrictFailure } from './errors.js';
+import { CliError, StrictFailure, formatError } from './errors.js';
 import { checkDeclaredFiles } from './output/file-options.js';
 
 export { CliError, StrictFailure };
@@ -73,7 +73,8 @@ export async function main(argv: string[]): Promise<number> {
       return 3;
     }
     if (e instanceof NcInputError || e instanceof CliError) {
-      process.stderr.write(`ncscope: error: ${e.message}\n`);
+      // Core's errors are rendered from their data: location, problem, and remedies spelled as this CLI's flags.
+      process.stderr.write(`ncscope: error: ${formatError(e)}\n`);
       return 2;
     }
     process.stderr.write(`ncscope: unexpected error: ${(e as Error).stack ?? e}\n`);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GOLDEN, goldenArray, runCli, tempDir } from './helpers/run.js';
-import { npyBytes, npzBytes } from './helpers/writers.js';
+import { npyBytes, npzBytes } from '../../io/test/helpers/writers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -58,7 +58,7 @@ function cases(): [string, () => string[], RegExp][] {
       const bad = Float64Array.from(l.data);
       bad[17] = 4e9;
       return ['--features', features, '--labels', tmp.write('lhuge.npy', npyBytes(Array.from(bad, BigInt), { descr: '<i8', shape: [N] }))];
-    }, /lhuge\.npy: row 17: label 4000000000 implies 4000000001 classes for 600 samples; check the labels, or state K with --classes$/],
+    }, /lhuge\.npy: row 17: label 4000000000 implies 4000000001 classes for 600 samples; check the labels; pass --classes K to state K$/],
     ['a single class', () => ['--features', features, '--labels', tmp.write('zeros.npy', npyBytes(new Int32Array(N), { descr: '<i4', shape: [N] }))], /zeros\.npy: every label is 0; neural collapse \(and a classifier\) needs at least 2 classes with samples$/],
     ['truncated features', () => {
       const bytes = npyBytes(f.data, { descr: '<f4', shape: [N, D] });
@@ -68,7 +68,7 @@ function cases(): [string, () => string[], RegExp][] {
     ['npz with several members and no key', () => {
       const p = tmp.write('multi.npz', npzBytes({ a: npyBytes(f.data, { descr: '<f4', shape: [N, D] }), b: npyBytes(f.data, { descr: '<f4', shape: [N, D] }) }));
       return ['--features', p, '--labels', labels];
-    }, /multi\.npz: holds several arrays \('a', 'b'\); choose the features with --features-key$/],
+    }, /multi\.npz: holds several arrays \('a', 'b'\); pass --features-key NAME to choose the features$/],
     ['unknown npz key', () => {
       const p = tmp.write('single.npz', npzBytes({ feats: npyBytes(f.data, { descr: '<f4', shape: [N, D] }) }));
       return ['--features', p, '--features-key', 'x', '--labels', labels];

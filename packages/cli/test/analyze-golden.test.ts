@@ -66,7 +66,9 @@ describe('ncscope analyze --json on the golden feature sets', () => {
     expect(json.degenerate).toBe(false);
     const required = ['nc1', 'nc1Quotient', 'cdnv', 'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'etfErrorMeans', 'equinormWeights', 'equiangularityWeights', 'maxAngleWeights', 'etfErrorWeights', 'nc3SelfDuality', 'nc3Zhu', 'nc4NccMismatch', 'nccAccuracy'];
     for (const k of required) expect(typeof json.metrics[k], k).toBe('number');
-    expect(Object.keys(json.timing).sort()).toEqual(['computeSeconds', 'readSeconds']);
+    expect(Object.keys(json.timing).sort()).toEqual(['computeSeconds', 'means', 'read', 'readSeconds', 'report', 'seconds', 'setup', 'spread']);
+    for (const phase of ['read', 'means', 'setup', 'spread', 'report', 'seconds'] as const) expect(json.timing[phase]).toBeGreaterThanOrEqual(0);
+    expect(json.timing.readSeconds).toBe(json.timing.read);
     expect(json.timing.readSeconds).toBeGreaterThanOrEqual(0);
     expect(json.timing.computeSeconds).toBeGreaterThanOrEqual(0);
     expect(json.perClass.counts.reduce((a: number, b: number) => a + b, 0)).toBe(600);

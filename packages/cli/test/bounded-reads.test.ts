@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openInput } from '../src/io/open.js';
+import { openInput } from '@ncscope/io';
 import { GOLDEN, runCli, tempDir } from './helpers/run.js';
-import { npyBytes, npzBytes } from './helpers/writers.js';
+import { npyBytes, npzBytes } from '../../io/test/helpers/writers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

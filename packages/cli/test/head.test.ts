@@ -6,7 +6,7 @@ import { ScatterAccumulator, leastSquaresClassifier, parseNpy, parseNpyHeader } 
 import { directLeastSquares, relErr } from '../../core/test/heads-reference.js';
 import { encodeNpy } from '@ncscope/core';
 import { GOLDEN, runCli, tempDir } from './helpers/run.js';
-import { npyBytes } from './helpers/writers.js';
+import { npyBytes } from '../../io/test/helpers/writers.js';
 
 const dirs: { cleanup(): void }[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));

@@ -1,5 +1,5 @@
 /**
- * One label rule and one K rule for every command that reads labels (src/io/labels.ts):
+ * One label rule and one K rule for every command that reads labels (core's countLabels and decideClassCount):
  * integer-valued floats are class indices everywhere (analyze, onnx, head, stats), other floats are refused by row;
  * `--classes K` states K; without it (and without a classifier) a gap between present labels — the mark of a
  * stray label — is refused unless `--empty-classes exclude`; a head needs two classes with samples.
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseNpy, parseStatistics } from '@ncscope/core';
 import { GOLDEN, goldenArray, runCli, tempDir } from './helpers/run.js';
-import { npyBytes } from './helpers/writers.js';
+import { npyBytes } from '../../io/test/helpers/writers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -51,7 +51,7 @@ const clean = tmp.write('three.npy', npyBytes(three, { descr: '<i4', shape: [N] 
 describe('the K rule: a stray label does not silently change K', () => {
   it('analyze: a gap between labels (K from the largest label) is refused, naming the empty classes and the label', async () => {
     const err = await refused(['analyze', '--features', features, '--labels', stray, '--engine', 'js'], /stray\.npy: classes 3, 4, 5, 6 have no samples, but label 7 \(row 41\) makes K = 8 \(the largest label \+ 1\)/);
-    expect(err).toMatch(/pass --classes K; .*pass --empty-classes exclude\n$/);
+    expect(err).toMatch(/pass --classes K to state K; pass --empty-classes exclude to measure only the classes present\n$/);
   });
 
   it('analyze --classes 3 names the stray label as out of range', async () => {
@@ -98,7 +98,7 @@ describe('the K rule: a stray label does not silently change K', () => {
 
   it('head: a gap needs --classes; one class is refused (a one-row head analyze would refuse)', async () => {
     const W = join(tmp.dir, 'W.npy');
-    await refused(['head', '--features', features, '--labels', stray, '--out-weights', W], /stray\.npy: classes 3, 4, 5, 6 have no samples, .*to keep the empty classes, pass --classes K \(their rows are then 0\)/);
+    await refused(['head', '--features', features, '--labels', stray, '--out-weights', W], /stray\.npy: classes 3, 4, 5, 6 have no samples, .*pass --classes K to keep the empty classes \(their rows are then 0\)/);
     const r = await runCli(['head', '--features', features, '--labels', stray, '--classes', '8', '--out-weights', W, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ K: 8, emptyClasses: [3, 4, 5, 6] });

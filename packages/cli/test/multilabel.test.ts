@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseNpy } from '@ncscope/core';
 import { GOLDEN, runCli, tempDir } from './helpers/run.js';
-import { npyBytes } from './helpers/writers.js';
+import { npyBytes } from '../../io/test/helpers/writers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -159,7 +159,7 @@ describe('bad multi-label input: one line on stderr, exit code 2, nothing writte
     const w = tmp.write('w5.npy', npyBytes(new Float32Array(5 * D), { descr: '<f4', shape: [5, D] }));
     await fails(['analyze', '--features', features, '--labels', labels, '--weights', w], /labels\.npy: multi-hot labels have K = 4 columns but .*w5\.npy has 5 rows/);
     const ints = tmp.write('ints.npy', npyBytes(Int32Array.from({ length: N }, (_, i) => i % 4), { descr: '<i4', shape: [N] }));
-    await fails(['analyze', '--features', features, '--labels', ints, '--multi-label'], /ints\.npy: --multi-label needs multi-hot labels of shape N × K .*got shape \(1200,\)/);
+    await fails(['analyze', '--features', features, '--labels', ints, '--multi-label'], /ints\.npy: multi-label analysis needs multi-hot labels of shape N × K .*got shape \(1200,\)/);
     await fails(['analyze', '--features', features, '--labels', ints, '--ncmlab'], /ints\.npy: --ncmlab applies to multi-hot labels \(N × K\)/);
     await fails(['analyze', '--features', features, '--labels', labels, '--min-set-count', '0'], /--min-set-count: expected a positive integer, got '0'/);
   });

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyze, parseNpy } from '@ncscope/core';
 import { OnnxModel, FeatureExtractor, arrayInput, decodeModel, encodeModel, type TensorProto } from '@ncscope/onnx';
 import { runCli, tempDir } from './helpers/run.js';
-import { npyBytes } from './helpers/writers.js';
+import { npyBytes } from '../../io/test/helpers/writers.js';
 
 /** The ONNX fixtures of @ncscope/onnx (written by packages/onnx/scripts/make-fixtures.ts). */
 const FX = fileURLToPath(new URL('../../onnx/test/fixtures/', import.meta.url));
@@ -53,7 +53,7 @@ describe('ncscope onnx', () => {
     expect(stdout).toContain('ncscope onnx — checkpoint 1:');
     expect(stdout).toContain('MatMul+Add in the graph');
     const trend = stdout.slice(stdout.indexOf('trend across checkpoints'));
-    expect(trend.split('\n')[1]).toMatch(/#\s+checkpoint\s+tensor\s+NC1\s+NC1 quot\.\s+NC2 ETF\s+NC2 equiang\.\s+NC2 ETF W\s+NC3 \(Zhu\)\s+NC4\s+acc\.\s+NCC acc\./);
+    expect(trend.split('\n')[1]).toMatch(/#\s+checkpoint\s+tensor\s+NC1\s+NC1 quot\.\s+NC2 equiang\.\s+NC2 ETF\s+NC2 ETF W\s+NC3 \(Zhu\)\s+NC4\s+acc\.\s+NCC acc\./);
     expect(trend.split('\n').filter((l) => /^\s+[01]\s/.test(l))).toHaveLength(2);
     const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.schema, l.step, l.checkpoint, l.layer, l.N, l.K])).toEqual([

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseNpy } from '@ncscope/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/run.js';
-import { npyBytes } from './helpers/writers.js';
+import { npyBytes } from '../../io/test/helpers/writers.js';
 
 interface ScoresFixture {
   D: number;

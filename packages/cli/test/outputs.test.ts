@@ -1,5 +1,5 @@
 /**
- * The output rule every command shares (src/output/atomic-write.ts + file-options.ts): an output that is an input
+ * The output rule every command shares (@ncscope/io's checkOutputPaths and writeFilesAtomic + src/output/file-options.ts): an output that is an input
  * (same path, a symlink, a hard link) or another output is refused before anything is read — exit 2, one line,
  * every input byte-identical afterwards, nothing new on disk — and missing parent folders of outputs are created.
  */

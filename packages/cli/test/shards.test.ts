@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpy, mulberry32, parseStatistics } from '@ncscope/core';
 import { runCli, tempDir } from './helpers/run.js';
-import { npzBytes } from './helpers/writers.js';
+import { npzBytes } from '../../io/test/helpers/writers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseStatistics } from '@ncscope/core';
 import { GOLDEN, goldenArray, runCli, tempDir } from './helpers/run.js';
-import { npyBytes } from './helpers/writers.js';
+import { npyBytes } from '../../io/test/helpers/writers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

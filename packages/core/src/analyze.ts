@@ -1,22 +1,27 @@
 import type { ContextOptions } from './context/context.js';
+import { runPasses, type PassSink, type PassSource, type PhaseTiming, type RunPassesOptions } from './driver/passes.js';
 import type { ProductEngine } from './engine/product-engine.js';
 import type { ScatterSpace } from './engine/spread-plan.js';
 import { NcInputError } from './errors.js';
 import { computeReport, type NcReport, type PerClassOptions } from './report/report.js';
 import { MeansAccumulator, type MeansStatistics } from './statistics/means.js';
 import { resolveNormalization, type NormalizationOptions } from './statistics/normalization.js';
-import { SpreadAccumulator, type SpreadAccumulatorOptions, type SpreadStatistics } from './statistics/spread.js';
+import { SpreadAccumulator, type SpreadStatistics } from './statistics/spread.js';
 import type { Batch, Classifier } from './types.js';
+import { countsFromClassCounts, decideClassCount, type StatedK } from './validate/labels.js';
 
 /**
  * Where batches come from. Exact NC needs two passes (means, then spread), so a source must be re-readable:
  * an array of batches, or a function returning a fresh (async) iterable each time it is called.
  */
-export type BatchSource = readonly Batch[] | (() => Iterable<Batch> | AsyncIterable<Batch>);
+export type BatchSource = PassSource<Batch>;
 
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions extends Omit<ContextOptions, 'classifier' | 'engine'>, PerClassOptions, NormalizationOptions {
-  /** Number of classes; default: the classifier's row count, else the largest label + 1. */
+  /**
+   * Number of classes; default: the classifier's row count, else the largest label + 1 — then a class below it with
+   * no samples (a gap between labels, usually a stray label) is refused unless `emptyClasses: 'exclude'` is given.
+   */
   K?: number;
   classifier?: Classifier;
   /** Where the products run (both phases and the K-sized algebra); default core's portable `jsEngine`. */
@@ -29,83 +34,87 @@ export interface AnalyzeOptions extends Omit<ContextOptions, 'classifier' | 'eng
   perClassNc1?: boolean;
   /** Called after each batch with the phase and the rows done in that phase. */
   onProgress?: (phase: 'means' | 'spread', rowsDone: number) => void;
+  /** Re-locates errors thrown for a batch (see `runPasses`): e.g. to name the file and its row. */
+  locate?: RunPassesOptions['locate'];
 }
 
-/** The result of {@link analyze}: the report plus the statistics behind it (serializable, mergeable). */
+/** The result of {@link analyze}: the report plus the statistics behind it (serializable, mergeable), and the time each phase took. */
 export interface AnalyzeResult {
   report: NcReport;
   means: MeansStatistics;
   spread: SpreadStatistics;
+  timing: PhaseTiming;
 }
 
-/** The batches of a source, for one pass (arrays are reread, functions called afresh); BAD_OPTION for anything else. */
-export async function* iterate<B = Batch>(source: readonly B[] | (() => Iterable<B> | AsyncIterable<B>)): AsyncGenerator<B> {
-  if (typeof source === 'function') {
-    const it = source();
-    if (!it || (typeof (it as AsyncIterable<B>)[Symbol.asyncIterator] !== 'function' && typeof (it as Iterable<B>)[Symbol.iterator] !== 'function')) {
-      throw new NcInputError('BAD_OPTION', 'the batch source function must return an iterable of batches');
-    }
-    yield* it as AsyncIterable<B>;
-  } else if (Array.isArray(source)) {
-    yield* source;
-  } else {
-    throw new NcInputError('BAD_OPTION', 'a batch source must be an array of batches or a function returning a fresh iterable (two passes are needed)');
-  }
-}
-
-/** K from the options or the classifier (rows = weights / D, with D from the first batch); undefined: grow with labels. */
-function classCount(options: AnalyzeOptions, first: Batch): number | undefined {
-  if (!options.classifier) return options.K;
+/**
+ * The statements of K in analysis options (the `K` option, the classifier's rows with D from the first batch), for
+ * core's K rule. A malformed classifier is a SHAPE error; a malformed batch is left to the accumulator to name.
+ */
+export function statedClassCounts(options: { K?: number; classifier?: Classifier }, first: Batch): (StatedK | undefined)[] {
+  const stated: (StatedK | undefined)[] = [options.K === undefined ? undefined : { K: options.K, by: `K = ${options.K}` }];
+  if (!options.classifier) return stated;
   const D = first.features.length / first.labels.length;
-  if (!Number.isInteger(D) || D === 0) return options.K; // the accumulator names the malformed batch
+  if (!Number.isInteger(D) || D === 0) return stated;
   const Kw = options.classifier.weights.length / D;
   if (!Number.isInteger(Kw)) {
     throw new NcInputError('SHAPE', `classifier weights have ${options.classifier.weights.length} values, not a multiple of D = ${D} (the feature dimension)`);
   }
   if (options.K !== undefined && Kw !== options.K) throw new NcInputError('SHAPE', `the classifier has ${Kw} rows but K = ${options.K}`);
-  return Kw;
+  stated.push({ K: Kw, by: `the classifier (${Kw} rows)` });
+  return stated;
+}
+
+/**
+ * The single-label sink of the two-pass driver: pass 1 into a {@link MeansAccumulator}, core's K rule between the
+ * passes, pass 2 into a {@link SpreadAccumulator}, then {@link computeReport}.
+ */
+export function singleLabelSink(options: AnalyzeOptions): PassSink<Batch, Omit<AnalyzeResult, 'timing'>> {
+  resolveNormalization(options); // named errors for bad normalize/temperature before any pass
+  let means: MeansAccumulator | undefined;
+  let stated: (StatedK | undefined)[] = [];
+  let spread: SpreadAccumulator | undefined;
+  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, locate: _l, normalize: _n, temperature: _t, ...reportOptions } = options;
+  return {
+    async means(batch: Batch) {
+      // K is fixed before the first row is counted, so a label outside the classifier's rows is a BAD_LABEL
+      // naming its batch and row. D is known only from the first non-empty batch.
+      if (!means) {
+        if (batch.labels.length === 0) return;
+        stated = statedClassCounts(options, batch);
+        const K = stated.find((s) => s !== undefined)?.K;
+        means = new MeansAccumulator({ K, engine, chunkRows, normalize: options.normalize, temperature: options.temperature });
+      }
+      await means.addAsync(batch);
+    },
+    async setup() {
+      if (!means || means.statistics.counts.every((n) => n === 0)) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
+      // K from the labels: core's K rule refuses a gap between labels unless emptyClasses: 'exclude' was given.
+      if (stated.every((s) => s === undefined)) decideClassCount(countsFromClassCounts(means.statistics.counts), { emptyClasses: options.emptyClasses, needTwoClasses: false });
+      spread = await SpreadAccumulator.create(means.statistics, {
+        classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
+      });
+    },
+    async spread(batch: Batch) {
+      await spread!.add(batch);
+    },
+    async report() {
+      const spreadStats = spread!.statistics;
+      // The spread accumulator — with the means' K × D tables and the engine's copies of them — is unreachable once
+      // the report starts, so the report does not hold them (about 1 GB at K = 32,768, D = 1,024).
+      spread = undefined;
+      const report = await computeReport(means!.statistics, spreadStats, { ...reportOptions, classifier, engine });
+      return { report, means: means!.statistics, spread: spreadStats };
+    },
+  };
 }
 
 /**
  * Full two-phase analysis: pass 1 accumulates class counts and sums, pass 2 the spread statistics against
  * those means (and the classifier's decisions), then every metric is computed from the statistics. With `normalize`
  * (and `temperature`) every row is normalized to τ·h/‖h‖ as it streams by, in both passes (Yaras et al. 2022).
+ * `timing` says how long each phase took (reads, means, setup, spread, report).
  */
 export async function analyze(source: BatchSource, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  resolveNormalization(options); // named errors for bad normalize/temperature before any pass
-  let means: MeansAccumulator | undefined;
-  let rows = 0;
-  for await (const batch of iterate(source)) {
-    // K is fixed before the first row is counted, so a label outside the classifier's rows is a BAD_LABEL
-    // naming its batch and row. D is known only from the first non-empty batch.
-    means ??= batch.labels.length > 0
-      ? new MeansAccumulator({ K: classCount(options, batch), engine: options.engine, chunkRows: options.chunkRows, normalize: options.normalize, temperature: options.temperature })
-      : undefined;
-    if (!means) continue;
-    await means.addAsync(batch);
-    rows += batch.labels.length;
-    options.onProgress?.('means', rows);
-  }
-  if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
-  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, normalize: _n, temperature: _t, ...reportOptions } = options;
-  const spread = await spreadPass(source, means.statistics, options, {
-    classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
-  });
-  const report = await computeReport(means.statistics, spread, { ...reportOptions, classifier, engine });
-  return { report, means: means.statistics, spread };
-}
-
-/**
- * Phase 2. Its accumulator — with the spread reference's K × D tables and the engine's copies of them — is
- * unreachable once this returns, so the report does not hold them (about 1 GB at K = 32,768, D = 1,024).
- */
-async function spreadPass(source: BatchSource, means: MeansStatistics, options: AnalyzeOptions, accOptions: SpreadAccumulatorOptions): Promise<SpreadStatistics> {
-  const spread = await SpreadAccumulator.create(means, accOptions);
-  let rows = 0;
-  for await (const batch of iterate(source)) {
-    await spread.add(batch);
-    rows += batch.labels.length;
-    options.onProgress?.('spread', rows);
-  }
-  return spread.statistics;
+  const { result, timing } = await runPasses(source, singleLabelSink(options), { onProgress: options.onProgress, locate: options.locate });
+  return { ...result, timing };
 }

@@ -3,14 +3,57 @@
  * No ML framework: plain typed arrays in, numbers out. See README.md for the formulas and conventions.
  *
  * Layers (imports point down only; test/layers.test.ts checks it): types/errors/formats → linalg → engine →
- * conventions/validate → geometry → statistics → heads → context → metrics → report → analyze → multilabel.
+ * conventions/validate → geometry → statistics → heads → context → metrics → report → driver → analyze → multilabel.
  */
 export type { Batch, Classifier, FloatArray, LabelArray } from './types.js';
-export { NcInputError, type NcErrorCode } from './errors.js';
+export {
+  metricCatalogue,
+  metricEntry,
+  metricFormula,
+  metricGroups,
+  metricKeys,
+  metricNote,
+  registerMetricGroup,
+  withAliases,
+  type BetterDirection,
+  type FormulaConventions,
+  type MetricEntry,
+  type MetricFormat,
+  type MetricGroupEntry,
+  type MetricNeed,
+} from './catalogue/catalogue.js';
+import './catalogue/nc-metrics.js';
+export { NcInputError, formatPosition, formatRemedies, librarySpelling, type NcErrorCode, type NcErrorLocation, type NcMismatch, type NcRemedy, type OptionSpelling } from './errors.js';
+export {
+  GAP_REMEDIES,
+  MAX_K_FROM_LABELS,
+  badLabel,
+  countLabels,
+  countsFromClassCounts,
+  decideClassCount,
+  isClassIndex,
+  labelProblem,
+  type ClassCount,
+  type ClassCountOptions,
+  type LabelCounts,
+  type StatedK,
+} from './validate/labels.js';
 export { PRESETS, resolveConventions, type ConventionOptions, type GlobalMeanConvention, type PresetName, type ResolvedConventions } from './conventions.js';
 export type { KernelChunk, PairProductSource, ProductEngine, SpreadKernelOutput } from './engine/product-engine.js';
 export { decisionTieFactors, type ScatterSpace, type SpreadDecisions, type SpreadPlan } from './engine/spread-plan.js';
 export { jsEngine } from './engine/js-engine.js';
+export {
+  AUTO_ENGINE_MIN_WORK,
+  engineNames,
+  registerEngine,
+  releaseEngine,
+  selectEngine,
+  spreadWork,
+  type EngineFactory,
+  type EngineFactoryOptions,
+  type SelectEngineOptions,
+  type SelectedEngine,
+} from './engine/registry.js';
 export { jsSpreadChunk } from './engine/js-spread-kernel.js';
 export { choleskyWithInverse, columnGram, multiply, multiplyNT, rowGram, type CholeskyInverse } from './engine/algebra.js';
 export { DEFAULT_TILE, firstPairColumn, forEachPairTile, type PairTile } from './engine/pair-tiles.js';
@@ -65,7 +108,6 @@ export { nc1Svd } from './metrics/nc1-svd.js';
 export { gnc2, gnc2DistMean, gnc2DistVar, gnc2LogMean, gnc2LogVar, gnc2Reduction, gnc2RieszMean, gnc2RieszVar, type Gnc2Statistics } from './metrics/gnc2.js';
 export { unc3, unc3Cos } from './metrics/unc3.js';
 export { nc0 } from './metrics/nc0.js';
-export { coherence } from './metrics/coherence.js';
 export { orthoFrameMeans, orthoFrameMeansReduction, orthoFrameWeights, orthoFrameWeightsReduction } from './metrics/orthogonal-frame.js';
 export { subspaceAlignment, subspaceAlignmentWeights } from './metrics/subspace-alignment.js';
 export { groupCosineMeansReduction, groupCosineWeightsReduction, hasImbalance, imbalance, minorityMask, type NcImbalance } from './metrics/imbalance.js';
@@ -102,7 +144,21 @@ export {
 export { singlePassReport } from './report/single-pass.js';
 export { toMeasurement, type NcMeasurement } from './report/measurement.js';
 export type { MultiLabelNcReport, MultiLabelReport, MultiLabelSet, NcMlabAngles } from './report/multi-label.js';
-export { analyze, type AnalyzeOptions, type AnalyzeResult, type BatchSource } from './analyze.js';
+export {
+  addTiming,
+  passIterable,
+  runPasses,
+  timed,
+  zeroTiming,
+  type BatchPosition,
+  type PassName,
+  type PassSink,
+  type PassSource,
+  type PassesResult,
+  type PhaseTiming,
+  type RunPassesOptions,
+} from './driver/passes.js';
+export { analyze, singleLabelSink, statedClassCounts, type AnalyzeOptions, type AnalyzeResult, type BatchSource } from './analyze.js';
 // Multi-label Neural Collapse (Li et al. 2023): multilabel/.
 export { isLabelLists, setKey, type LabelLists, type MultiHotArray, type MultiLabelBatch } from './multilabel/labels.js';
 export { MultiLabelMeansAccumulator, compareSets, setsFingerprint, type LabelSetSums, type MultiLabelMeansStatistics } from './multilabel/means.js';
@@ -111,7 +167,7 @@ export { angleDegrees, tagWiseGeometry, tagWiseSummary, type TagWiseGeometry, ty
 export { labelSetNc1 } from './multilabel/label-set-nc1.js';
 export { ncMlabAngles } from './multilabel/nc-mlab.js';
 export { DEFAULT_MIN_SET_COUNT, checkMultiLabelOptions, computeMultiLabelReport, type MultiLabelOptions, type MultiLabelReportOptions } from './multilabel/report.js';
-export { analyzeMultiLabel, type MultiLabelAnalyzeOptions, type MultiLabelAnalyzeResult, type MultiLabelBatchSource } from './multilabel/analyze.js';
+export { analyzeMultiLabel, multiLabelSink, type MultiLabelAnalyzeOptions, type MultiLabelAnalyzeResult, type MultiLabelBatchSource } from './multilabel/analyze.js';
 export { parseAnyStatistics, parseMultiLabelStatistics, serializeMultiLabelStatistics, type AnyStatisticsFile, type MultiLabelStatisticsFile } from './multilabel/serialize.js';
 export { symmetricEigen } from './linalg/symmetric-eigen.js';
 export { topEigenpairs, type TopEigenpairs } from './linalg/lanczos.js';

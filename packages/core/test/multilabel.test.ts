@@ -391,7 +391,7 @@ describe('bad input', () => {
   });
 
   it('label lists: out of range, repeated, not a list', async () => {
-    await code(analyzeMultiLabel([{ features, labels: [[0], [1], [2], [0, 3], [1], [2]] }], { K: 3 }), 'BAD_LABEL', /row 3: label 3 is not an integer in 0..2/);
+    await code(analyzeMultiLabel([{ features, labels: [[0], [1], [2], [0, 3], [1], [2]] }], { K: 3 }), 'BAD_LABEL', /row 3: label 3 is not a class index in 0..2/);
     await code(analyzeMultiLabel([{ features, labels: [[0], [1], [2], [1, 1], [1], [2]] }]), 'BAD_LABEL', /row 3: label 1 appears twice/);
     await code(analyzeMultiLabel([{ features, labels: [[0], [1], [2], [0.5], [1], [2]] }]), 'BAD_LABEL', /row 3: label 0.5/);
   });

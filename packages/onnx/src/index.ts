@@ -4,10 +4,9 @@ export { OnnxModel, type CandidateTensor, type ModelInspection, type OpenModelOp
 export { findClassifier, linearConsumer, requireClassifier, type LinearClassifier, type LinearConsumer } from './model/classifier.js';
 export { GraphIndex, type Dim } from './model/graph-index.js';
 export { decodeTensor, type ConstTensor } from './model/tensor-data.js';
-export { describeNonRegularFile, FileReadError, OPEN_READ_NONBLOCKING, readRegularFileSync } from './model/read-file.js';
 export { FeatureExtractor, type ExtractorOptions, type FeatureBatch, type FeatureBlock, type PoolMode } from './run/extractor.js';
 export { arrayInput, type InputArray, type InputData } from './run/input.js';
-export { analyzeModel, AUTO_ENGINE_MIN_WORK, DEFAULT_CACHE_LIMIT, type AnalyzeModelOptions, type ModelAnalysis, type ModelProgress, type TensorAnalysis } from './run/analyze-model.js';
+export { analyzeModel, DEFAULT_CACHE_LIMIT, type AnalyzeModelOptions, type ModelAnalysis, type ModelProgress, type TensorAnalysis } from './run/analyze-model.js';
 export { DataType, dataTypeName, decodeModel, encodeModel, onnxRoot, onnxType, toInt, type ModelProto, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto/onnx.js';
 export { modelProto, nodeProto, tensorProto, valueInfoProto, type AttributeValue } from './proto/build.js';
 export { probeShapes, type ProbeResult } from './run/probe.js';

@@ -119,14 +119,15 @@ describe('named errors', () => {
     const e = await caught(() => analyzeModel(fixture('mlp-softmax.onnx'), inputOf('mlp-inputs.npy'), { labels: bad, batchSize: 50 }));
     expect(e.code).toBe('BAD_LABEL');
     expect(e.where.row).toBe(77);
-    expect(e.message).toContain('tensor "/act2/Relu_output_0", input rows 50..99');
+    expect(e.message).toContain('tensor "/act2/Relu_output_0": row 77:');
   });
 
-  it('no linear classifier: NO_CLASSIFIER telling how to pass --tensor; naming the tensor works', async () => {
+  it('no linear classifier: NO_CLASSIFIER with the remedy of naming a tensor; naming the tensor works', async () => {
     const model = OnnxModel.open(fixture('mlp-no-classifier.onnx'));
     const e = await caught(() => analyzeModel(model, inputOf('mlp-inputs.npy'), { labels }));
     expect(e.code).toBe('NO_CLASSIFIER');
-    expect(e.message).toContain('--tensor NAME');
+    expect(e.remedies).toEqual([{ option: 'tensors', purpose: 'to name the feature tensor' }]);
+    expect(e.message).toContain('pass tensors to name the feature tensor');
     expect(e.message).toContain('comes from Relu "/act2/Relu"');
     const r = await analyzeModel(model, inputOf('mlp-inputs.npy'), { labels, tensors: ['/act2/Relu_output_0'] });
     expect(r.tensors[0].report.metrics.nc1).toBeGreaterThan(0);

@@ -3,14 +3,14 @@
  * tfjs ops on the backend in use, a one-shot `measureNc`, and the losses the NC papers compare.
  * Peer dependencies: @tensorflow/tfjs-core and @tensorflow/tfjs-layers (any backend). See README.md.
  */
-export { NcCallback, ncCallback, logKey, METRIC_KEYS, MEANS_ONLY_KEYS, MULTI_LABEL_KEYS, type NcCallbackOptions, type NcReportInfo } from './callback/nc-callback.js';
+export { NcCallback, ncCallback, layerMetricKeys, logKey, METRIC_KEYS, MEANS_ONLY_KEYS, MULTI_LABEL_KEYS, type NcCallbackOptions, type NcReportInfo } from './callback/nc-callback.js';
 export { NcMeter, measureNc, type LayerMeasurement, type MeasureOptions } from './measure.js';
 export type { FeatureRef, LayerOptions, NamedTensor } from './model/plan.js';
 export type { LayerRef } from './model/layers.js';
 export type { DatasetLike, MultiLabelMode, Probe, ProbeTensors, SampleTraining, TokenIdsProbe } from './probe/probe.js';
 export type { SequenceOptions } from './probe/sequence.js';
 export { stratifiedSample } from './probe/labels.js';
-export { deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
+export { DeviceMeans, DeviceSpread, deviceMeans, deviceSpread, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
 export * as losses from './losses/index.js';
 export { useBackend } from './backend.js';
 // Head growth with least-squares initialization (packages/tfjs/src/heads, another module) is exported below.

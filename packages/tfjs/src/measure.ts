@@ -1,14 +1,13 @@
 import {
   MeansAccumulator,
-  MultiLabelMeansAccumulator,
-  MultiLabelSpreadAccumulator,
   NcInputError,
   SpreadAccumulator,
+  analyzeMultiLabel,
   checkMultiLabelOptions,
-  computeMultiLabelReport,
   computeReport,
   jsEngine,
   resolveNormalization,
+  runPasses,
   type Classifier,
   type ConventionOptions,
   type LinearConsumer,
@@ -28,7 +27,7 @@ import { denseWeights, type Layer } from './model/layers.js';
 import { resolvePlan, type LayerOptions, type MeasurementPlan } from './model/plan.js';
 import { PreparedProbe, type MultiLabelMode, type Probe, type ProbeBatch, type SampleTraining } from './probe/probe.js';
 import { tokenFeatures, type SequenceOptions } from './probe/sequence.js';
-import { deviceMeans, deviceSpread, normalizeOnDevice, normalizedKernel, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
+import { DeviceMeans, DeviceSpread, normalizeOnDevice, normalizedKernel, toCoreClassifier, type DeviceClassifier } from './statistics/device-stats.js';
 
 /** Options of {@link measureNc} (and the measuring part of the callback). */
 export interface MeasureOptions extends LayerOptions, NormalizationOptions {
@@ -185,49 +184,65 @@ export class NcMeter {
     }
   }
 
+  /**
+   * The device path through core's two-pass driver: the source is the probe's batches with this layer's features
+   * (already computed on the device); the sink queues each batch's products on the device and downloads them once
+   * per pass ({@link DeviceMeans}, {@link DeviceSpread}). Normalized features (and classifier columns) are made on the
+   * device first; the core's reference normalizes its own copy of W.
+   */
   private async onDevice(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, name: string, clf: DeviceClassifier | undefined) {
     const n = resolveNormalization(this.options);
-    if (!n) {
-      const means = await deviceMeans(feats, batches, K, name);
-      const spread = await deviceSpread(feats, batches, means, clf, this.options.conventions);
-      return { means, spread };
-    }
-    // Normalized features (and classifier columns) on the device; the core's reference normalizes its own copy of W.
-    const normalized = await normalizeOnDevice(feats, n);
-    const kernel = clf && n.mode === 'features-and-classifier' ? normalizedKernel(clf.kernel) : undefined;
+    const normalized = n ? await normalizeOnDevice(feats, n) : undefined;
+    const kernel = clf && n?.mode === 'features-and-classifier' ? normalizedKernel(clf.kernel) : undefined;
+    const device = clf && kernel ? { ...clf, kernel } : clf;
+    const macc = new DeviceMeans(K, name);
+    let sacc: DeviceSpread | undefined;
+    let means: MeansStatistics | undefined;
     try {
-      const raw = await deviceMeans(normalized.features, batches, K, name);
-      const means: MeansStatistics = { ...raw, normalization: { mode: n.mode, temperature: n.temperature, zeroRows: normalized.zeroRows } };
-      const spread = await deviceSpread(normalized.features, batches, means, clf && kernel ? { ...clf, kernel } : clf, this.options.conventions);
-      return { means, spread };
+      const { result } = await runPasses(layerSource(normalized?.features ?? feats, batches), {
+        rows: (b) => b.batch.labels.length,
+        means: (b) => macc.add(b.features, b.batch),
+        setup: async () => {
+          const raw = await macc.statistics();
+          means = normalized ? { ...raw, normalization: { mode: n!.mode, temperature: n!.temperature, zeroRows: normalized.zeroRows } } : raw;
+          sacc = await DeviceSpread.create(means, device, this.options.conventions);
+        },
+        spread: (b) => sacc!.add(b.features, b.batch),
+        report: async () => ({ means: means!, spread: await sacc!.statistics() }),
+      });
+      return result;
     } finally {
-      tf.dispose(normalized.features);
+      macc.dispose();
+      sacc?.dispose();
+      if (normalized) tf.dispose(normalized.features);
       kernel?.dispose();
     }
   }
 
+  /** A core `ProductEngine` instead of the device: features are downloaded batch by batch into core's accumulators. */
   private async inJs(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, engine: ProductEngine, classifier: Classifier | undefined) {
     const data = await Promise.all(feats.map((f) => f.data() as Promise<Float32Array>));
     const macc = new MeansAccumulator({ K, normalize: this.options.normalize, temperature: this.options.temperature });
-    batches.forEach((b, i) => macc.add({ features: data[i], labels: b.labels }));
-    const means = macc.statistics;
-    const sacc = await SpreadAccumulator.create(means, { classifier, engine, perClassNc1: this.options.conventions ?? {} });
-    for (let i = 0; i < batches.length; i++) await sacc.add({ features: data[i], labels: batches[i].labels });
-    return { means, spread: sacc.statistics };
+    let sacc: SpreadAccumulator | undefined;
+    const { result } = await runPasses(batches.map((b, i) => ({ features: data[i], labels: b.labels })), {
+      means: (batch) => void macc.add(batch),
+      setup: async () => {
+        sacc = await SpreadAccumulator.create(macc.statistics, { classifier, engine, perClassNc1: this.options.conventions ?? {} });
+      },
+      spread: (batch) => sacc!.add(batch).then(() => undefined),
+      report: () => ({ means: macc.statistics, spread: sacc!.statistics }),
+    });
+    return result;
   }
 
-  /** A multi-label probe's layer, in JS with core's multi-label accumulators (the single-label tensors do not apply). */
+  /** A multi-label probe's layer, in JS with core's multi-label sink (the single-label tensors do not apply). */
   private async multiLabelLayer(feats: tf.Tensor2D[], batches: ProbeBatch[], K: number, classifier: Classifier | undefined) {
     const { conventions, minSetCount, ncMlab } = this.options;
     const engine = this.options.engine === undefined || this.options.engine === 'device' ? jsEngine : this.options.engine;
     const data = await Promise.all(feats.map((f) => f.data() as Promise<Float32Array>));
-    const macc = new MultiLabelMeansAccumulator({ K });
-    batches.forEach((b, i) => macc.add({ features: data[i], labels: b.multiHot! }));
-    const means = macc.statistics;
-    const sacc = await MultiLabelSpreadAccumulator.create(means, { classifier, engine, perClassNc1: conventions ?? {} });
-    for (let i = 0; i < batches.length; i++) await sacc.add({ features: data[i], labels: batches[i].multiHot! });
-    const spread = sacc.statistics;
-    const report = await computeMultiLabelReport(means, spread, { ...conventions, classifier, engine, minSetCount, ncMlab });
+    const { report, means, spread } = await analyzeMultiLabel(batches.map((b, i) => ({ features: data[i], labels: b.multiHot! })), {
+      ...conventions, K, classifier, engine, minSetCount, ncMlab,
+    });
     return { report, means: means.single, spread: spread.single, multiLabel: { means, spread } };
   }
 
@@ -253,6 +268,17 @@ export async function measureNc(model: LayersModel, probe: Probe, options: Measu
   } finally {
     meter.dispose();
   }
+}
+
+/** One probe batch and a layer's features for it: the batches core's driver passes over (twice). */
+interface LayerBatch {
+  features: tf.Tensor2D;
+  batch: ProbeBatch;
+}
+
+/** The probe's batches with one layer's features, as a re-readable source of core's driver. */
+function layerSource(features: tf.Tensor2D[], batches: ProbeBatch[]): LayerBatch[] {
+  return batches.map((batch, i) => ({ features: features[i], batch }));
 }
 
 /** A consuming Dense layer's kernel (D × out in tfjs) as the core's linear map A = kernelᵀ (out × D). */

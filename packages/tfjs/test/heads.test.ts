@@ -164,7 +164,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const before = tf.memory().numTensors;
       await expect(growHead(model, { newClasses: 0, data })).rejects.toThrow(/newClasses must be a positive integer/);
       await expect(growHead(model, { newClasses: 2 })).rejects.toThrow(/needs data/);
-      await expect(growHead(model, { newClasses: 1, data })).rejects.toMatchObject({ code: 'BAD_LABEL', message: expect.stringMatching(/row 1: label 4 is not an integer in 0\.\.3/) });
+      await expect(growHead(model, { newClasses: 1, data })).rejects.toMatchObject({ code: 'BAD_LABEL', message: expect.stringMatching(/row 1: label 4 is not a class index in 0\.\.3/) });
       await expect(growHead(model, { newClasses: 2, data: { xs: data.xs, ys: oneHot4 } })).rejects.toThrow(/one-hot with 4 columns; expected 5/);
       await expect(growHead(model, { newClasses: 2, data, refit: 'all', init: 'random' })).rejects.toThrow(/cannot be combined/);
       await expect(growHead(noDense, { newClasses: 1, init: 'random' })).rejects.toMatchObject({ code: 'NO_CLASSIFIER' });

@@ -84,7 +84,7 @@ for (const backend of BACKENDS) {
       await expectNcError(measureNc(model, { xs: probe.xs, ys: probe.ints }, { featureLayer: 7 }), 'BAD_OPTION', /layer index 7/);
       const bad = tf.tensor1d([0, 1, 2, 5, 1], 'int32');
       const five = tf.slice(probe.xs, 0, 5);
-      await expectNcError(measureNc(model, { xs: five, ys: bad }), 'BAD_LABEL', /probe ys, row 3: label 5 is not an integer in 0\.\.2/);
+      await expectNcError(measureNc(model, { xs: five, ys: bad }), 'BAD_LABEL', /probe ys: row 3: label 5 is not a class index in 0\.\.2/);
       const frac = tf.tensor1d([0, 1, 2, 1.5, 1]);
       await expectNcError(measureNc(model, { xs: five, ys: frac }), 'BAD_LABEL', /row 3: label 1.5/);
       const wide = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 1], 'int32'), 4);

@@ -1,11 +1,11 @@
-import { analyze, serializeStatistics, type Batch, type Classifier, type NcReport } from '@ncscope/core';
-import { openTable } from '@ncscope/io/tables';
+import { analyze, countLabels, decideClassCount, serializeStatistics, spreadWork, type Batch, type Classifier, type NcReport, type SelectedEngine } from '@ncscope/core';
+import { writeFilesAtomic } from '@ncscope/io';
+import { openTable, readClassNames } from '@ncscope/io/tables';
 import { CliError } from '../errors.js';
-import { decideClassCount, scanLabelArray } from '../io/labels.js';
-import { ReadClock } from '../io/read-clock.js';
-import { writeFilesAtomic } from '../output/atomic-write.js';
 import { createProgress } from '../output/progress.js';
-import type { AnalyzeCommandOptions, SelectedEngine } from './analyze.js';
+import { chooseEngine, engineLabel, releaseEngine } from '../run/engine.js';
+import { CommandClock, type CommandTiming } from '../run/timing.js';
+import { classesStated, type AnalyzeCommandOptions } from './analyze.js';
 import type { TableFlags } from './table-options.js';
 
 /** "classes (label: name): 0 cat, 1 dog, …", at most 50 shown. */
@@ -23,19 +23,16 @@ export async function analyzeTable(
   options: AnalyzeCommandOptions & TableFlags,
   helpers: {
     readClassifierFiles(o: AnalyzeCommandOptions, D: number): Promise<Classifier>;
-    selectEngine(choice: AnalyzeCommandOptions['engine'], work: number): Promise<SelectedEngine>;
-    productWork(N: number, D: number, K: number, withClassifier: boolean): number;
-    disposeEngine(engine: SelectedEngine['engine']): Promise<void>;
-    render(report: NcReport, selected: SelectedEngine, timing: { readSeconds: number; computeSeconds: number }, info: Record<string, unknown>, notes: string[], json: boolean): string;
-    htmlPage(report: NcReport, source: string, timing: { readSeconds: number; computeSeconds: number }): Promise<string>;
+    render(report: NcReport, engineText: string, engineName: string, timing: CommandTiming, info: Record<string, unknown>, notes: string[], json: boolean): string;
+    htmlPage(report: NcReport, source: string, seconds: number): Promise<string>;
   },
 ): Promise<{ text: string; report: NcReport }> {
   const path = options.table!;
   if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${path}: --table replaces --features/--labels; give one or the other`);
   if (options.multiLabel || options.minSetCount !== undefined || options.ncmlab) throw new CliError(`${path}: multi-label analysis reads multi-hot label arrays (--labels); a table's labels column holds one label per row`);
-  const t0 = performance.now();
-  const clock = new ReadClock();
-  const table = await clock.time(() => openTable(path, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn }));
+  const clock = new CommandClock();
+  const classes = options.classesFile !== undefined ? await readClassNames(options.classesFile) : undefined;
+  const table = await clock.read(() => openTable(path, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn, classes }));
   let selected: SelectedEngine | undefined;
   const progress = createProgress(!options.json && process.stderr.isTTY === true, table.rows);
   try {
@@ -45,24 +42,20 @@ export async function analyzeTable(
     if (table.rows === 0) throw new CliError(`${path}: no rows`);
     const D = table.features.D;
     const labelsWhere = `${path}: column '${table.labels.column}'`;
-    const labels = await clock.time(() => table.readLabels());
-    const scan = scanLabelArray(labels, labelsWhere);
-    const classifier = options.weights !== undefined ? await clock.time(() => helpers.readClassifierFiles(options, D)) : undefined;
+    const labels = await clock.read(() => table.readLabels());
+    const counts = countLabels(labels, { source: labelsWhere });
+    const classifier = options.weights !== undefined ? await clock.read(() => helpers.readClassifierFiles(options, D)) : undefined;
     if (options.bias !== undefined && options.weights === undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
     const Kw = classifier ? classifier.weights.length / D : undefined;
     const names = table.labels.classes;
     const statedBy = Kw !== undefined
-      ? { K: Kw, what: `the classifier ${options.weights} (${Kw} rows)` }
-      : table.labels.kind === 'string' && names ? { K: names.length, what: `${labelsWhere} (${names.length} distinct labels)` } : undefined;
-    const { K, emptyClasses } = decideClassCount(scan, { classes: options.classes, statedBy, emptyClasses: options.emptyClasses });
-    selected = await helpers.selectEngine(options.engine, helpers.productWork(table.rows, D, K, classifier !== undefined));
+      ? { K: Kw, by: `the classifier ${options.weights} (${Kw} rows)` }
+      : table.labels.kind === 'string' && names ? { K: names.length, by: `${labelsWhere} (${names.length} distinct labels)` } : undefined;
+    const { K, emptyClasses } = decideClassCount(counts, { stated: [classesStated(options.classes), statedBy], emptyClasses: options.emptyClasses });
+    selected = await chooseEngine(options.engine, spreadWork(table.rows, D, K, classifier !== undefined));
+    // The driver's source: row groups read in batches (the driver times the reads).
     const source = () => (async function* (): AsyncGenerator<Batch> {
-      const it = table.batches(0, table.rows, options.batchSize, { features: true, labels: true });
-      for (;;) {
-        const next = await clock.time(() => it.next());
-        if (next.done) return;
-        yield { features: next.value.features!, labels: next.value.labels! };
-      }
+      for await (const b of table.batches(0, table.rows, options.batchSize, { features: true, labels: true })) yield { features: b.features!, labels: b.labels! };
     })();
     const result = await analyze(source, {
       K, classifier, engine: selected.engine, preset: options.preset, globalMean: options.globalMean, emptyClasses, minorityBelow: options.minorityBelow,
@@ -70,10 +63,10 @@ export async function analyzeTable(
       onProgress: (phase, rows) => progress.update(phase, rows),
     });
     progress.stop();
-    const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
+    clock.add(result.timing);
     const outputs: { path: string; bytes: string }[] = [];
     if (options.saveStats !== undefined) outputs.push({ path: options.saveStats, bytes: serializeStatistics(result) });
-    if (options.html !== undefined) outputs.push({ path: options.html, bytes: await helpers.htmlPage(result.report, path, timing) });
+    if (options.html !== undefined) outputs.push({ path: options.html, bytes: await helpers.htmlPage(result.report, path, clock.timing().seconds) });
     await writeFilesAtomic(outputs);
     const info = {
       table: path,
@@ -86,10 +79,10 @@ export async function analyzeTable(
       ...(names ? { classes: names } : {}),
     };
     const notes = names ? [classMapNote(names)] : [];
-    return { text: helpers.render(result.report, selected, timing, info, notes, options.json === true), report: result.report };
+    return { text: helpers.render(result.report, engineLabel(selected), selected.engine.name, clock.timing(), info, notes, options.json === true), report: result.report };
   } finally {
     progress.stop();
     await table.close();
-    if (selected) await helpers.disposeEngine(selected.engine);
+    await releaseEngine(selected);
   }
 }

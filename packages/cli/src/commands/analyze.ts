@@ -5,10 +5,12 @@ import {
   analyzeMultiLabel,
   computeMultiLabelReport,
   computeReport,
-  jsEngine,
+  decideClassCount,
   parseAnyStatistics,
   serializeMultiLabelStatistics,
   serializeStatistics,
+  spreadWork,
+  timed,
   toMeasurement,
   type AnalyzeResult,
   type AnyStatisticsFile,
@@ -17,16 +19,15 @@ import {
   type GlobalMeanConvention,
   type NcReport,
   type PresetName,
-  type ProductEngine,
+  type SelectedEngine,
+  type StatedK,
 } from '@ncscope/core';
+import { FileStore, batchSource, countLabelTensor, openArrayInputs, openInput, readClassifier, toFloat, writeFilesAtomic, type ArrayInputPaths, type ArrayInputs } from '@ncscope/io';
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
-import { FileStore } from '../io/byte-store.js';
-import { batchSource, openAnalyzeInputs, readClassifier, type AnalyzeInputs, type InputPaths } from '../io/inputs.js';
-import { decideClassCount, scanLabels } from '../io/labels.js';
-import { openInput } from '../io/open.js';
-import { ReadClock } from '../io/read-clock.js';
-import { writeFilesAtomic } from '../output/atomic-write.js';
+import { ENGINE_CHOICES, chooseEngine, engineLabel, releaseEngine, type EngineChoice } from '../run/engine.js';
+import { fileLocator, locateInLabels } from '../run/locate.js';
+import { CommandClock, type CommandTiming } from '../run/timing.js';
 import { batchSizeOption, classesOption, emptyClassesOption, positiveInteger } from './options.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { toAnalyzeJson, type InputsInfo } from '../output/json.js';
@@ -44,7 +45,7 @@ import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict
 export const DEFAULT_BATCH_SIZE = 1024;
 
 /** Options of `ncscope analyze` as commander parses them. */
-export interface AnalyzeCommandOptions extends Partial<InputPaths>, NormalizeFlags, ReportFlags, TableFlags {
+export interface AnalyzeCommandOptions extends Partial<ArrayInputPaths>, NormalizeFlags, ReportFlags, TableFlags {
   stats?: string;
   /** With --stats: the model whose graph gives the classifier. */
   model?: string;
@@ -55,7 +56,7 @@ export interface AnalyzeCommandOptions extends Partial<InputPaths>, NormalizeFla
   batchSize: number;
   engine: EngineChoice;
   classes?: number;
-  /** As given; undefined: the K rule's default (io/labels.ts). */
+  /** As given; undefined: the K rule's default (core's decideClassCount). */
   emptyClasses?: 'exclude' | 'error';
   saveStats?: string;
   html?: string;
@@ -85,7 +86,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option('--global-mean <mode>', 'global mean μ_G: class-uniform mean of class means, or mean of all samples (default: from the preset)').choices(['class', 'sample']))
     .option('--json', 'print one JSON object on stdout instead of the table')
     .addOption(batchSizeOption(DEFAULT_BATCH_SIZE))
-    .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
+    .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(ENGINE_CHOICES).default('auto'))
     .addOption(classesOption('the rows of --weights, else the largest label + 1'))
     .addOption(emptyClassesOption())
     .addOption(outputFile(new Option('--save-stats <file>', 'also write the two-phase statistics (ncscope.statistics JSON) to this file')))
@@ -100,7 +101,7 @@ export function registerAnalyze(program: Command): void {
     const { text, report } = options.stats !== undefined
       ? await analyzeStatsFile(options)
       : options.table !== undefined
-        ? await (await import('./analyze-table.js')).analyzeTable(options, { readClassifierFiles, selectEngine, productWork, disposeEngine, render, htmlPage })
+        ? await (await import('./analyze-table.js')).analyzeTable(options, { readClassifierFiles, render, htmlPage })
         : await analyzeFiles(options);
     process.stdout.write(text);
     checkStrict(options.strict, [{ report, where: options.stats ?? options.table ?? options.features ?? 'the input' }]);
@@ -114,10 +115,10 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ te
   if (options.model !== undefined || options.tensor !== undefined) throw new CliError(`${options.model ?? options.tensor}: --model and --tensor go with --stats (the statistics of stats --model); to run a model on inputs, use ncscope onnx`);
   checkNormalizeFlags(options);
   if (options.labels === undefined) throw new CliError(`${options.features}: --labels <file> is required with --features`);
-  const t0 = performance.now();
-  const clock = new ReadClock();
-  const inputs = await clock.time(() =>
-    openAnalyzeInputs({
+  if (options.bias !== undefined && options.weights === undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
+  const clock = new CommandClock();
+  const inputs = await clock.read(() =>
+    openArrayInputs({
       features: options.features!,
       labels: options.labels!,
       weights: options.weights,
@@ -143,11 +144,11 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ te
   let selected: SelectedEngine | undefined;
   const progress = createProgress(!options.json && process.stderr.isTTY === true, inputs.N);
   try {
-    const classifier = await readClassifier(inputs, clock);
+    const classifier = await clock.read(() => readClassifier(inputs));
     if (classifier) assertFiniteClassifier(classifier, inputs);
-    // The labels first (a small O(N) read): the K rule and the label rule (io/labels.ts) before any feature is read.
-    // Multi-hot labels state K by their columns (checked against the classifier when opened); their 0/1 entries
-    // are checked by core's multi-label accumulators, row named.
+    // The labels first (a small O(N) read): core's label and K rules before any feature is read. Multi-hot labels
+    // state K by their columns (checked against the classifier when opened); their 0/1 entries are checked by core's
+    // multi-label accumulators, row named.
     let K: number;
     let emptyClasses: 'exclude' | 'error';
     if (inputs.multiLabel) {
@@ -155,17 +156,16 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ te
       if (options.classes !== undefined && options.classes !== K) throw new CliError(`--classes ${options.classes}: the multi-hot labels ${inputs.labels.tensor.where} have K = ${K} columns`);
       emptyClasses = options.emptyClasses ?? 'exclude';
     } else {
-      const scan = await clock.time(() => scanLabels(inputs.labels.tensor));
-      const classes = decideClassCount(scan, {
-        classes: options.classes,
-        statedBy: inputs.K !== undefined ? { K: inputs.K, what: `the classifier ${inputs.weights!.tensor.where} (${inputs.K} rows)` } : undefined,
+      const counts = await clock.read(() => countLabelTensor(inputs.labels.tensor));
+      const classes = decideClassCount(counts, {
+        stated: [classesStated(options.classes), inputs.K !== undefined ? { K: inputs.K, by: `the classifier ${inputs.weights!.tensor.where} (${inputs.K} rows)` } : undefined],
         emptyClasses: options.emptyClasses,
       });
       K = classes.K;
       emptyClasses = classes.emptyClasses;
     }
-    selected = await selectEngine(options.engine, productWork(inputs.N, inputs.D, K, classifier !== undefined));
-    const source = batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock);
+    selected = await chooseEngine(options.engine, spreadWork(inputs.N, inputs.D, K, classifier !== undefined));
+    const source = batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize);
     let result: AnalyzeResult | MultiLabelAnalyzeResult;
     try {
       const common = {
@@ -178,19 +178,20 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ te
         minorityBelow: options.minorityBelow,
         cdnvExponent: options.cdnvExponent,
         onProgress: (phase: 'means' | 'spread', rows: number) => progress.update(phase, rows),
+        locate: fileLocator(inputs),
       };
       result = inputs.multiLabel
         ? await analyzeMultiLabel(source, { ...common, minSetCount: options.minSetCount, ncMlab: options.ncmlab })
         : await analyze(source, { ...common, normalize: options.normalize, temperature: options.temperature });
     } catch (e) {
-      throw locateError(e, inputs, options.batchSize);
+      throw locateInLabels(e, inputs);
     } finally {
       progress.stop();
     }
-    const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
+    clock.add(result.timing);
     const outputs: { path: string; bytes: string }[] = [];
     if (options.saveStats !== undefined) outputs.push({ path: options.saveStats, bytes: statisticsText(result) });
-    if (options.html !== undefined) outputs.push({ path: options.html, bytes: await htmlPage(result.report, options.features, timing) });
+    if (options.html !== undefined) outputs.push({ path: options.html, bytes: await htmlPage(result.report, options.features, clock.timing().seconds) });
     await writeFilesAtomic(outputs);
     const info: InputsInfo = {
       features: options.features,
@@ -204,12 +205,17 @@ export async function analyzeFiles(options: AnalyzeCommandOptions): Promise<{ te
       batchSize: options.batchSize,
       featureType: `${inputs.features.tensor.typeName} ${inputs.features.tensor.shapeText}`,
     };
-    return { text: render(result.report, selected, timing, info, inputs.notes, options.json === true), report: result.report };
+    return { text: render(result.report, engineLabel(selected), selected.engine.name, clock.timing(), info, inputs.notes, options.json === true), report: result.report };
   } finally {
     progress.stop();
     await inputs.close();
-    if (selected) await disposeEngine(selected.engine);
+    await releaseEngine(selected);
   }
+}
+
+/** `--classes K` as a statement of K for core's K rule. */
+export function classesStated(classes: number | undefined): StatedK | undefined {
+  return classes === undefined ? undefined : { K: classes, by: `--classes ${classes}` };
 }
 
 /** The statistics file text of either kind of analysis. */
@@ -221,9 +227,8 @@ function statisticsText(result: AnalyzeResult | MultiLabelAnalyzeResult): string
 export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<{ text: string; report: NcReport }> {
   if (options.features !== undefined || options.labels !== undefined || options.table !== undefined) throw new CliError(`${options.stats}: --stats replaces --features/--labels (and --table); give one or the other`);
   if (options.saveStats !== undefined) throw new CliError(`${options.stats}: --save-stats does not apply to --stats (the statistics are already saved)`);
-  const t0 = performance.now();
-  const clock = new ReadClock();
-  const file = await clock.time(() => readAnyStatisticsFile(options.stats!));
+  const clock = new CommandClock();
+  const file = await clock.read(() => readAnyStatisticsFile(options.stats!));
   const stats = file.stats;
   checkStatsNormalization(options, 'normalization' in stats.means ? stats.means.normalization : undefined, options.stats!);
   let classifier: Classifier | undefined;
@@ -232,11 +237,11 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
     // The classifier (and the consumer, for subspace alignment) from the graph whose features the statistics hold.
     if (options.weights !== undefined) throw new CliError(`${options.model}: --model gives the graph's classifier; --weights/--bias would replace it — give one or the other`);
     const { graphClassifier } = await import('./stats-model.js');
-    const g = await clock.time(() => graphClassifier(options.model!, options.tensor));
+    const g = await clock.read(() => graphClassifier(options.model!, options.tensor));
     if (!g.classifier) throw new CliError(`${options.model}: no linear classifier reads tensor ${g.tensor}; pass --weights/--bias instead`);
     classifier = g.classifier;
     if (g.consumer && g.consumer.D === stats.means.D) consumer = g.consumer;
-  } else if (options.weights !== undefined) classifier = await clock.time(() => readClassifierFiles(options, stats.means.D));
+  } else if (options.weights !== undefined) classifier = await clock.read(() => readClassifierFiles(options, stats.means.D));
   else if (options.bias !== undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
   if (options.classes !== undefined && options.classes !== stats.means.K) throw new CliError(`--classes ${options.classes}: ${options.stats} has K = ${stats.means.K} classes`);
   if (classifier && classifier.weights.length / stats.means.D !== stats.means.K) {
@@ -247,18 +252,17 @@ export async function analyzeStatsFile(options: AnalyzeCommandOptions): Promise<
     const conventions = {
       classifier, preset: options.preset, globalMean: options.globalMean, emptyClasses: options.emptyClasses ?? 'exclude', minorityBelow: options.minorityBelow, cdnvExponent: options.cdnvExponent,
     } as const;
-    if (file.kind === 'multi-label') report = await computeMultiLabelReport(file.stats.means, file.stats.spread, { ...conventions, minSetCount: options.minSetCount, ncMlab: options.ncmlab });
+    const phases = clock.phases;
+    if (file.kind === 'multi-label') report = await timed(phases, 'report', () => computeMultiLabelReport(file.stats.means, file.stats.spread, { ...conventions, minSetCount: options.minSetCount, ncMlab: options.ncmlab }));
     else if (options.minSetCount !== undefined || options.ncmlab) throw new CliError(`${options.stats}: --min-set-count and --ncmlab apply to multi-label statistics; this file holds single-label ones`);
-    else report = await computeReport(file.stats.means, file.stats.spread, { ...conventions, ...(consumer ? { consumer } : {}) });
+    else report = await timed(phases, 'report', () => computeReport(file.stats.means, file.stats.spread, { ...conventions, ...(consumer ? { consumer } : {}) }));
   } catch (e) {
-    if (e instanceof NcInputError) throw new NcInputError(e.code, `${options.stats}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, { ...e.where, source: options.stats });
-    throw e;
+    throw e instanceof NcInputError ? e.relocate({ ...e.where, source: options.stats }) : e;
   }
-  const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
-  if (options.html !== undefined) await writeFilesAtomic([{ path: options.html, bytes: await htmlPage(report, options.stats!, timing) }]);
+  if (options.html !== undefined) await writeFilesAtomic([{ path: options.html, bytes: await htmlPage(report, options.stats!, clock.timing().seconds) }]);
   const notes = stats.spread ? [] : [`${options.stats} holds only the means phase: NC1, CDNV and NC4 need the spread phase (ncscope stats spread)`];
   notes.push(...shardNotes(options.stats!, stats));
-  return { text: render(report, { engine: { name: 'none', matmul: jsEngine.matmul } }, timing, { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true), report };
+  return { text: render(report, 'none', 'none', clock.timing(), { stats: options.stats, weights: options.weights, bias: options.bias }, notes, options.json === true), report };
 }
 
 /**
@@ -272,13 +276,6 @@ function checkStatsNormalization(flags: NormalizeFlags, recorded: { mode: string
   if (want !== has || (flags.temperature !== undefined && flags.temperature !== recorded?.temperature)) {
     throw new CliError(`${file}: the statistics were computed with normalization ${recorded ? `${recorded.mode} (τ = ${recorded.temperature})` : 'none'}; normalization happens while the features stream by, so recompute them (ncscope stats means --normalize …) instead of passing --normalize here`);
   }
-}
-
-/** Reads and parses a single-label statistics file; errors name the file (a multi-label one is a STATS_MISMATCH). */
-export async function readStatisticsFile(path: string) {
-  const file = await readAnyStatisticsFile(path);
-  if (file.kind === 'multi-label') throw new NcInputError('STATS_MISMATCH', `${path}: holds multi-label statistics where single-label ones are needed`, { source: path });
-  return file.stats;
 }
 
 /** Reads and parses a statistics file of either kind (single-label, or multi-label from multi-hot labels); errors name the file. */
@@ -299,13 +296,13 @@ export async function readClassifierFiles(options: Pick<AnalyzeCommandOptions, '
     const t = w.tensor;
     if (t.shape.length !== 2 || t.shape[1] !== D) throw new CliError(`${t.where}: classifier weights must be K × D with D = ${D}, got shape ${t.shapeText}`);
     const K = t.shape[0];
-    const weights = toFloatArray(await t.readAll());
+    const weights = toFloat(await t.readAll());
     let bias: Float32Array | Float64Array | undefined;
     if (options.bias !== undefined) {
       const b = await openInput(options.bias, 'bias', options.biasKey);
       try {
         if (b.tensor.elementCount !== K || b.tensor.shape.length > 2) throw new CliError(`${b.tensor.where}: bias must have K = ${K} entries, got shape ${b.tensor.shapeText}`);
-        bias = toFloatArray(await b.tensor.readAll());
+        bias = toFloat(await b.tensor.readAll());
       } finally {
         await b.close();
       }
@@ -318,111 +315,26 @@ export async function readClassifierFiles(options: Pick<AnalyzeCommandOptions, '
   }
 }
 
-function toFloatArray(a: Float32Array | Float64Array | Int32Array): Float32Array | Float64Array {
-  return a instanceof Int32Array ? Float64Array.from(a) : a;
-}
-
 /** NaN/±Inf in W or b: a CliError naming the file, row and column. */
-function assertFiniteClassifier(c: Classifier, where: AnalyzeInputs | { weightsWhere: string; biasWhere: string }, Dgiven?: number): void {
+function assertFiniteClassifier(c: Classifier, where: ArrayInputs | { weightsWhere: string; biasWhere: string }, Dgiven?: number): void {
   const wWhere = 'weightsWhere' in where ? where.weightsWhere : where.weights!.tensor.where;
   const bWhere = 'biasWhere' in where ? where.biasWhere : where.bias?.tensor.where ?? '';
-  const D = Dgiven ?? (where as AnalyzeInputs).D;
+  const D = Dgiven ?? (where as ArrayInputs).D;
   for (let i = 0; i < c.weights.length; i++) {
     if (!Number.isFinite(c.weights[i])) throw new CliError(`${wWhere}: row ${Math.floor(i / D)}, column ${i % D}: value ${c.weights[i]} is not finite`);
   }
   if (c.bias) for (let i = 0; i < c.bias.length; i++) if (!Number.isFinite(c.bias[i])) throw new CliError(`${bWhere}: entry ${i}: value ${c.bias[i]} is not finite`);
 }
 
-/**
- * Core errors name the batch and the row within it; the CLI reads fixed-size batches of `rows` (all rows, or a
- * shard's), so the row in the file is rows.start + batch × batchSize + row. Label errors name the labels file,
- * feature errors the features file.
- */
-export function locateError(e: unknown, inputs: AnalyzeInputs, batchSize: number, rows = { start: 0, end: inputs.N }): unknown {
-  if (!(e instanceof NcInputError)) return e;
-  if (e.where.batch === undefined) {
-    // Whole-data problems (a class with no samples, a single class) are about the labels.
-    if (e.code === 'EMPTY_CLASS' || e.code === 'TOO_FEW_CLASSES' || e.code === 'NO_DATA') {
-      const message = e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude');
-      return new NcInputError(e.code, `${inputs.labels.tensor.where}: ${message}`, { ...e.where, source: inputs.labels.tensor.where });
-    }
-    return e;
-  }
-  const labelsProblem = e.code === 'BAD_LABEL' || e.code === 'STATS_MISMATCH';
-  const file = labelsProblem ? inputs.labels.tensor.where : inputs.features.tensor.where;
-  const first = rows.start + e.where.batch * batchSize;
-  const row = e.where.row !== undefined ? first + e.where.row : undefined;
-  const at =
-    row !== undefined
-      ? `row ${row}${e.where.column !== undefined ? `, column ${e.where.column}` : ''}`
-      : `rows ${first}..${Math.min(first + batchSize, rows.end) - 1}`;
-  const problem = e.message.replace(/^batch \d+(, [a-z ]*row \d+)?(, column \d+)?: /, '');
-  return new NcInputError(e.code, `${file}: ${at}: ${problem}`, { ...e.where, row, source: file });
-}
-
 /** `--html FILE`: the report as a one-measurement page of `ncscope report` (vega is loaded only when asked for). */
-async function htmlPage(report: NcReport, source: string, timing: { readSeconds: number; computeSeconds: number }): Promise<string> {
+async function htmlPage(report: NcReport, source: string, seconds: number): Promise<string> {
   const { runsFromMeasurements, renderHtmlReport } = await import('../html/index.js');
-  const measurement = toMeasurement(report, { step: 0, seconds: timing.readSeconds + timing.computeSeconds });
+  const measurement = toMeasurement(report, { step: 0, seconds });
   const { html } = await renderHtmlReport(runsFromMeasurements([measurement], basename(source)), { title: `Neural Collapse of ${basename(source)}`, command: 'ncscope analyze' });
   return html;
 }
 
-function render(report: NcReport, selected: SelectedEngine, timing: { readSeconds: number; computeSeconds: number }, info: InputsInfo, notes: string[], json: boolean): string {
-  if (json) return JSON.stringify(toAnalyzeJson(report, selected.engine.name, timing, info, notes)) + '\n';
-  const engine = selected.note ? `${selected.engine.name} (${selected.note})` : selected.engine.name;
-  return formatReportTable(report, engine, timing, info, notes);
-}
-
-/** `--engine` values: `auto` tries onnxruntime and falls back to the portable JS engine; the others force one. */
-export type EngineChoice = 'auto' | 'js' | 'onnxruntime';
-
-/** The engine in use and, when `auto` fell back, why. */
-export interface SelectedEngine {
-  engine: ProductEngine;
-  /** Why `auto` chose the JS engine: a small input, or onnxruntime failed to start. */
-  note?: string;
-}
-
-/**
- * Creates the product engine for the spread phase: `createOnnxProductEngine()` from @ncscope/onnx (an
- * onnxruntime-node session holding one MatMul, ~100+ GFLOP/s on 2 cores) or core's `jsEngine` (~1–2 GFLOP/s).
- * The onnx package is imported lazily, so `--engine js` never loads the native runtime.
- */
-export async function selectEngine(choice: EngineChoice, work = Infinity): Promise<SelectedEngine> {
-  if (choice === 'js') return { engine: jsEngine };
-  if (choice === 'auto' && work < AUTO_ONNX_MIN_WORK) return { engine: jsEngine, note: `auto: small input, ${work.toExponential(1)} multiply-adds` };
-  try {
-    // The engine entry point only: not the model-editing half of @ncscope/onnx (protobuf schema), which --engine never needs.
-    const mod = (await import('@ncscope/onnx/engine')) as Record<string, unknown>;
-    const create = mod.createOnnxProductEngine;
-    if (typeof create !== 'function') throw new Error('@ncscope/onnx does not export createOnnxProductEngine');
-    const engine = (await create()) as ProductEngine;
-    return { engine };
-  } catch (e) {
-    const reason = (e as Error)?.message?.split('\n')[0] ?? String(e);
-    if (choice === 'onnxruntime') throw new CliError(`--engine onnxruntime: cannot start onnxruntime (${reason})`);
-    return { engine: jsEngine, note: `onnxruntime unavailable: ${reason}` };
-  }
-}
-
-/**
- * `--engine auto` starts onnxruntime only when the products are worth it: loading it costs ~0.3–0.5 s on this
- * 2-core machine, while the JS engine does ~1.5·10⁹ multiply-adds per second. Below this many multiply-adds
- * (≈ 0.3 s of JS work) auto uses the JS engine.
- */
-export const AUTO_ONNX_MIN_WORK = 5e8;
-
-/** Multiply-adds of the spread phase: features against the K means, and against the K classifier rows. */
-export function productWork(N: number, D: number, K: number, withClassifier: boolean): number {
-  return N * D * K * (withClassifier ? 2 : 1);
-}
-
-/** Releases an engine's native resources; never throws. */
-export async function disposeEngine(engine: ProductEngine): Promise<void> {
-  try {
-    await engine.dispose?.();
-  } catch {
-    // Disposal errors must not hide the result or the real error.
-  }
+function render(report: NcReport, engineText: string, engineName: string, timing: CommandTiming, info: InputsInfo, notes: string[], json: boolean): string {
+  if (json) return JSON.stringify(toAnalyzeJson(report, engineName, timing, info, notes)) + '\n';
+  return formatReportTable(report, engineText, timing, info, notes);
 }

@@ -1,14 +1,12 @@
 import { Option, type Command } from 'commander';
 import { inputFile, outputFile } from '../output/file-options.js';
-import { DEFAULT_BATCH_SIZE } from './analyze.js';
 import { batchSizeOption, classesOption } from './options.js';
-import { ScatterAccumulator, centralPath, encodeNpy, labelSmoothingTargets, leastSquaresClassifier } from '@ncscope/core';
+import { ScatterAccumulator, centralPath, countLabels, decideClassCount, encodeNpy, labelSmoothingTargets, leastSquaresClassifier, runPasses, type StatedK } from '@ncscope/core';
+import { batchSource, countLabelTensor, openArrayInputs, writeFilesAtomic } from '@ncscope/io';
 import { CliError } from '../errors.js';
-import { batchSource, openAnalyzeInputs } from '../io/inputs.js';
-import { decideClassCount, scanLabelArray, scanLabels } from '../io/labels.js';
+import { fileLocator } from '../run/locate.js';
+import { DEFAULT_BATCH_SIZE, classesStated } from './analyze.js';
 import { addTableOptions, type TableFlags } from './table-options.js';
-import { writeFilesAtomic } from '../output/atomic-write.js';
-import { ReadClock } from '../io/read-clock.js';
 
 /** Options of `ncscope head` as commander parses them. */
 export interface HeadCommandOptions extends TableFlags {
@@ -55,36 +53,42 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
   const started = performance.now();
   let acc: ScatterAccumulator;
   let classes: string[] | undefined;
+  // Core's label and K rules, before any feature is read: a head needs two classes with samples (a one-row head is
+  // refused by analyze), and a gap between labels needs --classes to say K (a head cannot exclude classes).
+  const kRule = { gapRemedies: [{ option: 'K', purpose: 'to keep the empty classes (their rows are then 0)' }] };
   if (options.table !== undefined) {
     if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.table}: --table replaces --features/--labels; give one or the other`);
-    const { openTable } = await import('@ncscope/io/tables');
-    const table = await openTable(options.table, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn });
+    const { openTable, readClassNames } = await import('@ncscope/io/tables');
+    const given = options.classesFile !== undefined ? await readClassNames(options.classesFile) : undefined;
+    const table = await openTable(options.table, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn, classes: given });
     try {
       const cols = table.file.columns.map((c) => c.name).join(', ');
       if (!table.features) throw new CliError(`${options.table}: no features column (name it with --features-column: a list column or a column prefix; columns: ${cols})`);
       if (!table.labels) throw new CliError(`${options.table}: no labels column (name it with --labels-column; columns: ${cols})`);
       const labelsWhere = `${options.table}: column '${table.labels.column}'`;
-      const scan = scanLabelArray(await table.readLabels(), labelsWhere);
+      const counts = countLabels(await table.readLabels(), { source: labelsWhere });
       classes = table.labels.classes;
-      const statedBy = table.labels.kind === 'string' && classes ? { K: classes.length, what: `${labelsWhere} (${classes.length} distinct labels)` } : undefined;
-      const { K } = decideClassCount(scan, { classes: options.classes, statedBy, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
-      acc = new ScatterAccumulator({ D: table.features.D, K });
-      for await (const b of table.batches(0, table.rows, options.batchSize, { features: true, labels: true })) await acc.add({ features: b.features!, labels: b.labels! });
+      const statedBy: StatedK | undefined = table.labels.kind === 'string' && classes ? { K: classes.length, by: `${labelsWhere} (${classes.length} distinct labels)` } : undefined;
+      const { K } = decideClassCount(counts, { stated: [classesStated(options.classes), statedBy], ...kRule });
+      const scatter = new ScatterAccumulator({ D: table.features.D, K });
+      acc = scatter;
+      // One pass (single-pass scatter statistics), through the driver.
+      await runPasses(() => table.batches(0, table.rows, options.batchSize, { features: true, labels: true }), {
+        means: (b) => scatter.add({ features: b.features!, labels: b.labels! }).then(() => undefined),
+      });
     } finally {
       await table.close();
     }
   } else {
     if (options.features === undefined || options.labels === undefined) throw new CliError('head: --features and --labels are required (or --table)');
     if (options.featuresColumn !== undefined || options.labelsColumn !== undefined) throw new CliError('head: --features-column and --labels-column go with --table');
-    const inputs = await openAnalyzeInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
-    const clock = new ReadClock();
+    const inputs = await openArrayInputs({ features: options.features, labels: options.labels, featuresKey: options.featuresKey, labelsKey: options.labelsKey });
     try {
-      // The label and K rules of io/labels.ts, before any feature is read: a head needs two classes with samples
-      // (a one-row head is refused by analyze), and a gap between labels needs --classes to say K.
-      const scan = await scanLabels(inputs.labels.tensor);
-      const { K } = decideClassCount(scan, { classes: options.classes, gapHint: 'to keep the empty classes, pass --classes K (their rows are then 0)' });
-      acc = new ScatterAccumulator({ D: inputs.D, K });
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize, clock)()) await acc.add(batch);
+      const { K } = decideClassCount(await countLabelTensor(inputs.labels.tensor), { stated: [classesStated(options.classes)], ...kRule });
+      const scatter = new ScatterAccumulator({ D: inputs.D, K });
+      acc = scatter;
+      // One pass (single-pass scatter statistics), through the driver.
+      await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, options.batchSize), { means: (batch) => scatter.add(batch).then(() => undefined) }, { locate: fileLocator(inputs) });
     } finally {
       await inputs.close();
     }

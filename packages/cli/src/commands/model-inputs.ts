@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
-import type { LabelArray } from '@ncscope/core';
+import { countLabels, type LabelArray, type LabelCounts } from '@ncscope/core';
+import { SAMPLE_BLOCKS, SAMPLE_BLOCK_BYTES, WHOLE_HASH_BYTES, checkLabelShape, inputFingerprint, openInput, type OpenedInput } from '@ncscope/io';
 import { openImageFolder, openImageInput, type ImageTransform } from '@ncscope/io/images';
-import { openTable, type TableSource } from '@ncscope/io/tables';
+import { openTable, readClassNames, type TableSource } from '@ncscope/io/tables';
 import { CliError } from '../errors.js';
-import { inputFingerprint, SAMPLE_BLOCKS, SAMPLE_BLOCK_BYTES, WHOLE_HASH_BYTES } from '../io/fingerprint.js';
-import { checkLabelShape, scanLabelArray, type LabelScan } from '../io/labels.js';
-import { openInput, type OpenedInput } from '../io/open.js';
 import { checkImageFlags, describeTransform, imageTransform, type ImageFlags } from './image-options.js';
 import type { TableFlags } from './table-options.js';
 
@@ -25,7 +23,7 @@ export interface ModelRows {
   /** `shape` [N, …], `read(start, count)`, `source`. */
   input: { readonly shape: readonly number[]; readonly source: string; read(start: number, count: number): Promise<ArrayLike<number> & { length: number }> | ArrayLike<number> };
   labels: LabelArray;
-  scan: LabelScan;
+  counts: LabelCounts;
   /** Class names when the input knows them (image folders, string labels, a ClassLabel column). */
   classes?: string[];
   /** K stated by the input (an image folder's classes, a classes file, string labels); undefined: the K rule decides. */
@@ -80,12 +78,12 @@ async function openArrays(o: ModelInputFlags, command: string): Promise<ModelRow
     if (x.shape.length < 1 || x.rows === 0) throw new CliError(`${x.where}: no samples (shape ${x.shapeText})`);
     checkLabelShape(l, x.rows, x.where, 'samples');
     const labels = await l.readAll(); // any numeric dtype: integer-valued floats are class indices too
-    const scan = scanLabelArray(labels, l.where);
+    const scan = countLabels(labels, { source: l.where });
     const labelsOpened = labelsFile;
     return {
       input: { shape: x.shape, source: x.where, read: (start, count) => x.readRows(start, count) },
       labels,
-      scan,
+      counts: scan,
       path: o.inputs!,
       description: `${x.where} (${x.shapeText} ${x.typeName})`,
       labelsWhere: l.where,
@@ -107,12 +105,12 @@ async function openImages(o: ModelInputFlags): Promise<ModelRows> {
   const transform = imageTransform(o);
   const images = await openImageFolder(o.images!, transform, { classesFile: o.classesFile, emptyClasses: o.emptyClasses, workers: o.decodeWorkers });
   try {
-    const scan = scanLabelArray(images.labels, o.images!);
+    const scan = countLabels(images.labels, { source: o.images! });
     const files = images.folder.samples;
     return {
       input: images,
       labels: images.labels,
-      scan,
+      counts: scan,
       classes: images.classes,
       K: images.classes.length,
       path: o.images!,
@@ -128,12 +126,12 @@ async function openImages(o: ModelInputFlags): Promise<ModelRows> {
 }
 
 async function openTableRows(o: ModelInputFlags): Promise<ModelRows> {
-  const table = await openTable(o.table!, { featuresColumn: o.featuresColumn, labelsColumn: o.labelsColumn, imageColumn: o.imageColumn, classes: undefined });
+  const table = await openTable(o.table!, { featuresColumn: o.featuresColumn, labelsColumn: o.labelsColumn, imageColumn: o.imageColumn, classes: o.classesFile !== undefined ? await readClassNames(o.classesFile) : undefined });
   let closeInput = async () => {};
   try {
     if (!table.labels) throw new CliError(`${o.table}: no labels column (name it with --labels-column; columns: ${table.file.columns.map((c) => c.name).join(', ')})`);
     const labels = await table.readLabels();
-    const scan = scanLabelArray(labels, `${o.table}: column '${table.labels.column}'`);
+    const scan = countLabels(labels, { source: `${o.table}: column '${table.labels.column}'` });
     const classes = table.labels.classes;
     const useImages = table.image !== undefined && o.featuresColumn === undefined;
     checkImageFlags(o, useImages);
@@ -154,7 +152,7 @@ async function openTableRows(o: ModelInputFlags): Promise<ModelRows> {
     return {
       input,
       labels,
-      scan,
+      counts: scan,
       classes,
       K: table.labels.kind === 'string' ? classes?.length : undefined,
       path: o.table!,

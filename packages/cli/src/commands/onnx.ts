@@ -1,6 +1,7 @@
 import { Argument, Option, type Command } from 'commander';
 import type cliProgressTypes from 'cli-progress';
-import { NcInputError, toMeasurement, type GlobalMeanConvention, type LabelArray, type NcReport, type PresetName } from '@ncscope/core';
+import { NcInputError, countLabels, decideClassCount, metricCatalogue, toMeasurement, type GlobalMeanConvention, type LabelArray, type LabelCounts, type NcReport, type PhaseTiming, type PresetName } from '@ncscope/core';
+import { checkLabelShape, checkOutputPaths, openInput, writeFilesAtomic, type NamedPath, type OpenedInput } from '@ncscope/io';
 import type { InputArray, ModelInspection, ModelProgress, PoolMode } from '@ncscope/onnx';
 
 /**
@@ -10,14 +11,14 @@ import type { InputArray, ModelInspection, ModelProgress, PoolMode } from '@ncsc
 const onnxPackage = () => import('@ncscope/onnx');
 import { basename } from 'node:path';
 import { CliError } from '../errors.js';
-import { decideClassCount, type LabelScan } from '../io/labels.js';
 import { addImageOptions } from './image-options.js';
 import type { ModelInputFlags, ModelRows } from './model-inputs.js';
 import { addTableOptions } from './table-options.js';
-import { checkOutputPaths, writeFilesAtomic, type NamedPath } from '../output/atomic-write.js';
 import { declaredFiles, inputFile, outputFile } from '../output/file-options.js';
 import { formatNumber, formatReportTable } from '../output/table.js';
-import type { EngineChoice } from './analyze.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../run/engine.js';
+import { CommandClock } from '../run/timing.js';
+import { classesStated } from './analyze.js';
 import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
 import { addNormalizeOptions, addReportOptions, checkNormalizeFlags, checkStrict, type NormalizeFlags, type ReportFlags } from './geometry-options.js';
 import { loadCliProgress } from '../output/progress.js';
@@ -35,7 +36,7 @@ export interface OnnxCommandOptions extends NormalizeFlags, ReportFlags, ModelIn
   preset: PresetName;
   globalMean?: GlobalMeanConvention;
   classes?: number;
-  /** As given; undefined: the K rule's default (io/labels.ts). */
+  /** As given; undefined: the K rule's default (core's decideClassCount). */
   emptyClasses?: 'exclude' | 'error';
   engine: EngineChoice;
   cacheMb: number;
@@ -61,6 +62,8 @@ export interface OnnxCheckpointJson {
   classifier: { kind: string; weights: string; bias?: string } | null;
   /** The Gemm/MatMul reading the tensor, whose weight metrics.subspaceAlignment compares with; null when none. */
   consumer: { node: string; kind: string; outputs: number; weights: string } | null;
+  /** Seconds per phase of this checkpoint's run (every tensor of a checkpoint shares one run): read = inference. */
+  timing: PhaseTiming;
   warnings: string[];
 }
 
@@ -93,7 +96,7 @@ export function registerOnnx(program: Command): void {
     .addOption(new Option('--global-mean <mode>', 'global mean μ_G (default: from the preset)').choices(['class', 'sample']))
     .addOption(classesOption("the rows of the graph's final classifier, else the largest label + 1"))
     .addOption(emptyClassesOption())
-    .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(['auto', 'js', 'onnxruntime']).default('auto'))
+    .addOption(new Option('--engine <name>', 'product engine for pass 2').choices(ENGINE_CHOICES).default('auto'))
     .option('--cache-mb <MiB>', 'keep features in memory for pass 2 up to this size; above it (or with 0), pass 2 runs the model again', parseCacheMb, 1024)
     .option('--json', 'print one JSON object ({ "checkpoints": [...] }) instead of the tables')
     .addOption(outputFile(new Option('--jsonl <file>', 'also write one ncscope.measurement/1 line per checkpoint and tensor (for ncscope report)')))
@@ -122,12 +125,12 @@ export function registerOnnx(program: Command): void {
 }
 
 /** Opens the model inputs (--inputs/--labels, --images or --table) as rows read on demand, with all labels in memory. */
-async function openData(options: OnnxCommandOptions): Promise<{ input: InputArray; labels: LabelArray; scan: LabelScan; rows: ModelRows; close(): Promise<void> }> {
+async function openData(options: OnnxCommandOptions): Promise<{ input: InputArray; labels: LabelArray; counts: LabelCounts; rows: ModelRows; close(): Promise<void> }> {
   // The image and table readers (and sharp, hyparquet, apache-arrow behind them) load only when a command runs.
   const { openModelRows } = await import('./model-inputs.js');
   const rows = await openModelRows(options, 'onnx');
   const input: InputArray = { shape: rows.input.shape, source: rows.input.source, read: (start, count) => rows.input.read(start, count) as ReturnType<InputArray['read']> };
-  return { input, labels: rows.labels, scan: rows.scan, rows, close: () => rows.close() };
+  return { input, labels: rows.labels, counts: rows.counts, rows, close: () => rows.close() };
 }
 
 /** A progress bar over the batches of each pass, on stderr; a no-op when disabled. */
@@ -180,26 +183,29 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
   const { OnnxModel, analyzeModel } = await onnxPackage();
   const data = await openData(options);
   const entries: {
-    model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; consumer: OnnxCheckpointJson['consumer']; seconds: number; notes: string[];
+    model: string; step: number; tensor: string; report: NcReport; classifier: OnnxCheckpointJson['classifier']; consumer: OnnxCheckpointJson['consumer']; seconds: number; timing: PhaseTiming; notes: string[];
   }[] = [];
   let engineName = '';
+  const clock = new CommandClock();
   const showProgress = !options.json && process.stderr.isTTY === true;
   try {
     for (let step = 0; step < models.length; step++) {
       const path = models[step];
       const model = OnnxModel.open(path);
-      // The K rule (io/labels.ts): --classes, else the graph's classifier, else the largest label + 1.
+      // Core's K rule: --classes, else the graph's classifier, else the largest label + 1.
       const graphClassifier = model.findClassifier().classifier;
       // An image folder (or string labels) states K too: the classifier's rows win, and must hold every class.
       const inputK = data.rows.K;
       if (graphClassifier && inputK !== undefined && inputK > graphClassifier.K && options.classes === undefined) {
         throw new CliError(`${data.rows.labelsWhere}: ${inputK} classes, but the classifier of ${path} has ${graphClassifier.K} rows`);
       }
-      const classes = decideClassCount(data.scan, {
-        classes: options.classes,
-        statedBy: graphClassifier
-          ? { K: graphClassifier.K, what: `the classifier of ${path} (${graphClassifier.K} rows of ${graphClassifier.weightsFrom})` }
-          : inputK !== undefined ? { K: inputK, what: `${data.rows.labelsWhere} (${inputK} classes)` } : undefined,
+      const classes = decideClassCount(data.counts, {
+        stated: [
+          classesStated(options.classes),
+          graphClassifier
+            ? { K: graphClassifier.K, by: `the classifier of ${path} (${graphClassifier.K} rows of ${graphClassifier.weightsFrom})` }
+            : inputK !== undefined ? { K: inputK, by: `${data.rows.labelsWhere} (${inputK} classes)` } : undefined,
+        ],
         emptyClasses: options.emptyClasses,
       });
       const progress = createBatchProgress(showProgress, `${model.name} (${step + 1}/${models.length})`);
@@ -225,13 +231,14 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
           onProgress: (p) => progress.update(p),
         });
       } catch (e) {
-        if (e instanceof NcInputError && e.code === 'NO_CLASSIFIER') throw new NcInputError(e.code, e.message.replace(' (library: tensors: [NAME])', ''), e.where);
-        if (e instanceof NcInputError && e.code === 'EMPTY_CLASS') throw new NcInputError(e.code, `${data.rows.labelsWhere}: ${e.message.replace("pass emptyClasses: 'exclude'", 'pass --empty-classes exclude')}`, e.where);
+        // A class with no samples is about the labels (the error's remedy is spelled as a flag by main).
+        if (e instanceof NcInputError && e.code === 'EMPTY_CLASS') throw e.relocate({ ...e.where, source: data.rows.labelsWhere });
         throw e;
       } finally {
         progress.stop();
       }
       engineName = result.engine;
+      clock.add(result.timing);
       for (const t of result.tensors) {
         const notes = result.cached ? [] : ['features did not fit the cache: pass 2 ran the model again'];
         entries.push({
@@ -242,6 +249,7 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
           classifier: t.classifier ? { kind: t.classifier.kind, weights: t.classifier.weightsFrom, bias: t.classifier.biasFrom } : null,
           consumer: t.consumer ? { node: t.consumer.node, kind: t.consumer.kind, outputs: t.consumer.outputs, weights: t.consumer.weightsFrom } : null,
           seconds: result.seconds,
+          timing: result.timing,
           notes,
         });
       }
@@ -277,17 +285,18 @@ export async function runOnnxReports(models: string[], options: OnnxCommandOptio
       ...(e.report.imbalance ? { imbalance: e.report.imbalance } : {}),
       classifier: e.classifier,
       consumer: e.consumer,
+      timing: e.timing,
       warnings: [...e.notes, ...e.report.warnings],
     }));
     const inputs = { path: data.rows.path, description: data.rows.description, ...(data.rows.classes ? { classes: data.rows.classes } : {}) };
-    return { text: JSON.stringify({ degenerate: checkpoints.some((c) => c.degenerate), inputs, checkpoints }) + '\n', reports };
+    return { text: JSON.stringify({ degenerate: checkpoints.some((c) => c.degenerate), inputs, checkpoints, timing: clock.timing() }) + '\n', reports };
   }
   const parts: string[] = [];
   for (const e of entries) {
     const table = formatReportTable(
       e.report,
       options.engine === 'auto' ? `${engineName} (auto)` : engineName,
-      { readSeconds: 0, computeSeconds: e.seconds },
+      { ...e.timing, seconds: e.seconds, readSeconds: e.timing.read, computeSeconds: Math.max(0, e.seconds - e.timing.read) },
       {
         features: `${e.model} → tensor ${e.tensor} on ${data.rows.description}`, labels: data.rows.labelsWhere, weights: e.classifier ? `${e.classifier.kind} in the graph: W = ${e.classifier.weights}` : undefined, bias: e.classifier?.bias, batchSize: options.batchSize,
         consumer: e.consumer ? `${e.consumer.kind} "${e.consumer.node}" (${e.consumer.outputs} outputs, A = ${e.consumer.weights})` : undefined,
@@ -307,20 +316,20 @@ export function formatClassMap(classes: readonly string[]): string {
   return `classes (label: name): ${shown}${classes.length > 50 ? `, … (${classes.length} classes; all of them in --json)` : ''}\n`;
 }
 
-/** The trend across checkpoints: one row per (checkpoint, tensor). */
+/**
+ * The trend across checkpoints: one row per (checkpoint, tensor), one column per headline metric of core's catalogue
+ * that some report carries.
+ */
 export function formatTrend(entries: { model: string; step: number; tensor: string; report: NcReport }[]): string {
-  const head = ['#', 'checkpoint', 'tensor', 'NC1', 'NC1 quot.', 'NC2 ETF', 'NC2 equiang.', 'NC2 ETF W', 'NC3 (Zhu)', 'NC4', 'acc.', 'NCC acc.', 'align.'];
-  const rows = entries.map((e) => {
-    const m = e.report.metrics;
-    const align = m.subspaceAlignment ?? m.subspaceAlignmentWeights;
-    return [String(e.step), e.model, e.tensor, m.nc1, m.nc1Quotient, m.etfErrorMeans, m.equiangularityMeans, m.etfErrorWeights, m.nc3Zhu, m.nc4NccMismatch, m.classifierAccuracy, m.nccAccuracy, align].map((v) =>
-      typeof v === 'string' ? v : formatNumber(v),
-    );
-  });
+  const value = (e: { report: NcReport }, key: string) => (e.report.metrics as unknown as Record<string, number | undefined>)[key];
+  const columns = metricCatalogue({ section: 'metrics' }).filter((m) => m.headline && entries.some((e) => value(e, m.key) !== undefined));
+  const head = ['#', 'checkpoint', 'tensor', ...columns.map((c) => c.short)];
+  const rows = entries.map((e) => [String(e.step), e.model, e.tensor, ...columns.map((c) => formatNumber(value(e, c.key)))]);
   const all = [head, ...rows];
   const widths = head.map((_, c) => Math.max(...all.map((r) => [...r[c]].length)));
   const lines = all.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
-  return ['trend across checkpoints (0 = collapsed for NC1–NC4; align. = subspace alignment with the next layer, 1 = aligned)', ...lines.map((l) => `  ${l}`)].join('\n') + '\n';
+  const legend = columns.map((c) => `${c.short} = ${c.label}${c.better === 'lower' ? ' (0 = collapsed)' : c.better === 'higher' ? ' (1 = best)' : ''}`).join('; ');
+  return [`trend across checkpoints (${legend})`, ...lines.map((l) => `  ${l}`)].join('\n') + '\n';
 }
 
 /** `ncscope onnx inspect`: inputs, outputs, candidate tensors (shapes declared or probed), default tensor and classifier. */

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import {
   NcInputError,
   OOD_SCORE_NAMES,
+  decideClassCount,
   encodeNpy,
   evaluateOod,
   toMeasurement,
@@ -11,18 +12,29 @@ import {
   type OodBatchSource,
   type OodEvaluation,
   type OodScoreName,
+  type SelectedEngine,
 } from '@ncscope/core';
 import { basename, join } from 'node:path';
+import {
+  batchSource,
+  checkOutputPaths,
+  countLabelTensor,
+  openArrayInputs,
+  openInput,
+  readClassifier,
+  toFloat,
+  writeFilesAtomic,
+  type ArrayInputs,
+  type NamedPath,
+  type OpenedInput,
+  type Tensor,
+} from '@ncscope/io';
 import { CliError } from '../errors.js';
-import { batchSource, openAnalyzeInputs, readClassifier, toFloat, type AnalyzeInputs } from '../io/inputs.js';
-import { decideClassCount, scanLabels } from '../io/labels.js';
-import { openInput, type OpenedInput } from '../io/open.js';
-import { ReadClock } from '../io/read-clock.js';
-import type { Tensor } from '../io/tensor.js';
-import { checkOutputPaths, writeFilesAtomic, type NamedPath } from '../output/atomic-write.js';
+import { chooseEngine, releaseEngine, type EngineChoice } from '../run/engine.js';
+import { CommandClock, type CommandTiming } from '../run/timing.js';
 import { declaredFiles, inputFile, outputFile } from '../output/file-options.js';
 import { formatNumber } from '../output/table.js';
-import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, selectEngine, type EngineChoice, type SelectedEngine } from './analyze.js';
+import { DEFAULT_BATCH_SIZE, classesStated } from './analyze.js';
 import { batchSizeOption, classesOption, positiveInteger } from './options.js';
 
 /** One `--ood NAME=FILE`. */
@@ -126,12 +138,12 @@ export function registerOod(program: Command): void {
 }
 
 /** A re-readable source of feature rows (no labels) from a tensor, batch by batch. */
-function rowSource(tensor: Tensor, batchSize: number, clock: ReadClock): () => AsyncIterable<OodBatch> {
+function rowSource(tensor: Tensor, batchSize: number, clock: CommandClock): () => AsyncIterable<OodBatch> {
   return () =>
     (async function* () {
       for (let start = 0; start < tensor.rows; start += batchSize) {
         const count = Math.min(batchSize, tensor.rows - start);
-        const data = await clock.time(tensor.readRows(start, count));
+        const data = await clock.read(tensor.readRows(start, count));
         yield { features: toFloat(data) };
       }
     })();
@@ -163,13 +175,13 @@ export async function runOod(options: OodCommandOptions, command?: Command): Pro
     const oodInputs: NamedPath[] = oodArgs.map((o) => ({ flag: '--ood', path: o.path }));
     await checkOutputPaths([...inputs, ...oodInputs], outputs);
   }
-  const t0 = performance.now();
-  const clock = new ReadClock();
+  const clock = new CommandClock();
   const opened: OpenedInput[] = [];
-  let fit: AnalyzeInputs | undefined;
+  let fit: ArrayInputs | undefined;
   let selected: SelectedEngine | undefined;
   try {
-    fit = await clock.time(() => openAnalyzeInputs({
+    if (options.bias !== undefined && options.weights === undefined) throw new CliError(`${options.bias}: --bias needs --weights (the classifier's K × D rows)`);
+    fit = await clock.read(() => openArrayInputs({
       features: options.fitFeatures!, labels: options.fitLabels!, weights: options.weights, bias: options.bias,
       featuresKey: options.featuresKey, labelsKey: options.labelsKey, weightsKey: options.weightsKey, biasKey: options.biasKey,
     }));
@@ -178,17 +190,16 @@ export async function runOod(options: OodCommandOptions, command?: Command): Pro
     const idTensor = await openSet(options.idFeatures, options.featuresKey, D, 'in-distribution', opened);
     const oodTensors: { name: string; tensor: Tensor }[] = [];
     for (const o of oodArgs) oodTensors.push({ name: o.name, tensor: await openSet(o.path, options.featuresKey, D, `OOD "${o.name}"`, opened) });
-    const classifier = await readClassifier(fit, clock);
-    const scan = await clock.time(() => scanLabels(fit!.labels.tensor));
-    const classes = decideClassCount(scan, {
-      classes: options.classes,
-      statedBy: fit.K !== undefined ? { K: fit.K, what: `the classifier ${fit.weights!.tensor.where} (${fit.K} rows)` } : undefined,
+    const classifier = await clock.read(() => readClassifier(fit!));
+    const counts = await clock.read(() => countLabelTensor(fit!.labels.tensor));
+    const classes = decideClassCount(counts, {
+      stated: [classesStated(options.classes), fit.K !== undefined ? { K: fit.K, by: `the classifier ${fit.weights!.tensor.where} (${fit.K} rows)` } : undefined],
       emptyClasses: 'exclude',
     });
     const M = idTensor.rows + oodTensors.reduce((s, o) => s + o.tensor.rows, 0);
     const cols = (classifier ? 2 * classes.K : classes.K) + 2 * D;
-    selected = await selectEngine(options.engine, (fit.N + M) * D * cols);
-    const fitSource: BatchSource = batchSource(fit.features.tensor, fit.labels.tensor, options.batchSize, clock);
+    selected = await chooseEngine(options.engine, (fit.N + M) * D * cols);
+    const fitSource: BatchSource = batchSource(fit.features.tensor, fit.labels.tensor, options.batchSize);
     const idSource: OodBatchSource = rowSource(idTensor, options.batchSize, clock);
     const oodSources: [string, OodBatchSource][] = oodTensors.map((o) => [o.name, rowSource(o.tensor, options.batchSize, clock)]);
     let result: OodEvaluation;
@@ -201,9 +212,9 @@ export async function runOod(options: OodCommandOptions, command?: Command): Pro
       });
     } catch (e) {
       const sets = new Map<string, Tensor>([['in-distribution', idTensor], ...oodTensors.map((o) => [o.name, o.tensor] as [string, Tensor])]);
-      throw nameOption(locateSetError(e, sets, options.batchSize) ?? locateError(e, fit, options.batchSize));
+      throw nameOption(locateSetError(e, sets, options.batchSize) ?? locateFitError(e, fit, options.batchSize));
     }
-    const timing = { readSeconds: clock.seconds, computeSeconds: Math.max(0, (performance.now() - t0) / 1000 - clock.seconds) };
+    const timing = clock.timing();
     const info: OodRunInfo = {
       fit: { features: options.fitFeatures, labels: options.fitLabels, weights: options.weights, bias: options.bias },
       id: { features: options.idFeatures, rows: idTensor.rows },
@@ -220,7 +231,7 @@ export async function runOod(options: OodCommandOptions, command?: Command): Pro
   } finally {
     await Promise.all(opened.map((o) => o.close().catch(() => undefined)));
     await fit?.close();
-    if (selected) await disposeEngine(selected.engine);
+    await releaseEngine(selected);
   }
 }
 
@@ -241,6 +252,16 @@ function locateSetError(e: unknown, sets: Map<string, Tensor>, batchSize: number
   return new NcInputError(e.code, `${file}: ${at}: ${problem}`, { ...e.where, row, source: file });
 }
 
+/** Errors of the fit set: batches of `batchSize` rows, so batch b, row r is row b·batchSize + r of its files. */
+function locateFitError(e: unknown, fit: ArrayInputs, batchSize: number): unknown {
+  if (!(e instanceof NcInputError) || e.where.batch === undefined) return e;
+  const labelsProblem = e.code === 'BAD_LABEL' || e.code === 'STATS_MISMATCH';
+  const source = labelsProblem ? fit.labels.tensor.where : fit.features.tensor.where;
+  const first = e.where.batch * batchSize;
+  if (e.where.row !== undefined) return e.relocate({ source, row: first + e.where.row, column: e.where.column, label: e.where.label });
+  return e.relocate({ source, rows: [first, Math.min(first + batchSize, fit.N) - 1] });
+}
+
 /** Core's option names in errors become the command's flags. */
 function nameOption(e: unknown): unknown {
   if (!(e instanceof NcInputError)) return e;
@@ -254,7 +275,7 @@ export interface OodRunInfo {
   id: { features: string; rows: number };
   ood: { name: string; features: string; rows: number }[];
   engine: string;
-  timing: { readSeconds: number; computeSeconds: number };
+  timing: CommandTiming;
   notes: string[];
 }
 

@@ -17,12 +17,12 @@ export function batchSizeOption(defaultRows: number, description = 'rows read fr
   return new Option('--batch-size <rows>', description).argParser(positiveInteger('--batch-size')).default(defaultRows);
 }
 
-/** `--classes <K>` (see io/labels.ts for the K rule); `defaultText` says where K comes from without it. */
+/** `--classes <K>` (core's decideClassCount is the K rule); `defaultText` says where K comes from without it. */
 export function classesOption(defaultText: string, description = 'number of classes'): Option {
   return new Option('--classes <K>', `${description} (default: ${defaultText})`).argParser(positiveInteger('--classes'));
 }
 
-/** `--empty-classes`: no default value, so "given" can be told from "not given" (the K rule of io/labels.ts). */
+/** `--empty-classes`: no default value, so "given" can be told from "not given" (core's K rule, decideClassCount). */
 export function emptyClassesOption(): Option {
   return new Option(
     '--empty-classes <mode>',

@@ -12,8 +12,7 @@ import {
   type StatisticsFile,
 } from '@ncscope/core';
 import { CliError } from '../errors.js';
-import { inputFingerprint } from '../io/fingerprint.js';
-import type { AnalyzeInputs } from '../io/inputs.js';
+import { inputFingerprint, type ArrayInputs } from '@ncscope/io';
 
 /**
  * The CLI side of statistics shards run as tasks of a job engine (`ncscope stats means|spread --shard i/n`): parsing
@@ -61,7 +60,7 @@ export interface TaskRows {
  * job run the same command, so they agree on it; a file that changed under the same path is caught by name),
  * identified by {@link inputFingerprint} (the same contents under another path are the same input).
  */
-export async function taskRows(shard: ShardSpec | undefined, featuresPath: string, inputs: AnalyzeInputs): Promise<TaskRows> {
+export async function taskRows(shard: ShardSpec | undefined, featuresPath: string, inputs: ArrayInputs): Promise<TaskRows> {
   if (!shard) return { start: 0, end: inputs.N };
   const { start, end } = shardRows(shard.index, shard.count, inputs.N);
   const key = inputs.features.key;
@@ -124,5 +123,19 @@ export function shardNotes(path: string, file: Pick<StatisticsFile, 'shards'>): 
     return gaps.length ? [`${path} is a partial merge (stats merge --allow-partial): ${describeCoverageGaps(gaps)}`] : [];
   } catch {
     return [];
+  }
+}
+
+/** Why a statistics file cannot be merged with the first one, from the error's data (what the statistics differ in). */
+export function mergeRefusal(e: NcInputError, first: string): string {
+  switch (e.mismatch?.kind) {
+    case 'means':
+      return `computed against different ${e.mismatch.what.includes('label-set') ? '' : 'class '}means than ${first}; run every spread shard against the same merged means`;
+    case 'classifier':
+      return `computed with a different classifier (or none) than ${first}`;
+    case undefined:
+      return e.message;
+    default:
+      return `cannot be merged with ${first}: ${e.mismatch!.what}`;
   }
 }

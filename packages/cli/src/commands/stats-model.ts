@@ -2,23 +2,28 @@ import { createHash } from 'node:crypto';
 import {
   MeansAccumulator,
   SpreadAccumulator,
+  countLabels,
+  decideClassCount,
+  releaseEngine,
+  runPasses,
   serializeStatistics,
+  spreadWork,
   shardRows,
   type Classifier,
   type InputCoverage,
   type LabelArray,
-  type ProductEngine,
+  type LabelCounts,
+  type SelectedEngine,
   type ShardRecord,
 } from '@ncscope/core';
-import { disposeEngine, productWork, selectEngine, type EngineChoice } from './analyze.js';
+import { writeFileAtomic } from '@ncscope/io';
+import { chooseEngine, type EngineChoice } from '../run/engine.js';
+import { classesStated } from './analyze.js';
 import type { FeatureBatch, InputArray } from '@ncscope/onnx';
 import type { ModelStatsFlags } from './model-options.js';
 import { CliError } from '../errors.js';
-import { decideClassCount } from '../io/labels.js';
-import { writeFileAtomic } from '../output/atomic-write.js';
 import type { NormalizeFlags } from './geometry-options.js';
-import { openTable } from '@ncscope/io/tables';
-import { scanLabelArray } from '../io/labels.js';
+import { openTable, readClassNames } from '@ncscope/io/tables';
 import { checkImageFlags } from './image-options.js';
 import { modelFingerprint, openModelRows, tableFingerprint, type ModelInputFlags, type ModelRows } from './model-inputs.js';
 import { checkMeansHoldShard, describeTask, type ShardSpec, type TaskRows } from './shards.js';
@@ -27,7 +32,7 @@ const onnxPackage = () => import('@ncscope/onnx');
 
 /** A task of a model job: the rows, the opened inputs, the model and the record naming both. */
 export interface ModelTask {
-  rows: Pick<ModelRows, 'labels' | 'scan' | 'K' | 'labelsWhere'> & { N: number };
+  rows: Pick<ModelRows, 'labels' | 'counts' | 'K' | 'labelsWhere'> & { N: number };
   task: TaskRows;
   /** "resnet.onnx → tensor x on ImageFolder …". */
   description: string;
@@ -70,17 +75,17 @@ async function modelTask(o: ModelStatsFlags & { shard?: ShardSpec }, command: st
 async function tableTask(o: ModelStatsFlags & { shard?: ShardSpec }, command: string): Promise<ModelTask> {
   checkImageFlags(o, false);
   if (o.imageColumn !== undefined) throw new CliError(`${command}: --image-column needs --model (the images are model inputs)`);
-  const table = await openTable(o.table!, { featuresColumn: o.featuresColumn, labelsColumn: o.labelsColumn });
+  const table = await openTable(o.table!, { featuresColumn: o.featuresColumn, labelsColumn: o.labelsColumn, classes: o.classesFile !== undefined ? await readClassNames(o.classesFile) : undefined });
   try {
     if (!table.features) throw new CliError(`${o.table}: no features column (name it with --features-column: a list column or a column prefix; columns: ${table.file.columns.map((c) => c.name).join(', ')})`);
     if (!table.labels) throw new CliError(`${o.table}: no labels column (name it with --labels-column; columns: ${table.file.columns.map((c) => c.name).join(', ')})`);
     const labels = await table.readLabels();
     const labelsWhere = `${o.table}: column '${table.labels.column}'`;
-    const scan = scanLabelArray(labels, labelsWhere);
+    const counts: LabelCounts = countLabels(labels, { source: labelsWhere });
     const N = table.rows;
     const classes = table.labels.classes;
     const base = {
-      rows: { labels, scan, labelsWhere, N, K: table.labels.kind === 'string' ? classes?.length : undefined },
+      rows: { labels, counts, labelsWhere, N, K: table.labels.kind === 'string' ? classes?.length : undefined },
       description: `${o.table}: ${table.features.description}`,
       graph: {},
       close: () => table.close(),
@@ -160,10 +165,11 @@ export async function statsMeansModel(o: ModelStatsFlags & { shard?: ShardSpec; 
     const graph = t.graph;
     // The K rule: --classes, else the input's own classes (an image folder's), else the graph's classifier rows,
     // else the largest label + 1 — over every label of the input, so every task agrees on K.
-    const statedBy = t.rows.K !== undefined ? { K: t.rows.K, what: `${t.rows.labelsWhere} (${t.rows.K} classes)` } : graph.K !== undefined ? { K: graph.K, what: graph.what! } : undefined;
-    const { K } = decideClassCount(t.rows.scan, { classes: o.classes, statedBy, emptyClasses: o.emptyClasses, needTwoClasses: false });
+    const statedBy = t.rows.K !== undefined ? { K: t.rows.K, by: `${t.rows.labelsWhere} (${t.rows.K} classes)` } : graph.K !== undefined ? { K: graph.K, by: graph.what! } : undefined;
+    const { K } = decideClassCount(t.rows.counts, { stated: [classesStated(o.classes), statedBy], emptyClasses: o.emptyClasses, needTwoClasses: false });
     const acc = new MeansAccumulator({ K, normalize: o.normalize, temperature: o.temperature });
-    for await (const b of t.batches(o.batchSize)) await acc.addAsync({ features: b.features, labels: b.labels });
+    // Pass 1 only, through core's driver.
+    await runPasses(() => t.batches(o.batchSize), { means: (b) => acc.addAsync(b).then(() => undefined) });
     const means = acc.statistics;
     const shards: ShardRecord | undefined = t.task.coverage ? { means: [t.task.coverage] } : undefined;
     await writeFileAtomic(o.output, serializeStatistics({ means, shards }));
@@ -181,30 +187,31 @@ export async function statsSpreadModel(
 ): Promise<string> {
   const means = file.stats.means;
   const t = await modelTask(o, 'stats spread');
-  let engine: ProductEngine | undefined;
+  let selected: SelectedEngine | undefined;
   try {
     const meansShards = file.stats.shards?.means;
     if (t.task.coverage && meansShards) checkMeansHoldShard(o.means, meansShards, t.task.coverage);
     const graph = t.graph;
     const classifier = given.classifier ?? graph.classifier;
     if (graph.K !== undefined && !given.classifier && graph.K !== means.K) throw new CliError(`${o.model}: its classifier has ${graph.K} rows but ${o.means} has K = ${means.K}`);
-    decideClassCount(t.rows.scan, { statedBy: { K: means.K, what: `${o.means} (K = ${means.K})` }, emptyClasses: 'exclude', needTwoClasses: false });
-    engine = (await selectEngine(given.engine, productWork(t.task.end - t.task.start, means.D, means.K, classifier !== undefined))).engine;
-    const acc = await SpreadAccumulator.create(means, { classifier, engine });
-    let first = true;
-    for await (const b of t.batches(o.batchSize)) {
-      if (first && b.features.length / b.labels.length !== means.D) {
-        throw new CliError(`${t.description}: D = ${b.features.length / b.labels.length} features but ${o.means} has D = ${means.D}`);
-      }
-      first = false;
-      await acc.add({ features: b.features, labels: b.labels });
-    }
+    decideClassCount(t.rows.counts, { stated: [{ K: means.K, by: `${o.means} (K = ${means.K})` }], emptyClasses: 'exclude', needTwoClasses: false });
+    selected = await chooseEngine(given.engine, spreadWork(t.task.end - t.task.start, means.D, means.K, classifier !== undefined));
+    const acc = await SpreadAccumulator.create(means, { classifier, engine: selected.engine });
+    // Pass 2 only, against the merged means, through core's driver.
+    await runPasses(() => t.batches(o.batchSize), {
+      async spread(b, at) {
+        if (at.batch === 0 && b.features.length / b.labels.length !== means.D) {
+          throw new CliError(`${t.description}: D = ${b.features.length / b.labels.length} features but ${o.means} has D = ${means.D}`);
+        }
+        await acc.add({ features: b.features, labels: b.labels });
+      },
+    });
     const meansRecord = meansShards ? { means: meansShards } : {};
     const shards: ShardRecord | undefined = t.task.coverage ? { ...meansRecord, spread: [t.task.coverage] } : meansShards ? meansRecord : undefined;
     await writeFileAtomic(o.output, serializeStatistics({ means, spread: acc.statistics, shards }));
     return `${o.output}: spread ${describeTask(t.task, t.rows.N)} (${t.description}) against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
   } finally {
     await t.close();
-    if (engine) await disposeEngine(engine);
+    await releaseEngine(selected);
   }
 }

@@ -3,17 +3,17 @@ import {
   MultiLabelSpreadAccumulator,
   NcInputError,
   addMultiLabelSpread,
+  runPasses,
   type MultiLabelMeansStatistics,
   type MultiLabelSpreadStatistics,
   type MultiLabelStatisticsFile,
   type ProductEngine,
   type Classifier,
 } from '@ncscope/core';
+import { batchSource, type ArrayInputs } from '@ncscope/io';
 import { CliError } from '../errors.js';
-import { batchSource, type AnalyzeInputs } from '../io/inputs.js';
-import type { ReadClock } from '../io/read-clock.js';
-import { locateError } from './analyze.js';
-import type { TaskRows } from './shards.js';
+import { fileLocator } from '../run/locate.js';
+import { mergeRefusal, type TaskRows } from './shards.js';
 
 /**
  * The multi-label side of `ncscope stats` (labels N × K multi-hot): the same three steps with core's multi-label
@@ -25,35 +25,23 @@ import type { TaskRows } from './shards.js';
 const rowsOf = (labels: ArrayLike<number>, K: number) => labels.length / K;
 
 /** `stats means` on multi-hot labels: phase 1 over the task's rows (all, or a --shard's). */
-export async function multiLabelMeans(inputs: AnalyzeInputs, batchSize: number, clock: ReadClock, task: TaskRows, progress: (rows: number) => void): Promise<MultiLabelMeansStatistics> {
+export async function multiLabelMeans(inputs: ArrayInputs, batchSize: number, task: TaskRows, progress: (rows: number) => void): Promise<MultiLabelMeansStatistics> {
   const K = inputs.K!;
   const acc = new MultiLabelMeansAccumulator({ K, D: inputs.D });
-  let rows = 0;
-  try {
-    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, batchSize, clock, task)()) {
-      await acc.addAsync(batch);
-      rows += rowsOf(batch.labels as ArrayLike<number>, K);
-      progress(rows);
-    }
-  } catch (e) {
-    throw locateError(e, inputs, batchSize, task);
-  }
+  await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, batchSize, task), {
+    rows: (batch) => rowsOf(batch.labels as ArrayLike<number>, K),
+    means: (batch) => acc.addAsync(batch).then(() => undefined),
+  }, { onProgress: (_pass, rows) => progress(rows), locate: fileLocator(inputs, task) });
   return acc.statistics;
 }
 
 /** `stats spread` on multi-hot labels against merged multi-label means, over the task's rows. */
-export async function multiLabelSpread(inputs: AnalyzeInputs, means: MultiLabelMeansStatistics, batchSize: number, clock: ReadClock, task: TaskRows, options: { classifier?: Classifier; engine: ProductEngine }, progress: (rows: number) => void): Promise<MultiLabelSpreadStatistics> {
+export async function multiLabelSpread(inputs: ArrayInputs, means: MultiLabelMeansStatistics, batchSize: number, task: TaskRows, options: { classifier?: Classifier; engine: ProductEngine }, progress: (rows: number) => void): Promise<MultiLabelSpreadStatistics> {
   const acc = await MultiLabelSpreadAccumulator.create(means, options);
-  let rows = 0;
-  try {
-    for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, batchSize, clock, task)()) {
-      await acc.add(batch);
-      rows += rowsOf(batch.labels as ArrayLike<number>, means.K);
-      progress(rows);
-    }
-  } catch (e) {
-    throw locateError(e, inputs, batchSize, task);
-  }
+  await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, batchSize, task), {
+    rows: (batch) => rowsOf(batch.labels as ArrayLike<number>, means.K),
+    spread: (batch) => acc.add(batch).then(() => undefined),
+  }, { onProgress: (_pass, rows) => progress(rows), locate: fileLocator(inputs, task) });
   return acc.statistics;
 }
 
@@ -66,7 +54,7 @@ export function mergeMultiLabel(shards: { path: string; stats: MultiLabelStatist
       try {
         acc.merge(s.stats.means);
       } catch (e) {
-        if (e instanceof NcInputError) throw new CliError(`${s.path}: ${e.message}`);
+        if (e instanceof NcInputError) throw e.relocate({ ...e.where, source: s.path });
         throw e;
       }
     }
@@ -78,12 +66,7 @@ export function mergeMultiLabel(shards: { path: string; stats: MultiLabelStatist
       spread = addMultiLabelSpread(spread, s.stats.spread!);
     } catch (e) {
       if (!(e instanceof NcInputError)) throw e;
-      const why = /different (class|label-set) means/.test(e.message)
-        ? `computed against different means than ${first.path}; run every spread shard against the same merged means`
-        : /classifier/.test(e.message)
-          ? `computed with a different classifier (or none) than ${first.path}`
-          : e.message.replace(/^cannot merge /, `cannot be merged with ${first.path}: `);
-      throw new CliError(`${s.path}: ${why}`);
+      throw new CliError(`${s.path}: ${mergeRefusal(e, first.path)}`);
     }
   }
   return { means: first.stats.means, spread };

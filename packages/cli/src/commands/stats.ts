@@ -4,6 +4,9 @@ import {
   NcInputError,
   SpreadAccumulator,
   addSpreadStatistics,
+  decideClassCount,
+  runPasses,
+  spreadWork,
   serializeMultiLabelStatistics,
   serializeStatistics,
   type AnyStatisticsFile,
@@ -13,17 +16,15 @@ import {
   type SpreadStatistics,
   type StatisticsFile,
 } from '@ncscope/core';
+import { batchSource, countLabelTensor, openArrayInputs, openInput, readClassifier, toFloat, writeFileAtomic, type ArrayInputs } from '@ncscope/io';
 import { CliError } from '../errors.js';
-import { batchSource, openAnalyzeInputs, readClassifier, toFloat, type AnalyzeInputs } from '../io/inputs.js';
-import { openInput } from '../io/open.js';
-import { decideClassCount, scanLabels } from '../io/labels.js';
-import { ReadClock } from '../io/read-clock.js';
-import { writeFileAtomic } from '../output/atomic-write.js';
+import { ENGINE_CHOICES, chooseEngine, releaseEngine, type EngineChoice } from '../run/engine.js';
+import { fileLocator } from '../run/locate.js';
 import { inputFile, outputFile } from '../output/file-options.js';
 import { createProgress } from '../output/progress.js';
-import { DEFAULT_BATCH_SIZE, disposeEngine, locateError, productWork, readAnyStatisticsFile, selectEngine, type EngineChoice } from './analyze.js';
+import { DEFAULT_BATCH_SIZE, classesStated, readAnyStatisticsFile } from './analyze.js';
 import { batchSizeOption, classesOption, emptyClassesOption } from './options.js';
-import { checkMeansHoldShard, describeTask, mergeRecords, parseShard, taskRows, type ShardSpec } from './shards.js';
+import { checkMeansHoldShard, describeTask, mergeRecords, mergeRefusal, parseShard, taskRows, type ShardSpec } from './shards.js';
 import { mergeMultiLabel, multiLabelMeans, multiLabelSpread } from './stats-multilabel.js';
 import { addNormalizeOptions, checkNormalizeFlags, type NormalizeFlags } from './geometry-options.js';
 import { addModelOptions, type ModelStatsFlags } from './model-options.js';
@@ -84,7 +85,7 @@ export function registerStats(program: Command): void {
     .addOption(inputFile(new Option('--bias <file>', 'classifier bias b, K entries')))
     .option('--weights-key <name>', 'array to read as weights in an .npz/.safetensors file')
     .option('--bias-key <name>', 'array to read as bias in an .npz/.safetensors file')
-    .addOption(new Option('--engine <name>', 'product engine').choices(['auto', 'js', 'onnxruntime']).default('auto'))
+    .addOption(new Option('--engine <name>', 'product engine').choices(ENGINE_CHOICES).default('auto'))
     .action(async (o: SpreadOptions) => {
       process.stdout.write(await statsSpread(o));
     });
@@ -103,7 +104,7 @@ interface ShardOptions extends ModelStatsFlags {
 
 interface MeansOptions extends ShardOptions, NormalizeFlags {
   classes?: number;
-  /** As given; undefined: the K rule's default (io/labels.ts). */
+  /** As given; undefined: the K rule's default (core's decideClassCount). */
   emptyClasses?: 'exclude' | 'error';
 }
 
@@ -116,8 +117,9 @@ interface SpreadOptions extends ShardOptions {
   engine: EngineChoice;
 }
 
-async function openShard(o: ShardOptions & { weights?: string; bias?: string; weightsKey?: string; biasKey?: string }): Promise<AnalyzeInputs> {
-  return openAnalyzeInputs({
+async function openShard(o: ShardOptions & { weights?: string; bias?: string; weightsKey?: string; biasKey?: string }): Promise<ArrayInputs> {
+  if (o.bias !== undefined && o.weights === undefined) throw new CliError(`${o.bias}: --bias needs --weights (the classifier's K × D rows)`);
+  return openArrayInputs({
     features: o.features!,
     labels: o.labels!,
     featuresKey: o.featuresKey,
@@ -135,7 +137,6 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
   checkNormalizeFlags(o);
   if (usesRowSource(o, 'means')) return (await import('./stats-model.js')).statsMeansModel(o);
   const inputs = await openShard(o);
-  const clock = new ReadClock();
   let progress = createProgress(false, 0);
   try {
     const task = await taskRows(o.shard, o.features!, inputs);
@@ -143,27 +144,21 @@ export async function statsMeans(o: MeansOptions): Promise<string> {
       if (o.classes !== undefined && o.classes !== inputs.K) throw new CliError(`${inputs.labels.tensor.where}: --classes ${o.classes} but the multi-hot labels have K = ${inputs.K} columns`);
       if ((o.normalize !== undefined && o.normalize !== 'none') || o.temperature !== undefined) throw new CliError(`${inputs.labels.tensor.where}: --normalize and --temperature are not supported with multi-hot labels (the multi-label statistics sum raw rows)`);
       progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
-      const means = await multiLabelMeans(inputs, o.batchSize, clock, task, (rows) => progress.update('means', rows));
+      const means = await multiLabelMeans(inputs, o.batchSize, task, (rows) => progress.update('means', rows));
       await writeFileAtomic(o.output, serializeMultiLabelStatistics({ means, shards: task.coverage ? { means: [task.coverage] } : undefined }));
       return `${o.output}: multi-label means ${describeTask(task, inputs.N)} (${means.sets.counts.length} label sets, ${means.unlabelled} unlabelled), K = ${means.K}, D = ${means.D}\n`;
     }
-    // The K rule (io/labels.ts) on the whole labels file — with --shard every task reads all labels (a small
-    // fraction of the features' bytes), so all agree on K: --classes states it (classes absent from a shard file
-    // are fine); without it, K is the largest label + 1 and a gap between labels is refused unless
-    // --empty-classes exclude.
-    const { K } = decideClassCount(await scanLabels(inputs.labels.tensor), { classes: o.classes, emptyClasses: o.emptyClasses, needTwoClasses: false });
+    // Core's K rule on the whole labels file — with --shard every task reads all labels (a small fraction of the
+    // features' bytes), so all agree on K: --classes states it (classes absent from a shard file are fine); without
+    // it, K is the largest label + 1 and a gap between labels is refused unless --empty-classes exclude.
+    const { K } = decideClassCount(await countLabelTensor(inputs.labels.tensor), { stated: [classesStated(o.classes)], emptyClasses: o.emptyClasses, needTwoClasses: false });
     progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
     const acc = new MeansAccumulator({ K, D: inputs.D, normalize: o.normalize, temperature: o.temperature });
-    let rows = 0;
-    try {
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
-        await acc.addAsync(batch);
-        rows += batch.labels.length;
-        progress.update('means', rows);
-      }
-    } catch (e) {
-      throw locateError(e, inputs, o.batchSize, task);
-    }
+    // Pass 1 only, through the driver (progress, timing, errors located in the files).
+    await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, task), { means: (batch) => acc.addAsync(batch).then(() => undefined) }, {
+      onProgress: (_pass, rows) => progress.update('means', rows),
+      locate: fileLocator(inputs, task),
+    });
     const means = acc.statistics;
     const shards: ShardRecord | undefined = task.coverage ? { means: [task.coverage] } : undefined;
     await writeFileAtomic(o.output, serializeStatistics({ means, shards }));
@@ -184,9 +179,8 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
   }
   const means = file.stats.means;
   const inputs = await openShard(o);
-  const clock = new ReadClock();
   let progress = createProgress(false, 0);
-  let engine;
+  let selected;
   try {
     if (inputs.D !== means.D) throw new CliError(`${inputs.features.tensor.where}: features have D = ${inputs.D} but ${o.means} has D = ${means.D}`);
     if ((file.kind === 'multi-label') !== inputs.multiLabel) {
@@ -198,39 +192,35 @@ export async function statsSpread(o: SpreadOptions): Promise<string> {
       throw new CliError(inputs.weights ? `${inputs.weights.tensor.where}: the classifier has ${inputs.K} rows but ${o.means} has K = ${means.K}` : `${inputs.labels.tensor.where}: the multi-hot labels have ${inputs.K} columns but ${o.means} has K = ${means.K}`);
     }
     if (!inputs.multiLabel) {
-      // Labels against the merged K (the label rule of io/labels.ts), before any feature is read.
-      decideClassCount(await scanLabels(inputs.labels.tensor), { statedBy: { K: means.K, what: `${o.means} (K = ${means.K})` }, emptyClasses: 'exclude', needTwoClasses: false });
+      // Labels against the merged K (core's label rule), before any feature is read.
+      decideClassCount(await countLabelTensor(inputs.labels.tensor), { stated: [{ K: means.K, by: `${o.means} (K = ${means.K})` }], emptyClasses: 'exclude', needTwoClasses: false });
     }
     const task = await taskRows(o.shard, o.features!, inputs);
     const meansShards = file.stats.shards?.means;
     if (task.coverage && meansShards) checkMeansHoldShard(o.means, meansShards, task.coverage);
-    const classifier = await readClassifier(inputs, clock);
+    const classifier = await readClassifier(inputs);
     progress = createProgress(process.stderr.isTTY === true, task.end - task.start);
-    engine = (await selectEngine(o.engine, productWork(task.end - task.start, inputs.D, means.K, classifier !== undefined))).engine;
+    selected = await chooseEngine(o.engine, spreadWork(task.end - task.start, inputs.D, means.K, classifier !== undefined));
+    const engine = selected.engine;
     const meansRecord = meansShards ? { means: meansShards } : {};
     const shards: ShardRecord | undefined = task.coverage ? { ...meansRecord, spread: [task.coverage] } : meansShards ? meansRecord : undefined;
     if (file.kind === 'multi-label') {
-      const spread = await multiLabelSpread(inputs, file.stats.means, o.batchSize, clock, task, { classifier, engine }, (rows) => progress.update('spread', rows));
+      const spread = await multiLabelSpread(inputs, file.stats.means, o.batchSize, task, { classifier, engine }, (rows) => progress.update('spread', rows));
       await writeFileAtomic(o.output, serializeMultiLabelStatistics({ means: file.stats.means, spread, shards }));
       return `${o.output}: multi-label spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
     }
     const acc = await SpreadAccumulator.create(file.stats.means, { classifier, engine });
-    let rows = 0;
-    try {
-      for await (const batch of batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, clock, task)()) {
-        await acc.add(batch);
-        rows += batch.labels.length;
-        progress.update('spread', rows);
-      }
-    } catch (e) {
-      throw locateError(e, inputs, o.batchSize, task);
-    }
+    // Pass 2 only, against the merged means, through the driver.
+    await runPasses(batchSource(inputs.features.tensor, inputs.labels.tensor, o.batchSize, task), { spread: (batch) => acc.add(batch).then(() => undefined) }, {
+      onProgress: (_pass, rows) => progress.update('spread', rows),
+      locate: fileLocator(inputs, task),
+    });
     await writeFileAtomic(o.output, serializeStatistics({ means: file.stats.means, spread: acc.statistics, shards }));
     return `${o.output}: spread ${describeTask(task, inputs.N)} against ${o.means}, K = ${means.K}, D = ${means.D}${classifier ? ', with classifier' : ''}\n`;
   } finally {
     progress.stop();
     await inputs.close();
-    if (engine) await disposeEngine(engine);
+    await releaseEngine(selected);
   }
 }
 
@@ -315,7 +305,7 @@ export async function statsMerge(files: string[], output: string, options: Merge
       try {
         acc.merge(s.stats.means);
       } catch (e) {
-        if (e instanceof NcInputError) throw new CliError(`${s.path}: ${e.message}`);
+        if (e instanceof NcInputError) throw e.relocate({ ...e.where, source: s.path });
         throw e;
       }
     }
@@ -340,13 +330,9 @@ function mergeSpread(shards: { path: string; spread: SpreadStatistics; means: Me
       out = addSpreadStatistics(out, s.spread);
     } catch (e) {
       if (!(e instanceof NcInputError)) throw e;
-      const why = /different class means/.test(e.message)
-        ? `computed against different class means than ${first.path}; run every spread shard against the same merged means`
-        : /classifier/.test(e.message)
-          ? `computed with a different classifier (or none) than ${first.path}`
-          : `${e.message.replace(/^cannot merge /, 'cannot be merged with ' + first.path + ': ')}`;
-      throw new CliError(`${s.path}: ${why}`);
+      throw new CliError(`${s.path}: ${mergeRefusal(e, first.path)}`);
     }
   }
   return out;
 }
+

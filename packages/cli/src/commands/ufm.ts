@@ -10,9 +10,9 @@ async function loadUfm(): Promise<typeof import('@ncscope/ufm')> {
 const lossLabel = (spec: ResolvedLoss): string => ufm!.lossLabel(spec);
 import { resolve } from 'node:path';
 import { CliError } from '../errors.js';
-import { writeFileAtomic } from '../output/atomic-write.js';
+import { writeFileAtomic } from '@ncscope/io';
 import { outputFile } from '../output/file-options.js';
-import { METRIC_ROWS, formatNumber } from '../output/table.js';
+import { formatNumber, metricRows } from '../output/table.js';
 
 /** Options of `ncscope ufm` as commander parses them. */
 export interface UfmCommandOptions {
@@ -282,10 +282,7 @@ function single(r: UfmResult, options: UfmCommandOptions): string {
   for (const [layer, report] of Object.entries(r.reports)) {
     if (Object.keys(r.reports).length > 1) lines.push(`  layer ${layer}`);
     const rows = [['metric', 'value', 'definition']];
-    for (const m of METRIC_ROWS) {
-      const v = report.metrics[m.key];
-      if (v !== undefined) rows.push([m.label, formatNumber(v), m.formula(report)]);
-    }
+    for (const m of metricRows(report)) rows.push([m.label, formatNumber(m.value), m.formula]);
     lines.push(...pad(rows));
   }
   lines.push(`  orthogonal-frame error (uncentred means, W): ${formatNumber(r.orthogonalFrame.means)}, ${formatNumber(r.orthogonalFrame.weights)}`);

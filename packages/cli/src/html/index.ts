@@ -2,13 +2,12 @@
  * HTML reports of Neural Collapse runs: `ncscope report`, and `--html` of `ncscope analyze` / `ncscope onnx`.
  * One self-contained page (inline SVG plots drawn with Vega-Lite at write time, inline CSS, no script, no network).
  */
-import { writeFileAtomic } from '../output/atomic-write.js';
+import { writeFileAtomic } from '@ncscope/io';
 import { renderHtmlReport, type HtmlReportOptions } from './page.js';
 import type { ReportRun } from './jsonl.js';
 
 export { parseMeasurements, readMeasurements, readRuns, runsFromMeasurements, type ReportRun } from './jsonl.js';
 export { renderHtmlReport, type HtmlReportOptions, type RenderedReport } from './page.js';
-export { METRIC_GROUPS, METRICS, type MetricGroup, type MetricInfo } from './metrics.js';
 
 /** What {@link writeHtmlReport} wrote. */
 export interface WrittenReport {

@@ -1,5 +1,4 @@
-import { CliError } from '../errors.js';
-import { FileStore } from '../io/byte-store.js';
+import { FileStore } from '@ncscope/io';
 import { basename, extname } from 'node:path';
 import { NcInputError, toMeasurement, type NcMeasurement, type NcReport } from '@ncscope/core';
 
@@ -52,8 +51,8 @@ export async function readMeasurements(path: string): Promise<NcMeasurement[]> {
   try {
     text = await FileStore.readText(path); // regular files only: a FIFO or a device is refused, not read forever
   } catch (e) {
-    const why = e instanceof CliError ? e.message.slice(path.length + 2) : (e as Error).message;
-    throw new NcInputError('BAD_MEASUREMENT_FILE', `${path}: cannot read (${why})`, { source: path });
+    const why = e instanceof NcInputError ? e.problem : (e as Error).message;
+    throw NcInputError.at('BAD_MEASUREMENT_FILE', { source: path }, `cannot read (${why})`);
   }
   return parseMeasurements(text, path);
 }

@@ -2,7 +2,7 @@ import { NcInputError, type NcMeasurement } from '@ncscope/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { barsSpec, groupTrendSpec, heatmapSpec, projectionSpec, renderSvg, scatterSpec, trendSpec, type GroupTrendPoint, type ScatterPoint, type TrendPoint } from './charts.js';
 import type { ReportRun } from './jsonl.js';
-import { IMBALANCE_PLOTS, METRIC_GROUPS, METRICS, otherMetricKeys, type MetricGroup, type MetricInfo } from './metrics.js';
+import { IMBALANCE_PLOTS, otherMetricKeys, pageGroups, pageMetrics, type MetricGroup, type MetricInfo } from './metrics.js';
 import { multiLabelSnapshot, multiLabelTrends } from './multilabel.js';
 
 /** Options of {@link renderHtmlReport} and `writeHtmlReport`. */
@@ -72,7 +72,7 @@ export async function renderHtmlReport(runs: readonly ReportRun[], options: Html
   const trendy = withData.some((r) => r.measurements.length > 1);
   if (trendy) {
     const others = otherMetricKeys(withData.flatMap((r) => r.measurements.flatMap((m) => Object.keys(m.metrics))));
-    const groups: MetricGroup[] = [...METRIC_GROUPS];
+    const groups: MetricGroup[] = pageGroups();
     if (others.length) {
       groups.push({ id: 'other', short: 'other', title: 'Other metrics', blurb: 'Metrics in the logs that this version of the report does not describe.', metrics: others.map((key) => ({ key, name: key, formula: 'see @ncscope/core', note: 'from the measurement', log: true })) });
     }
@@ -493,7 +493,7 @@ function metric(m: NcMeasurement, key: string): number | undefined {
 }
 
 function metricsTable(m: NcMeasurement): string {
-  const rows = METRICS.filter((i: MetricInfo) => i.key in m.metrics).map((i) => [i.name, i.formula, num(metric(m, i.key)), i.note]);
+  const rows = pageMetrics().filter((i: MetricInfo) => i.key in m.metrics).map((i) => [i.name, i.formula, num(metric(m, i.key)), i.note]);
   for (const k of otherMetricKeys(Object.keys(m.metrics))) rows.push([k, '', num(metric(m, k)), '']);
   for (const [k, v] of Object.entries(m.logs ?? {})) rows.push([k, 'logged', num(v), '']);
   return htmlTable(['metric', 'definition', 'value', 'at collapse; source'], rows, 'metrics');

@@ -1,5 +1,5 @@
 import { Argument, Option, type Command } from 'commander';
-import { checkOutputPaths, type NamedPath } from './atomic-write.js';
+import { checkOutputPaths, type NamedPath } from '@ncscope/io';
 
 /**
  * Options and arguments that name files carry a role: `inputFile(new Option('--features <file>', …))`,
@@ -43,7 +43,7 @@ export function declaredFiles(command: Command): { inputs: NamedPath[]; outputs:
   return { inputs, outputs };
 }
 
-/** preAction hook: the output rule of ./atomic-write.ts for the command about to run. */
+/** preAction hook: the output rule of @ncscope/io's checkOutputPaths for the command about to run. */
 export async function checkDeclaredFiles(_program: Command, actionCommand: Command): Promise<void> {
   const { inputs, outputs } = declaredFiles(actionCommand);
   if (outputs.length > 0) await checkOutputPaths(inputs, outputs);

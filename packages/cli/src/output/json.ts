@@ -21,11 +21,7 @@ export interface InputsInfo {
   classes?: string[];
 }
 
-/** Timing of a run: wall seconds spent waiting for the readers, and the rest (statistics, products, metrics). */
-export interface Timing {
-  readSeconds: number;
-  computeSeconds: number;
-}
+import type { CommandTiming } from '../run/timing.js';
 
 /**
  * The `ncscope analyze --json` object: the core report's fields (schema `ncscope.report/1`: N, D, K, rank,
@@ -36,11 +32,13 @@ export interface AnalyzeJson extends NcReport {
   /** Multi-hot labels: counts, tag-wise geometry and label-set NC1 (`metrics` then hold the single-label samples' report). */
   multiLabel?: MultiLabelReport;
   engine: string;
-  timing: Timing;
+  /** Seconds per phase (read, means, setup, spread, report) and in all; see CommandTiming. */
+  timing: CommandTiming;
   inputs: InputsInfo;
 }
 
-export function toAnalyzeJson(report: NcReport & { multiLabel?: MultiLabelReport }, engine: string, timing: Timing, inputs: InputsInfo, extraWarnings: string[] = []): AnalyzeJson {
+/** The `--json` object of `ncscope analyze` (see {@link AnalyzeJson}). */
+export function toAnalyzeJson(report: NcReport & { multiLabel?: MultiLabelReport }, engine: string, timing: CommandTiming, inputs: InputsInfo, extraWarnings: string[] = []): AnalyzeJson {
   return {
     ...report,
     warnings: [...extraWarnings, ...report.warnings],

@@ -1,48 +1,23 @@
-import type { MultiLabelReport, NcMetrics, NcReport } from '@ncscope/core';
+import { metricCatalogue, metricFormula, type MultiLabelReport, type NcReport } from '@ncscope/core';
 import { formatMultiLabelSection } from './multilabel-table.js';
-import type { InputsInfo, Timing } from './json.js';
+import type { CommandTiming } from '../run/timing.js';
+import type { InputsInfo } from './json.js';
 
-/** One line of the metric table: the JSON key, a short label, the formula and what it means. */
-interface MetricRow {
-  key: keyof NcMetrics;
+/** One line of the metric table: the JSON key, its label, the formula under the report's conventions and what it means. */
+export interface MetricRow {
+  key: string;
   label: string;
-  formula: (r: NcReport) => string;
+  formula: string;
   meaning: string;
 }
 
-/** The metrics in reading order. Formulas follow DESIGN.md; the report's conventions pick the variants. */
-export const METRIC_ROWS: readonly MetricRow[] = [
-  { key: 'nc1', label: 'NC1', formula: (r) => (r.conventions.nc1Normalization === 'K' ? 'Tr(Σ_W Σ_B⁺)/K' : 'Tr(Σ_W Σ_B⁺)'), meaning: 'within-class variability vs between-class (0 = collapsed)' },
-  { key: 'nc1Quotient', label: 'NC1 quotient', formula: () => 'Tr Σ_W / Tr Σ_B', meaning: 'the same as a ratio of traces (0 = collapsed)' },
-  { key: 'cdnv', label: 'CDNV', formula: () => 'mean (v_k+v_l)/2‖μ_k−μ_l‖²', meaning: 'class-distance normalised variance (0 = collapsed)' },
-  { key: 'equinormMeans', label: 'NC2 equinorm', formula: () => 'std/mean ‖μ̃_k‖', meaning: 'centred class means equally long (0 = equal norms)' },
-  { key: 'equiangularityMeans', label: 'NC2 equiangular', formula: () => 'std cos(μ̃_k, μ̃_l)', meaning: 'pairwise angles of the means equal (0 = equal)' },
-  { key: 'maxAngleMeans', label: 'NC2 max-angle', formula: () => 'mean |cos + 1/(K−1)|', meaning: 'angles at the simplex value (0 = maximally apart)' },
-  { key: 'etfErrorMeans', label: 'NC2 ETF error', formula: () => '‖M̃M̃ᵀ/‖M̃M̃ᵀ‖ − E‖_F', meaning: 'means\' Gram matrix vs a simplex ETF (0 = ETF)' },
-  { key: 'equinormWeights', label: 'NC2 equinorm W', formula: () => 'std/mean ‖w_k‖', meaning: 'classifier rows equally long (0 = equal norms)' },
-  { key: 'equiangularityWeights', label: 'NC2 equiangular W', formula: () => 'std cos(w_k, w_l)', meaning: 'pairwise angles of the rows equal (0 = equal)' },
-  { key: 'maxAngleWeights', label: 'NC2 max-angle W', formula: () => 'mean |cos + 1/(K−1)|', meaning: 'row angles at the simplex value (0 = maximally apart)' },
-  { key: 'etfErrorWeights', label: 'NC2 ETF error W', formula: () => '‖WWᵀ/‖WWᵀ‖ − E‖_F', meaning: 'classifier Gram matrix vs a simplex ETF (0 = ETF)' },
-  { key: 'nc3SelfDuality', label: 'NC3 self-duality', formula: () => '‖W/‖W‖ − M̃/‖M̃‖‖²_F', meaning: 'classifier rows aligned with the class means (0 = dual)' },
-  { key: 'nc3Zhu', label: 'NC3 (Zhu)', formula: () => '‖WM̃ᵀ/‖WM̃ᵀ‖ − E‖_F', meaning: 'classifier-means products vs a simplex ETF (0 = ETF)' },
-  { key: 'nc4NccMismatch', label: 'NC4', formula: (r) => (r.conventions.nc4Bias ? 'P(NCC ≠ argmax Wh+b)' : 'P(NCC ≠ argmax Wh)'), meaning: 'classifier decides as nearest class centre (0 = same)' },
-  { key: 'nccAccuracy', label: 'NCC accuracy', formula: () => 'P(argmin ‖h−μ_k‖ = y)', meaning: 'accuracy of the nearest-class-centre rule' },
-  { key: 'classifierAccuracy', label: 'classifier acc.', formula: () => 'P(argmax Wh+b = y)', meaning: 'accuracy of the given classifier' },
-  { key: 'subspaceAlignmentWeights', label: 'alignment W', formula: () => 'mean σ(V_rᵀU), r = K−1', meaning: 'means in W\'s top input subspace (1 = aligned; Rangamani et al.)' },
-  { key: 'subspaceAlignment', label: 'alignment next', formula: () => 'mean σ(V_rᵀU) of the next layer', meaning: 'means in the consuming layer\'s top input subspace (1 = aligned)' },
-  { key: 'nc1Svd', label: 'NC1 (svd)', formula: (r) => (r.conventions.nc1Normalization === 'K' ? 'Tr(Σ_W Σ_B⁻¹ on top K−1)/K' : 'Tr(Σ_W Σ_B⁻¹ on top K−1)'), meaning: 'NC1 inverting Σ_B on its top K−1 eigenvalues (Han et al.)' },
-  { key: 'gnc2LogMean', label: 'GNC2 log mean', formula: () => 'mean log 1/‖μ̂_k−μ̂_l‖', meaning: 'hyperspherical uniformity of the means (lower = more uniform; Liu et al.)' },
-  { key: 'gnc2LogVar', label: 'GNC2 log var', formula: () => 'var log 1/‖μ̂_k−μ̂_l‖', meaning: 'its spread over pairs (0 = uniform)' },
-  { key: 'gnc2RieszMean', label: 'GNC2 Riesz mean', formula: () => 'mean ‖μ̂_k−μ̂_l‖^−(D−2)', meaning: 'Riesz energy of the normalized means' },
-  { key: 'gnc2RieszVar', label: 'GNC2 Riesz var', formula: () => 'var ‖μ̂_k−μ̂_l‖^−(D−2)', meaning: 'its spread over pairs (0 = uniform)' },
-  { key: 'gnc2DistMean', label: 'GNC2 dist mean', formula: () => 'mean ‖μ̂_k−μ̂_l‖', meaning: 'mean distance of the normalized means' },
-  { key: 'gnc2DistVar', label: 'GNC2 dist var', formula: () => 'var ‖μ̂_k−μ̂_l‖', meaning: 'its spread over pairs (0 = uniform)' },
-  { key: 'unc3', label: 'UNC3', formula: () => 'var_k ⟨w_k, μ̃_k⟩', meaning: 'uniform duality (0 = every class aligned alike)' },
-  { key: 'unc3Cos', label: 'UNC3 (cos)', formula: () => 'var_k cos(w_k, μ̃_k)', meaning: 'the same with cosines (0 = uniform)' },
-  { key: 'nc0', label: 'NC0', formula: () => '‖Σ_k w_k‖', meaning: 'classifier rows sum to zero (0 = NC)' },
-  { key: 'orthoFrameMeans', label: 'orth. frame M', formula: () => '‖MMᵀ/‖MMᵀ‖ − I/√K‖_F', meaning: 'uncentred means vs an orthogonal frame (0 = orthogonal)' },
-  { key: 'orthoFrameWeights', label: 'orth. frame W', formula: () => '‖WWᵀ/‖WWᵀ‖ − I/√K‖_F', meaning: 'classifier rows vs an orthogonal frame (0 = orthogonal)' },
-];
+/** The rows of the metric table for `report`, in the catalogue's order: every `report.metrics` key it carries (aliases left out). */
+export function metricRows(report: Pick<NcReport, 'metrics' | 'conventions'>): (MetricRow & { value: number })[] {
+  const values = report.metrics as unknown as Record<string, number | undefined>;
+  return metricCatalogue({ section: 'metrics' })
+    .filter((e) => values[e.key] !== undefined)
+    .map((e) => ({ key: e.key, label: e.label, formula: metricFormula(e, report.conventions), meaning: e.meaning, value: values[e.key]! }));
+}
 
 /** Display width: combining marks (the tilde of μ̃) take no column. */
 function width(s: string): number {
@@ -81,7 +56,7 @@ function describeInputs(inputs: InputsInfo, report: NcReport): string[] {
 }
 
 /** The human-readable report: inputs, sizes, conventions, one line per metric, per-class table, warnings, timing. */
-export function formatReportTable(report: NcReport & { multiLabel?: MultiLabelReport }, engine: string, timing: Timing, inputs: InputsInfo, extraWarnings: string[] = []): string {
+export function formatReportTable(report: NcReport & { multiLabel?: MultiLabelReport }, engine: string, timing: CommandTiming, inputs: InputsInfo, extraWarnings: string[] = []): string {
   const c = report.conventions;
   const lines: string[] = ['ncscope analyze', ...describeInputs(inputs, report).map((l) => `  ${l}`)];
   lines.push(
@@ -94,11 +69,7 @@ export function formatReportTable(report: NcReport & { multiLabel?: MultiLabelRe
   if (report.degenerate) lines.push('  DEGENERATE GEOMETRY: the class means coincide — the ratios below are undefined (NaN), not collapse');
   lines.push('');
   const rows: string[][] = [['metric', 'value', 'definition', 'meaning']];
-  for (const m of METRIC_ROWS) {
-    const v = report.metrics[m.key];
-    if (v === undefined) continue;
-    rows.push([m.label, formatNumber(v), m.formula(report), m.meaning]);
-  }
+  for (const m of metricRows(report)) rows.push([m.label, formatNumber(m.value), m.formula, m.meaning]);
   lines.push(...table(rows, '  '));
   const pc = report.perClass;
   if (pc && pc.classes.length <= 20) {
@@ -120,7 +91,8 @@ export function formatReportTable(report: NcReport & { multiLabel?: MultiLabelRe
   if (report.imbalance) lines.push('', ...formatImbalance(report));
   const warnings = [...extraWarnings, ...report.warnings];
   if (warnings.length) lines.push('', ...warnings.map((w) => `  warning: ${w}`));
-  lines.push('', `  engine ${engine} · read ${timing.readSeconds.toFixed(3)} s · compute ${timing.computeSeconds.toFixed(3)} s`);
+  const phases = `means ${timing.means.toFixed(3)}, setup ${timing.setup.toFixed(3)}, spread ${timing.spread.toFixed(3)}, report ${timing.report.toFixed(3)} s`;
+  lines.push('', `  engine ${engine} · read ${timing.read.toFixed(3)} s · compute ${timing.computeSeconds.toFixed(3)} s (${phases})`);
   return lines.join('\n') + '\n';
 }
 

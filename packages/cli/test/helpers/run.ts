@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseNpy } from '@ncscope/core';
@@ -32,21 +30,7 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
   }
 }
 
-/** A fresh temporary directory with a writer and a cleanup. */
-export function tempDir(): { dir: string; write(name: string, bytes: Uint8Array | string): string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'ncscope-cli-test-'));
-  return {
-    dir,
-    write(name, bytes) {
-      const p = join(dir, name);
-      writeFileSync(p, bytes);
-      return p;
-    },
-    cleanup() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+export { tempDir } from '../../../io/test/helpers/temp-dir.js';
 
 /** A golden array, parsed with core's in-memory parser. */
 export function goldenArray(set: 'balanced' | 'imbalanced', name: 'features' | 'labels' | 'weights' | 'bias') {

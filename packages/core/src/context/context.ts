@@ -114,7 +114,9 @@ export async function buildContext(means: MeansStatistics, spread: SpreadStatist
   const conventions = resolveConventions(options, D, classes.length);
   if (classes.length === 0) throw new NcInputError('NO_DATA', 'no samples: every class is empty');
   if (emptyClasses.length > 0 && conventions.emptyClasses === 'error') {
-    throw new NcInputError('EMPTY_CLASS', `class${emptyClasses.length > 1 ? 'es' : ''} ${emptyClasses.join(', ')} have no samples (pass emptyClasses: 'exclude' to measure the others)`);
+    throw NcInputError.at('EMPTY_CLASS', {}, `class${emptyClasses.length > 1 ? 'es' : ''} ${emptyClasses.join(', ')} ${emptyClasses.length > 1 ? 'have' : 'has'} no samples`, [
+      { option: 'emptyClasses', value: 'exclude', purpose: 'to measure the others' },
+    ]);
   }
   if (classes.length < 2) throw new NcInputError('TOO_FEW_CLASSES', `neural collapse needs at least 2 classes with samples; found ${classes.length} (class ${classes[0]})`);
   if (spread && (spread.K !== means.K || spread.D !== means.D)) {

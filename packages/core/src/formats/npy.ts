@@ -23,7 +23,7 @@ const SIZES: Record<NpyDtype, number> = { f2: 2, b1: 1, f4: 4, f8: 8, i1: 1, i2:
  * `bytes` needs only the first few hundred bytes. Errors name `source` (a file name) and the problem.
  */
 export function parseNpyHeader(bytes: Uint8Array, source = 'array'): NpyHeader {
-  const bad = (msg: string) => new NcInputError('SHAPE', `${source}: ${msg}`, { source });
+  const bad = (msg: string) => NcInputError.at('SHAPE', { source }, `${msg}`);
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (bytes.length < 10 || !magic.every((b, i) => bytes[i] === b)) throw bad('not a NumPy .npy file (bad magic bytes)');
   const major = bytes[6];
@@ -141,11 +141,11 @@ export function parseNpy(bytes: Uint8Array, source = 'array'): { header: NpyHead
   const count = npyElementCount(header);
   const need = header.dataOffset + count * header.itemSize;
   if (bytes.byteLength < need) {
-    throw new NcInputError('SHAPE', `${source}: truncated .npy data: shape (${header.shape.join(', ')}) needs ${need} bytes, file has ${bytes.byteLength}`, { source });
+    throw NcInputError.at('SHAPE', { source }, `truncated .npy data: shape (${header.shape.join(', ')}) needs ${need} bytes, file has ${bytes.byteLength}`);
   }
   let data = decodeNpyData(bytes.subarray(header.dataOffset, need), header, source);
   if (header.fortranOrder && header.shape.length >= 2) {
-    if (header.shape.length > 2) throw new NcInputError('SHAPE', `${source}: Fortran-ordered arrays with more than 2 dimensions are not supported; save with np.ascontiguousarray`, { source });
+    if (header.shape.length > 2) throw NcInputError.at('SHAPE', { source }, `Fortran-ordered arrays with more than 2 dimensions are not supported; save with np.ascontiguousarray`);
     data = transpose(data, header.shape[1], header.shape[0]);
   }
   return { header, data };

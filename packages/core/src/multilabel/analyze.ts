@@ -1,4 +1,5 @@
-import { iterate, type AnalyzeOptions } from '../analyze.js';
+import type { AnalyzeOptions } from '../analyze.js';
+import { runPasses, type PassSink, type PassSource, type PhaseTiming } from '../driver/passes.js';
 import { NcInputError } from '../errors.js';
 import type { MultiLabelNcReport } from '../report/multi-label.js';
 import { isLabelLists, type MultiLabelBatch } from './labels.js';
@@ -7,16 +8,17 @@ import { checkMultiLabelOptions, computeMultiLabelReport, type MultiLabelOptions
 import { MultiLabelSpreadAccumulator, type MultiLabelSpreadStatistics } from './spread.js';
 
 /** A re-readable source of multi-label batches (two passes): an array, or a function returning a fresh iterable. */
-export type MultiLabelBatchSource = readonly MultiLabelBatch[] | (() => Iterable<MultiLabelBatch> | AsyncIterable<MultiLabelBatch>);
+export type MultiLabelBatchSource = PassSource<MultiLabelBatch>;
 
 /** Options of {@link analyzeMultiLabel}: those of `analyze` plus the multi-label ones. */
 export interface MultiLabelAnalyzeOptions extends AnalyzeOptions, MultiLabelOptions {}
 
-/** The report of {@link analyzeMultiLabel} and the statistics behind it (serializable, mergeable). */
+/** The report of {@link analyzeMultiLabel} and the statistics behind it (serializable, mergeable), and the time each phase took. */
 export interface MultiLabelAnalyzeResult {
   report: MultiLabelNcReport;
   means: MultiLabelMeansStatistics;
   spread: MultiLabelSpreadStatistics;
+  timing: PhaseTiming;
 }
 
 /**
@@ -46,6 +48,54 @@ function checkClassifierWidth(options: MultiLabelAnalyzeOptions, K: number, D: n
 }
 
 /**
+ * The multi-label sink of the two-pass driver (Li et al. 2023): pass 1 into a {@link MultiLabelMeansAccumulator}
+ * (single-label class sums and label-set sums), pass 2 into a {@link MultiLabelSpreadAccumulator}, then
+ * {@link computeMultiLabelReport}. Rows of a batch: one per label list, or multi-hot values / K.
+ */
+export function multiLabelSink(options: MultiLabelAnalyzeOptions): PassSink<MultiLabelBatch, Omit<MultiLabelAnalyzeResult, 'timing'>> {
+  checkMultiLabelOptions(options);
+  if ((options.normalize !== undefined && options.normalize !== 'none') || options.temperature !== undefined) {
+    // The multi-label accumulators sum raw rows; normalizing them as they stream by is not implemented.
+    throw new NcInputError('BAD_OPTION', 'normalize/temperature are not supported by the multi-label analysis (analyzeMultiLabel); normalize the features before measuring, or leave them out');
+  }
+  let means: MultiLabelMeansAccumulator | undefined;
+  let spread: MultiLabelSpreadAccumulator | undefined;
+  let rows = 0;
+  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, locate: _l, minSetCount, ncMlab, ...reportOptions } = options;
+  return {
+    // Multi-hot rows are K values each: K is the accumulator's, or (first batch) the one it is about to take.
+    rows: (batch) => (isLabelLists(batch.labels) ? batch.labels.length : batch.labels.length / (means?.K ?? classCount(options, batch) ?? batch.labels.length)),
+    async means(batch) {
+      if (!means) {
+        if (batch.labels.length === 0) return;
+        means = new MultiLabelMeansAccumulator({ K: classCount(options, batch), engine, chunkRows });
+      }
+      await means.addAsync(batch);
+      rows += batch.labels.length;
+    },
+    async setup() {
+      if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
+      const stats = means.statistics;
+      // With a classifier K was fixed before the first row (its rows, or the K option), so only the shapes can disagree.
+      if (options.classifier) checkClassifierWidth(options, means.K, stats.D);
+      spread = await MultiLabelSpreadAccumulator.create(stats, {
+        classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
+      });
+    },
+    async spread(batch) {
+      await spread!.add(batch);
+    },
+    async report() {
+      const meansStats = means!.statistics;
+      const spreadStats = spread!.statistics;
+      spread = undefined;
+      const report = await computeMultiLabelReport(meansStats, spreadStats, { ...reportOptions, classifier, engine, minSetCount, ncMlab });
+      return { report, means: meansStats, spread: spreadStats };
+    },
+  };
+}
+
+/**
  * Full two-phase analysis of multi-label data (Li et al. 2023). Pass 1 accumulates the single-label class sums and
  * the label-set sums; pass 2 the single-label spread statistics (and NCC/classifier decisions) and the residuals of the
  * multi-label rows around their sets' means; then {@link computeMultiLabelReport}. Labels per batch: multi-hot rows × K
@@ -59,37 +109,6 @@ function checkClassifierWidth(options: MultiLabelAnalyzeOptions, K: number, D: n
  * ```
  */
 export async function analyzeMultiLabel(source: MultiLabelBatchSource, options: MultiLabelAnalyzeOptions = {}): Promise<MultiLabelAnalyzeResult> {
-  checkMultiLabelOptions(options);
-  if ((options.normalize !== undefined && options.normalize !== 'none') || options.temperature !== undefined) {
-    // The multi-label accumulators sum raw rows; normalizing them as they stream by is not implemented.
-    throw new NcInputError('BAD_OPTION', 'normalize/temperature are not supported by the multi-label analysis (analyzeMultiLabel); normalize the features before measuring, or leave them out');
-  }
-  let means: MultiLabelMeansAccumulator | undefined;
-  let rows = 0;
-  for await (const batch of iterate(source)) {
-    if (!means) {
-      if (batch.labels.length === 0) continue;
-      means = new MultiLabelMeansAccumulator({ K: classCount(options, batch), engine: options.engine, chunkRows: options.chunkRows });
-    }
-    await means.addAsync(batch);
-    rows += isLabelLists(batch.labels) ? batch.labels.length : batch.labels.length / means.K;
-    options.onProgress?.('means', rows);
-  }
-  if (!means || rows === 0) throw new NcInputError('NO_DATA', 'the batch source produced no samples');
-  // With a classifier K was fixed before the first row (its rows, or the K option), so only the shapes can disagree.
-  if (options.classifier) checkClassifierWidth(options, means.K, means.statistics.D);
-  const meansStats = means.statistics;
-  const { K: _K, classifier, engine, chunkRows, space, perClassNc1, onProgress: _p, minSetCount, ncMlab, ...reportOptions } = options;
-  const spread = await MultiLabelSpreadAccumulator.create(meansStats, {
-    classifier, engine, chunkRows, space, route: reportOptions.spectralRoute, perClassNc1: perClassNc1 === false ? false : reportOptions,
-  });
-  rows = 0;
-  for await (const batch of iterate(source)) {
-    await spread.add(batch);
-    rows += isLabelLists(batch.labels) ? batch.labels.length : batch.labels.length / meansStats.K;
-    options.onProgress?.('spread', rows);
-  }
-  const spreadStats = spread.statistics;
-  const report = await computeMultiLabelReport(meansStats, spreadStats, { ...reportOptions, classifier, engine, minSetCount, ncMlab });
-  return { report, means: meansStats, spread: spreadStats };
+  const { result, timing } = await runPasses(source, multiLabelSink(options), { onProgress: options.onProgress, locate: options.locate });
+  return { ...result, timing };
 }

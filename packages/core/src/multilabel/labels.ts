@@ -1,6 +1,7 @@
 import { NcInputError } from '../errors.js';
 import type { FloatArray, LabelArray } from '../types.js';
 import { batchShape } from '../validate/batch.js';
+import { badLabel, isClassIndex } from '../validate/labels.js';
 
 /**
  * Multi-hot labels, rows × K row-major: 0/1 in any numeric type (bool arrays decode to 0/1), or booleans.
@@ -57,11 +58,11 @@ export function sortRows(batch: MultiLabelBatch, K: number | undefined, expected
     rows = (labels as ArrayLike<unknown>).length;
   } else {
     if (K === undefined) {
-      throw new NcInputError('BAD_OPTION', `batch ${batchIndex}: multi-hot labels (rows × K in one flat array) need K, the number of classes: pass K (or a classifier), or give one label list per row`, { batch: batchIndex });
+      throw NcInputError.at('BAD_OPTION', { batch: batchIndex }, 'multi-hot labels (rows × K in one flat array) need K, the number of classes: pass K (or a classifier), or give one label list per row');
     }
     const len = (labels as ArrayLike<unknown>).length;
     if (len % K !== 0) {
-      throw new NcInputError('SHAPE', `batch ${batchIndex}: ${len} multi-hot label values do not split into rows of K = ${K}`, { batch: batchIndex });
+      throw NcInputError.at('SHAPE', { batch: batchIndex }, `${len} multi-hot label values do not split into rows of K = ${K}`);
     }
     rows = len / K;
   }
@@ -107,7 +108,7 @@ function readMultiHot(labels: MultiHotArray, K: number, batch: number, i: number
     const v = labels[base + k] as number | boolean;
     if (v === 1 || v === true) out.push(k);
     else if (!(v === 0 || v === false)) {
-      throw new NcInputError('BAD_LABEL', `batch ${batch}, row ${i}, column ${k}: multi-hot label value ${String(v)} is not 0 or 1 (scores or probabilities? threshold them first)`, { batch, row: i, column: k });
+      throw NcInputError.at('BAD_LABEL', { batch, row: i, column: k }, `multi-hot label value ${String(v)} is not 0 or 1 (scores or probabilities? threshold them first)`);
     }
   }
 }
@@ -115,19 +116,16 @@ function readMultiHot(labels: MultiHotArray, K: number, batch: number, i: number
 /** A label list into `out`, sorted; entries must be distinct integers in 0..K−1. */
 function readList(list: ArrayLike<number>, K: number | undefined, batch: number, i: number, out: number[]): void {
   if (list === null || typeof list !== 'object' || typeof list.length !== 'number') {
-    throw new NcInputError('BAD_LABEL', `batch ${batch}, row ${i}: expected a list of class indices, got ${String(list)}`, { batch, row: i });
+    throw NcInputError.at('BAD_LABEL', { batch, row: i }, `expected a list of class indices, got ${String(list)}`);
   }
   for (let j = 0; j < list.length; j++) {
     const y = list[j];
-    if (!Number.isInteger(y) || y < 0 || (K !== undefined && y >= K)) {
-      const range = K === undefined ? 'a non-negative integer' : `an integer in 0..${K - 1}`;
-      throw new NcInputError('BAD_LABEL', `batch ${batch}, row ${i}: label ${y} is not ${range}`, { batch, row: i, label: Number(y) });
-    }
+    if (!isClassIndex(y, K)) throw badLabel(y, K, { batch, row: i });
     out.push(y);
   }
   out.sort((a, b) => a - b);
   for (let j = 1; j < out.length; j++) {
-    if (out[j] === out[j - 1]) throw new NcInputError('BAD_LABEL', `batch ${batch}, row ${i}: label ${out[j]} appears twice in the row's label list`, { batch, row: i, label: out[j] });
+    if (out[j] === out[j - 1]) throw NcInputError.at('BAD_LABEL', { batch, row: i, label: out[j] }, `label ${out[j]} appears twice in the row's label list`);
   }
 }
 

@@ -185,9 +185,9 @@ export class MultiLabelMeansAccumulator {
   merge(other: MultiLabelMeansAccumulator | MultiLabelMeansStatistics): this {
     const s = other instanceof MultiLabelMeansAccumulator ? other.statistics : other;
     if ((s as { kind?: string }).kind !== 'multi-label') {
-      throw new NcInputError('STATS_MISMATCH', 'cannot merge single-label means statistics into multi-label ones: the label sets of the single-label shard are unknown; compute every shard from multi-hot labels');
+      throw NcInputError.mismatch('labels', 'single-label means statistics into multi-label ones: the label sets of the single-label shard are unknown; compute every shard from multi-hot labels');
     }
-    if (this.fixedK && s.K > this.k) throw new NcInputError('STATS_MISMATCH', `cannot merge multi-label statistics with K = ${s.K} into K = ${this.k}`);
+    if (this.fixedK && s.K > this.k) throw NcInputError.mismatch('shape', `multi-label statistics with K = ${s.K} into K = ${this.k}`);
     this.single.merge(s.single);
     if (s.D > 0 && this.d === undefined) this.d = s.D;
     const ids = s.sets.labels.map((labels) => {
@@ -201,7 +201,7 @@ export class MultiLabelMeansAccumulator {
       return j;
     });
     if (ids.length > 0 && s.D > 0) {
-      if (this.d !== s.D) throw new NcInputError('STATS_MISMATCH', `cannot merge multi-label statistics with D = ${s.D} into D = ${this.d}`);
+      if (this.d !== s.D) throw NcInputError.mismatch('shape', `multi-label statistics with D = ${s.D} into D = ${this.d}`);
       const D = s.D;
       this.setSums.reserve(this.setLabels.length, D);
       const { counts, sums } = this.setSums;

@@ -51,7 +51,7 @@ export function serializeMultiLabelStatistics(stats: MultiLabelStatisticsFile): 
 export function parseMultiLabelStatistics(text: string, source = 'statistics'): MultiLabelStatisticsFile {
   const parsed = readStatsJson(text, source, 'ncscope.statistics', 0, [2]);
   if (parsed.json.labels !== MULTI_LABEL_MARKER) {
-    throw new NcInputError('STATS_MISMATCH', `${source}: holds single-label statistics, not multi-label ones (no "labels": "${MULTI_LABEL_MARKER}")`, { source });
+    throw NcInputError.at('STATS_MISMATCH', { source }, `holds single-label statistics, not multi-label ones (no "labels": "${MULTI_LABEL_MARKER}")`);
   }
   return multiLabelFromJson(parsed, statisticsFromJson(parsed));
 }

@@ -108,7 +108,7 @@ export class MultiLabelSpreadAccumulator {
       const y = sorted.single.classes[i];
       if (!present[y]) {
         const row = sorted.single.rows[i];
-        throw new NcInputError('STATS_MISMATCH', `batch ${index}, row ${row}: label set {${y}} had no samples in the means phase; both phases must see the same data`, { batch: index, row, label: y });
+        throw NcInputError.at('STATS_MISMATCH', { batch: index, row, label: y }, `label set {${y}} had no samples in the means phase; both phases must see the same data`);
       }
     }
     const ids = new Int32Array(sorted.multi.keys.length);
@@ -116,7 +116,7 @@ export class MultiLabelSpreadAccumulator {
       const j = this.setIndex.get(key);
       if (j === undefined) {
         const row = sorted.multi.rows[i];
-        throw new NcInputError('STATS_MISMATCH', `batch ${index}, row ${row}: label set {${key}} had no samples in the means phase; both phases must see the same data`, { batch: index, row });
+        throw NcInputError.at('STATS_MISMATCH', { batch: index, row }, `label set {${key}} had no samples in the means phase; both phases must see the same data`);
       }
       ids[i] = j;
     });
@@ -134,8 +134,8 @@ export class MultiLabelSpreadAccumulator {
         const ss = out.rowSquaredNorms[i];
         if (!Number.isFinite(ss)) {
           const row = multi.rows[first + i];
-          assertFinite(batch.features.subarray(row * D, (row + 1) * D), D, `row ${row} of`, index);
-          throw new NcInputError('NON_FINITE', `batch ${index}, row ${row}: squared distance to the label-set mean overflowed`, { batch: index, row });
+          assertFinite(batch.features.subarray(row * D, (row + 1) * D), D, 'features', index, row);
+          throw NcInputError.at('NON_FINITE', { batch: index, row }, 'squared distance to the label-set mean overflowed');
         }
         const j = ids[first + i];
         this.setWithin[j] += ss;
@@ -174,10 +174,10 @@ export class MultiLabelSpreadAccumulator {
 /** STATS_MISMATCH unless two multi-label spread statistics can be added (same set means, and what the single-label part needs). */
 export function checkMultiLabelMergeable(a: MultiLabelSpreadStatistics, b: MultiLabelSpreadStatistics): void {
   if ((b as { kind?: string }).kind !== 'multi-label' || (a as { kind?: string }).kind !== 'multi-label') {
-    throw new NcInputError('STATS_MISMATCH', 'cannot merge single-label spread statistics with multi-label ones; compute every shard from multi-hot labels');
+    throw NcInputError.mismatch('labels', 'single-label spread statistics with multi-label ones; compute every shard from multi-hot labels');
   }
   if (a.setsFingerprint !== b.setsFingerprint) {
-    throw new NcInputError('STATS_MISMATCH', 'cannot merge multi-label spread statistics computed against different label-set means (merge the means shards first, then run phase 2 against the merged means)');
+    throw NcInputError.mismatch('means', 'multi-label spread statistics computed against different label-set means (merge the means shards first, then run phase 2 against the merged means)');
   }
   checkMergeable(a.single, b.single);
 }

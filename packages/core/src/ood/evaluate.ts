@@ -1,4 +1,5 @@
-import { iterate, type BatchSource } from '../analyze.js';
+import type { BatchSource } from '../analyze.js';
+import { runPasses, type PassSource } from '../driver/passes.js';
 import { NcInputError } from '../errors.js';
 import { computeReport, type NcReport } from '../report/report.js';
 import { MeansAccumulator, type MeansStatistics } from '../statistics/means.js';
@@ -13,7 +14,7 @@ import type { OodScoreName } from './params.js';
 import { OodSetScorer, type OodSetScores } from './scorer.js';
 
 /** Where unlabelled rows come from: an array of batches, or a function returning a fresh (async) iterable. */
-export type OodBatchSource = readonly OodBatch[] | (() => Iterable<OodBatch> | AsyncIterable<OodBatch>);
+export type OodBatchSource = PassSource<OodBatch>;
 
 /** Options of {@link evaluateOod}. */
 export interface OodEvaluationOptions extends OodDetectorOptions {
@@ -81,12 +82,8 @@ export async function evaluateOod(
     if (!vimSums) {
       if (!fit) throw new NcInputError('BAD_OPTION', 'ViM needs a pass over the fit set (give the fit set, or its ViM fit sums)');
       const acc = detector.vimFitPass();
-      let rows = 0;
-      for await (const batch of iterate(fit)) {
-        await acc.add(batch.features);
-        rows += batch.labels.length;
-        options.onProgress?.('vim', 'fit', rows);
-      }
+      // One more pass over the fit set through core's driver (a sink with one step).
+      await runPasses(fit, { means: (batch) => acc.add(batch.features).then(() => undefined) }, { onProgress: (_pass, rows) => options.onProgress?.('vim', 'fit', rows) });
       vimSums = acc.sums;
     }
     detector.setVimSums(vimSums);
@@ -134,31 +131,31 @@ export interface FitStatisticsOptions {
  */
 export async function fitStatistics(fit: BatchSource, options: FitStatisticsOptions = {}): Promise<{ means: MeansStatistics; spread: SpreadStatistics }> {
   let acc: MeansAccumulator | undefined;
-  let rows = 0;
-  for await (const batch of iterate(fit)) {
-    if (batch.labels.length === 0) continue;
-    if (!acc) {
-      let K = options.K;
-      if (K === undefined && options.classifier) {
-        const D = batch.features.length / batch.labels.length;
-        if (Number.isInteger(D) && D > 0 && options.classifier.weights.length % D === 0) K = options.classifier.weights.length / D;
+  let spread: SpreadAccumulator | undefined;
+  // Core's two-pass driver: means, then the spread in 'features' space against them.
+  const { result } = await runPasses(fit, {
+    async means(batch) {
+      if (batch.labels.length === 0) return;
+      if (!acc) {
+        let K = options.K;
+        if (K === undefined && options.classifier) {
+          const D = batch.features.length / batch.labels.length;
+          if (Number.isInteger(D) && D > 0 && options.classifier.weights.length % D === 0) K = options.classifier.weights.length / D;
+        }
+        acc = new MeansAccumulator({ K, engine: options.engine });
       }
-      acc = new MeansAccumulator({ K, engine: options.engine });
-    }
-    await acc.addAsync(batch);
-    rows += batch.labels.length;
-    options.onProgress?.('fit', 'means', rows);
-  }
-  if (!acc || rows === 0) throw new NcInputError('NO_DATA', 'the fit set has no rows');
-  const means = acc.statistics;
-  const spread = await SpreadAccumulator.create(means, { space: 'features', classifier: options.classifier, engine: options.engine, perClassNc1: false });
-  rows = 0;
-  for await (const batch of iterate(fit)) {
-    await spread.add(batch);
-    rows += batch.labels.length;
-    options.onProgress?.('fit', 'spread', rows);
-  }
-  return { means, spread: spread.statistics };
+      await acc.addAsync(batch);
+    },
+    async setup() {
+      if (!acc || acc.statistics.counts.every((n) => n === 0)) throw new NcInputError('NO_DATA', 'the fit set has no rows');
+      spread = await SpreadAccumulator.create(acc.statistics, { space: 'features', classifier: options.classifier, engine: options.engine, perClassNc1: false });
+    },
+    async spread(batch) {
+      await spread!.add(batch);
+    },
+    report: () => ({ means: acc!.statistics, spread: spread!.statistics }),
+  }, { onProgress: (pass, rows) => options.onProgress?.('fit', pass, rows) });
+  return result;
 }
 
 /** The fit set's NC report from two-phase fit statistics (undefined for single-pass scatter statistics or fitReport: false). */
@@ -170,9 +167,13 @@ async function fitNcReport(statistics: OodFitStatistics, options: OodEvaluationO
 
 async function scoreSet(detector: OodDetector, name: string, source: OodBatchSource, options: OodEvaluationOptions): Promise<OodSetScores> {
   const scorer = new OodSetScorer(detector, name);
-  for await (const batch of iterate<OodBatch>(source)) {
-    await scorer.add(batch);
-    options.onProgress?.('score', name, scorer.rowCount);
-  }
+  // One pass over the set through core's driver.
+  await runPasses(source, {
+    rows: (batch) => batch.features.length / detector.D,
+    async means(batch) {
+      await scorer.add(batch);
+      options.onProgress?.('score', name, scorer.rowCount);
+    },
+  });
   return scorer.result();
 }

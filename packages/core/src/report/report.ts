@@ -1,3 +1,5 @@
+import { metricCatalogue, withAliases } from '../catalogue/catalogue.js';
+import '../catalogue/nc-metrics.js';
 import { buildContext, type ContextOptions, type NcContext } from '../context/context.js';
 import { pairTileSize, productRows, reducePairs, type PairReduction } from '../context/pairs.js';
 import type { ResolvedConventions } from '../conventions.js';
@@ -16,7 +18,6 @@ import { nc3Zhu } from '../metrics/nc3-zhu.js';
 import { meansSummaryReduction, weightsSummaryReduction } from '../metrics/pair-summary.js';
 import { classifierAccuracy, nc4NccMismatch, nccAccuracy } from '../metrics/nc4.js';
 import { centralPathMetrics, type CentralPathOptions } from '../heads/central-path.js';
-import { coherence } from '../metrics/coherence.js';
 import { degeneracy } from '../metrics/degenerate.js';
 import { gnc2, gnc2Reduction } from '../metrics/gnc2.js';
 import { groupCosineMeansReduction, groupCosineWeightsReduction, hasImbalance, imbalance, type NcImbalance } from '../metrics/imbalance.js';
@@ -31,7 +32,11 @@ import type { MeansStatistics } from '../statistics/means.js';
 import type { ScatterStatistics } from '../statistics/scatter.js';
 import type { SpreadStatistics } from '../statistics/spread.js';
 
-/** The metric values of a report. Keys are stable: the CLI's `--json`, the tfjs logs and JSONL use them. */
+/**
+ * The metric values of a report. Keys are stable: the CLI's `--json`, the tfjs logs and JSONL use them. Every key has
+ * an entry in the metric catalogue (`metricCatalogue()`: label, formula, paper, …); renamed keys stay for one release
+ * as aliases carrying the same value.
+ */
 export interface NcMetrics {
   nc1?: number;
   nc1Quotient?: number;
@@ -66,7 +71,10 @@ export interface NcMetrics {
   gnc2RieszVar?: number;
   gnc2DistMean?: number;
   gnc2DistVar?: number;
-  /** Mean over k ≠ l of |cos(μ̃_k, μ̃_l) + 1/(K−1)| (the same number as maxAngleMeans, under the name other codebases use). */
+  /**
+   * @deprecated The same number as `maxAngleMeans` (mean over k ≠ l of |cos(μ̃_k, μ̃_l) + 1/(K−1)|), under the name
+   * rhubarbwu/neural-collapse uses: an alias of it, kept for one release.
+   */
   coherence?: number;
   /** Orthogonal-frame distance ‖G/‖G‖_F − I/√K‖_F of the uncentred means (G = MMᵀ) and of W as given. */
   orthoFrameMeans?: number;
@@ -199,12 +207,6 @@ export const DEFAULT_PER_CLASS_LIMIT = 4096;
 export const DEFAULT_PER_CLASS_MATRIX_LIMIT = 256;
 export const DEFAULT_ALIGNMENT_LIMIT = 256;
 
-/** Metrics that divide by the between-class geometry: NaN when it is degenerate. */
-const MEANS_RATIOS: readonly (keyof NcMetrics)[] = [
-  'nc1', 'nc1Quotient', 'nc1Svd', 'cdnv', 'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'coherence', 'etfErrorMeans',
-  'nc3SelfDuality', 'nc3Zhu', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'gnc2DistMean', 'gnc2DistVar',
-  'unc3Cos', 'subspaceAlignmentWeights', 'subspaceAlignment',
-];
 
 /**
  * Computes every metric the context supports. Pairwise metrics share one tiled pass per pair product (M̃M̃ᵀ, WWᵀ,
@@ -262,7 +264,6 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   Object.assign(metrics, {
     gnc2LogMean: g.logMean, gnc2LogVar: g.logVar, gnc2RieszMean: g.rieszMean, gnc2RieszVar: g.rieszVar, gnc2DistMean: g.distMean, gnc2DistVar: g.distVar,
   });
-  metrics.coherence = await coherence(ctx);
   metrics.orthoFrameMeans = await orthoFrameMeans(ctx);
   if (hasW) {
     metrics.orthoFrameWeights = await orthoFrameWeights(ctx);
@@ -277,7 +278,8 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
   const degenerate = degeneracy(ctx);
   if (degenerate.degenerate) {
     warnings.push(`degenerate geometry: ${degenerate.reason}. This is not neural collapse: the ratios that divide by the between-class geometry (NC1, CDNV, NC2 of the means, NC3, GNC2, alignment) are undefined and reported as NaN (null in JSON)`);
-    for (const key of MEANS_RATIOS) if (metrics[key] !== undefined) metrics[key] = NaN;
+    // The catalogue marks the metrics that divide by the between-class geometry.
+    for (const e of metricCatalogue({ section: 'metrics' })) if (e.degenerateNaN && metrics[e.key as keyof NcMetrics] !== undefined) metrics[e.key as keyof NcMetrics] = NaN;
   }
   if ((hasW || options.consumer) && !withAlignment) {
     warnings.push(`K = ${K} > ${alignmentLimit}: the subspace alignment is left out (an r × r eigenproblem with r = K − 1); raise alignmentLimit to compute it`);
@@ -319,7 +321,7 @@ export async function reportFromContext(ctx: NcContext, options: PerClassOptions
       ...(ctx.normalization ? { temperature: ctx.normalization.temperature } : {}),
     },
     degenerate: degenerate.degenerate,
-    metrics,
+    metrics: withAliases(metrics),
     warnings,
   };
   if (withImbalance) {

@@ -20,9 +20,9 @@ export function readStatsJson(text: string, source: string, format: string, minS
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new NcInputError('BAD_STATS_FILE', `${source}: not valid JSON (${(e as Error).message})`, { source });
+    throw NcInputError.at('BAD_STATS_FILE', { source }, `not valid JSON (${(e as Error).message})`);
   }
-  const bad = (what: string) => new NcInputError('BAD_STATS_FILE', `${source}: ${what}`, { source });
+  const bad = (what: string) => NcInputError.at('BAD_STATS_FILE', { source }, `${what}`);
   if (json?.format !== format) throw bad(`not an ${format} file`);
   if (!versions.includes(json.version)) {
     throw bad(`${format} version ${JSON.stringify(json.version)} is not supported (this ncscope reads version${versions.length > 1 ? 's' : ''} ${versions.join(' and ')}; a newer ncscope wrote it?)`);

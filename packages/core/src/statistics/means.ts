@@ -170,7 +170,7 @@ export class MeansAccumulator {
     for (let i = 0; i < sums.length; i++) {
       if (!Number.isFinite(sums[i])) {
         assertFinite(features, D, 'features', index);
-        throw new NcInputError('NON_FINITE', `batch ${index}: feature sums overflowed float64 (values too large)`, { batch: index });
+        throw NcInputError.at('NON_FINITE', { batch: index }, 'feature sums overflowed float64 (values too large)');
       }
     }
   }
@@ -206,7 +206,7 @@ export class MeansAccumulator {
     if (this.norm === 'unset') {
       if (seen || theirs) this.norm = theirs;
     } else if ((seen || theirs) && !sameNormalization(this.norm, theirs)) {
-      throw new NcInputError('STATS_MISMATCH', `cannot merge means statistics of features normalized as ${describeNormalization(theirs)} into statistics normalized as ${describeNormalization(this.norm)}; every shard must use the same --normalize and --temperature`);
+      throw NcInputError.mismatch('normalization', `means statistics of features normalized as ${describeNormalization(theirs)} into statistics normalized as ${describeNormalization(this.norm)}; every shard must use the same normalize and temperature`);
     }
     this.zeroRows += s.normalization?.zeroRows ?? 0;
     if (s.K === 0) return this;
@@ -216,9 +216,9 @@ export class MeansAccumulator {
       this.d = s.D;
       this.sumsArr = new Float64Array(this.k * s.D);
     }
-    if (s.D !== this.d) throw new NcInputError('STATS_MISMATCH', `cannot merge means statistics with D = ${s.D} into D = ${this.d}`);
+    if (s.D !== this.d) throw NcInputError.mismatch('shape', `means statistics with D = ${s.D} into D = ${this.d}`);
     if (s.K > this.k) {
-      if (this.fixedK) throw new NcInputError('STATS_MISMATCH', `cannot merge means statistics with K = ${s.K} into K = ${this.k}`);
+      if (this.fixedK) throw NcInputError.mismatch('shape', `means statistics with K = ${s.K} into K = ${this.k}`);
       this.grow(s.K);
     }
     for (let k = 0; k < s.K; k++) this.countsArr[k] += s.counts[k];

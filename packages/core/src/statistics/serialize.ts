@@ -86,7 +86,7 @@ export function parseStatistics(text: string, source = 'statistics'): Statistics
   // K = 0 or D = 0: an empty shard (an accumulator that saw no rows), which serializeStatistics writes too.
   const parsed = readStatsJson(text, source, 'ncscope.statistics', 0, [1, 2]);
   if (parsed.json.labels === MULTI_LABEL_MARKER) {
-    throw new NcInputError('STATS_MISMATCH', `${source}: holds multi-label statistics (from multi-hot labels); read it with parseMultiLabelStatistics or parseAnyStatistics, and do not mix it with single-label statistics`, { source });
+    throw NcInputError.at('STATS_MISMATCH', { source }, `holds multi-label statistics (from multi-hot labels); read it with parseMultiLabelStatistics or parseAnyStatistics, and do not mix it with single-label statistics`);
   }
   return statisticsFromJson(parsed);
 }

@@ -100,7 +100,7 @@ export function mergeShardCoverage(files: readonly { source: string; coverage: r
       let entry = byFingerprint.get(input.fingerprint);
       if (!entry) byFingerprint.set(input.fingerprint, (entry = { input, source, parts: [] }));
       else if (entry.input.rows !== input.rows) {
-        throw new NcInputError('STATS_MISMATCH', `${source}: ${input.name} has ${input.rows} rows but ${entry.source} records ${entry.input.rows} rows for the same fingerprint`, { source });
+        throw NcInputError.at('STATS_MISMATCH', { source }, `${input.name} has ${input.rows} rows but ${entry.source} records ${entry.input.rows} rows for the same fingerprint`);
       }
       for (const part of parts) entry.parts.push({ part, source });
     }

@@ -136,7 +136,7 @@ export class SpreadAccumulator {
     for (let i = 0; i < rows; i++) {
       const y = batch.labels[i] as number;
       if (!this.reference.present[y]) {
-        throw new NcInputError('STATS_MISMATCH', `batch ${index}, row ${i}: class ${y} had no samples in the means phase; both phases must see the same data`, { batch: index, row: i, label: y });
+        throw NcInputError.at('STATS_MISMATCH', { batch: index, row: i, label: y }, `class ${y} had no samples in the means phase; both phases must see the same data`);
       }
     }
     for (let start = 0; start < rows; start += this.chunkRows) {
@@ -157,8 +157,8 @@ export class SpreadAccumulator {
       const ss = out.rowSquaredNorms[i];
       if (!Number.isFinite(ss) || (q && !Number.isFinite(q[i]))) {
         // Phase 1 refused non-finite values, so the data changed between passes or overflowed: name the row.
-        assertFinite(chunk.features.subarray((start + i) * chunk.D, (start + i + 1) * chunk.D), chunk.D, `row ${start + i} of`, batchIndex);
-        throw new NcInputError('NON_FINITE', `batch ${batchIndex}, row ${start + i}: squared distance to the class mean overflowed`, { batch: batchIndex, row: start + i });
+        assertFinite(chunk.features.subarray((start + i) * chunk.D, (start + i + 1) * chunk.D), chunk.D, 'features', batchIndex, start + i);
+        throw NcInputError.at('NON_FINITE', { batch: batchIndex, row: start + i }, 'squared distance to the class mean overflowed');
       }
       const y = labels[start + i] as number;
       this.withinArr[y] += ss;
@@ -247,18 +247,18 @@ export class SpreadAccumulator {
 
 /** STATS_MISMATCH unless two spread statistics can be added: same means, classifier, space and per-class NC1 conventions. */
 export function checkMergeable(a: SpreadStatistics, b: SpreadStatistics): void {
-  if (a.K !== b.K || a.D !== b.D) throw new NcInputError('STATS_MISMATCH', `cannot merge spread statistics with K = ${b.K}, D = ${b.D} into K = ${a.K}, D = ${a.D}`);
+  if (a.K !== b.K || a.D !== b.D) throw NcInputError.mismatch('shape', `spread statistics with K = ${b.K}, D = ${b.D} into K = ${a.K}, D = ${a.D}`);
   if (b.meansFingerprint !== a.meansFingerprint) {
-    throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics computed against different class means (merge the means shards first, then run phase 2 against the merged means)');
+    throw NcInputError.mismatch('means', 'spread statistics computed against different class means (merge the means shards first, then run phase 2 against the merged means)');
   }
   if (b.classifierFingerprint !== a.classifierFingerprint) {
-    throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics computed with different classifiers (or one with and one without)');
+    throw NcInputError.mismatch('classifier', 'spread statistics computed with different classifiers (or one with and one without)');
   }
-  if (b.space !== a.space) throw new NcInputError('STATS_MISMATCH', `cannot merge spread statistics whose scatter lives in different spaces ('${b.space}' into '${a.space}'); run every shard with the same --space`);
+  if (b.space !== a.space) throw NcInputError.mismatch('space', `spread statistics whose scatter lives in different spaces ('${b.space}' into '${a.space}'); run every shard with the same space`);
   const ca = a.perClassNc1?.conventions;
   const cb = b.perClassNc1?.conventions;
   if ((ca === undefined) !== (cb === undefined) || (ca && cb && (ca.globalMean !== cb.globalMean || ca.rank !== cb.rank || ca.pinvRtol !== cb.pinvRtol))) {
-    throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics whose per-class NC1 sums use different conventions (or one without them); run every shard with the same options');
+    throw NcInputError.mismatch('conventions', 'spread statistics whose per-class NC1 sums use different conventions (or one without them); run every shard with the same options');
   }
   if ((a.decisionCounts === undefined) !== (b.decisionCounts === undefined)) {
     throw new NcInputError('STATS_MISMATCH', 'cannot merge spread statistics whose decisions were counted on a sample with ones that counted every row; run every shard with the same decisions sample');

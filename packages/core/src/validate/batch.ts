@@ -1,57 +1,35 @@
 import { NcInputError } from '../errors.js';
-import type { Batch, FloatArray, LabelArray } from '../types.js';
+import type { Batch, FloatArray } from '../types.js';
+
+export { checkLabels } from './labels.js';
 
 /** Rows and feature dimension of a batch; throws a named SHAPE error when they do not fit. */
 export function batchShape(batch: Batch, expectedD: number | undefined, batchIndex: number): { rows: number; D: number } {
   const { features, labels } = batch;
+  const at = { batch: batchIndex };
   if (!(features instanceof Float32Array || features instanceof Float64Array)) {
-    throw new NcInputError('SHAPE', `batch ${batchIndex}: features must be a Float32Array or Float64Array (rows × D, row-major)`, { batch: batchIndex });
+    throw NcInputError.at('SHAPE', at, 'features must be a Float32Array or Float64Array (rows × D, row-major)');
   }
   const rows = labels.length;
   if (rows === 0) {
-    if (features.length > 0) {
-      throw new NcInputError('SHAPE', `batch ${batchIndex}: ${features.length} feature values but no labels (one label per row is needed)`, { batch: batchIndex });
-    }
+    if (features.length > 0) throw NcInputError.at('SHAPE', at, `${features.length} feature values but no labels (one label per row is needed)`);
     return { rows: 0, D: expectedD ?? 0 };
   }
-  if (features.length % rows !== 0) {
-    throw new NcInputError('SHAPE', `batch ${batchIndex}: ${features.length} feature values do not split into ${rows} rows (one per label)`, { batch: batchIndex });
-  }
+  if (features.length % rows !== 0) throw NcInputError.at('SHAPE', at, `${features.length} feature values do not split into ${rows} rows (one per label)`);
   const D = features.length / rows;
-  if (D === 0) throw new NcInputError('SHAPE', `batch ${batchIndex}: features are empty (D = 0)`, { batch: batchIndex });
-  if (expectedD !== undefined && D !== expectedD) {
-    throw new NcInputError('SHAPE', `batch ${batchIndex}: rows have D = ${D} features, earlier batches had D = ${expectedD}`, { batch: batchIndex });
-  }
+  if (D === 0) throw NcInputError.at('SHAPE', at, 'features are empty (D = 0)');
+  if (expectedD !== undefined && D !== expectedD) throw NcInputError.at('SHAPE', at, `rows have D = ${D} features, earlier batches had D = ${expectedD}`);
   return { rows, D };
 }
 
-/** Labels as validated integers; throws BAD_LABEL naming the row. `K` undefined: any non-negative integer. */
-export function checkLabels(labels: LabelArray, K: number | undefined, batchIndex: number, rowOffset = 0): void {
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i];
-    if (!Number.isInteger(y) || y < 0 || (K !== undefined && y >= K)) {
-      const range = K === undefined ? 'a non-negative integer' : `an integer in 0..${K - 1}`;
-      throw new NcInputError('BAD_LABEL', `batch ${batchIndex}, row ${i + rowOffset}: label ${y} is not ${range}`, {
-        batch: batchIndex,
-        row: i + rowOffset,
-        label: Number(y),
-      });
-    }
-  }
-}
-
-/** Throws NON_FINITE naming the first NaN/±Inf entry of a rows × D array. */
-export function assertFinite(values: FloatArray, D: number, what: string, batchIndex?: number): void {
+/**
+ * Throws NON_FINITE naming the first NaN/±Inf entry of a rows × D array: `batch 2, features row 3, column 1: value NaN
+ * is not finite`. `field` names the array (`features`, `classifier weights`); `rowOffset` is added to the row.
+ */
+export function assertFinite(values: FloatArray, D: number, field: string, batchIndex?: number, rowOffset = 0): void {
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
-      const row = Math.floor(i / D);
-      const col = i % D;
-      const at = batchIndex === undefined ? '' : `batch ${batchIndex}, `;
-      throw new NcInputError('NON_FINITE', `${at}${what} row ${row}, column ${col}: value ${values[i]} is not finite`, {
-        batch: batchIndex,
-        row,
-        column: col,
-      });
+      throw NcInputError.at('NON_FINITE', { batch: batchIndex, field, row: rowOffset + Math.floor(i / D), column: i % D }, `value ${values[i]} is not finite`);
     }
   }
 }

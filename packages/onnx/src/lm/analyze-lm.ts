@@ -3,8 +3,14 @@ import {
   NcInputError,
   SpreadAccumulator,
   computeReport,
-  jsEngine,
+  releaseEngine,
   resolveNormalization,
+  runPasses,
+  selectEngine,
+  spreadWork,
+  type PassSink,
+  type PhaseTiming,
+  type SelectedEngine,
   type Classifier,
   type ConventionOptions,
   type MeansStatistics,
@@ -15,7 +21,7 @@ import {
   withSampledDecisions,
 } from '@ncscope/core';
 import { createOnnxProductEngine } from '../engine/index.js';
-import { AUTO_ENGINE_MIN_WORK, DEFAULT_CACHE_LIMIT } from '../run/analyze-model.js';
+import { DEFAULT_CACHE_LIMIT } from '../run/analyze-model.js';
 import { openLanguageModel, type LanguageModel } from './language-model.js';
 import { LmFeatureRunner, type LmRunnerOptions, type TokenBatch } from './runner.js';
 import { planTokens, type TokenCorpus, type TokenLimits, type TokenPlan, type TokenSelection } from './tokens.js';
@@ -75,6 +81,8 @@ export interface LmAnalysis {
   runs: number;
   inferenceSeconds: number;
   seconds: number;
+  /** The time of each phase (core's driver): `read` is inference (pass 2 too when not cached), then means, setup, spread, report. */
+  timing: PhaseTiming;
 }
 
 /** The checks the token plan makes for this model: its head's K, vocabulary, position table and position rule. */
@@ -120,7 +128,6 @@ export async function analyzeLanguageModel(model: LanguageModel | string, corpus
     throw new NcInputError('NO_CLASSIFIER', `${source}: no head found at the end of the graph (${lm.noHeadReasons.join('; ') || 'no outputs'}); pass the feature tensor with --tensor NAME and the head's weights with --weights FILE`, { source });
   }
   const runner = await LmFeatureRunner.create(lm, { ...options, tensor });
-  let ownEngine: ProductEngine | undefined;
   try {
     const Kplan = K;
     const plan = options.plan ?? await planTokens(corpus, tokenLimits(lm, Kplan), options);
@@ -144,72 +151,83 @@ export async function analyzeLanguageModel(model: LanguageModel | string, corpus
         yield r.value;
       }
     };
-    // Pass 1: inference, class counts and sums.
+    // Core's two-pass driver: pass 1 runs inference and sums the class means (caching the features when they fit),
+    // pass 2 replays the cache or runs the model again and sums the spread.
     let means: MeansAccumulator | undefined;
-    let engine: ProductEngine | undefined;
-    const choice = options.engine ?? 'auto';
+    let spread: SpreadAccumulator | undefined;
+    let decider: SpreadAccumulator | undefined;
+    let selected: SelectedEngine | undefined;
     let tokens = 0;
-    let sequences = 0;
-    for await (const b of timed()) {
-      if (!means) {
-        if (classifier) {
-          if (classifier.weights.length % b.D !== 0) throw new NcInputError('SHAPE', `${source}: the classifier has ${classifier.weights.length} weights, not K × D with D = ${b.D} (tensor "${tensor}")`, { source });
-          const Kw = classifier.weights.length / b.D;
-          if (Kw !== K) throw new NcInputError('SHAPE', `${source}: the classifier has ${Kw} rows but K = ${K}`, { source });
-          classifierInfo!.K = Kw;
-          classifierInfo!.D = b.D;
-        }
-        if (total * b.D * 4 > limit) cache = undefined;
-        engine = typeof choice === 'object' ? choice : choice === 'js' ? jsEngine : undefined;
-        if (!engine) {
-          const decisions = plan.sample ? plan.sample.n : total;
-          const work = total * b.D * b.D + decisions * b.D * Kplan * (classifier ? 2 : 1);
-          engine = choice === 'onnxruntime' || work >= AUTO_ENGINE_MIN_WORK ? (ownEngine = await createOnnxProductEngine({ executionProviders: options.executionProviders ? [...options.executionProviders] : undefined })) : jsEngine;
-        }
-        means = new MeansAccumulator({ K: Kplan, engine, normalize: options.normalize, temperature: options.temperature });
-      }
-      try {
-        await means.addAsync(b);
-      } catch (e) {
-        throw locate(e, b, corpus.source);
-      }
-      cache?.push(b);
-      tokens += b.tokens;
-      sequences = b.start + b.rows - start;
-      options.onProgress?.({ phase: 'means', tokens, total, sequences, cached: cache !== undefined });
-    }
-    if (!means) throw new NcInputError('NO_DATA', `${corpus.source}: no measured token`, { source: corpus.source });
-    const cached = cache !== undefined;
-    // Pass 2: spread around the means (with the decisions on the sample only, when one is drawn).
     const conventions: ConventionOptions = {
       preset: options.preset, globalMean: options.globalMean, nc1Normalization: options.nc1Normalization, pinvRtol: options.pinvRtol, centreWeights: options.centreWeights,
       nc4Bias: options.nc4Bias, emptyClasses: options.emptyClasses ?? 'exclude', cdnvExponent: options.cdnvExponent, kernelPrecision: options.kernelPrecision,
     };
-    // With a decisions sample: every token's residuals and scatter without decisions (O(D²) per token), and the
-    // decisions (O(D·K) per token) of the sampled tokens only, from a second accumulator.
     const sampled = plan.sample !== undefined;
-    const spread = await SpreadAccumulator.create(means.statistics, { classifier, engine, perClassNc1: conventions, decisions: !sampled });
-    const decider = sampled ? await SpreadAccumulator.create(means.statistics, { classifier, engine, perClassNc1: false }) : undefined;
-    tokens = 0;
-    for await (const b of cache ?? timed()) {
-      try {
-        await spread.add(b);
-        if (decider && b.sampled && b.sampled.length > 0) await decider.add(sampleRows(b));
-      } catch (e) {
-        throw locate(e, b, corpus.source);
-      }
-      tokens += b.tokens;
-      options.onProgress?.({ phase: 'spread', tokens, total, sequences: b.start + b.rows - start, cached });
-    }
-    const spreadStats = decider ? withSampledDecisions(spread.statistics, decider.statistics) : spread.statistics;
-    const report = await computeReport(means.statistics, spreadStats, { ...conventions, classifier, engine, minorityBelow: options.minorityBelow });
-    return {
-      report, means: means.statistics, spread: spreadStats, plan, tensor: runner.tensor, classifier: classifierInfo, tokens: total, sequences: { start, end }, cached,
-      engine: engine!.name, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000,
+    const sink: PassSink<TokenBatch, { report: NcReport; spread: SpreadStatistics }> = {
+      rows: (b) => b.tokens,
+      async means(b) {
+        if (!means) {
+          if (classifier) {
+            if (classifier.weights.length % b.D !== 0) throw new NcInputError('SHAPE', `${source}: the classifier has ${classifier.weights.length} weights, not K × D with D = ${b.D} (tensor "${tensor}")`, { source });
+            const Kw = classifier.weights.length / b.D;
+            if (Kw !== K) throw new NcInputError('SHAPE', `${source}: the classifier has ${Kw} rows but K = ${K}`, { source });
+            classifierInfo!.K = Kw;
+            classifierInfo!.D = b.D;
+          }
+          if (total * b.D * 4 > limit) cache = undefined;
+          // Core's engine rule; the work is the spread phase's: every token's D × D scatter, the decisions of the sampled ones.
+          const decisions = plan.sample ? plan.sample.n : total;
+          const work = total * b.D * b.D + spreadWork(decisions, b.D, Kplan, classifier !== undefined);
+          selected = await selectEngine(options.engine ?? 'auto', work, {
+            engines: { onnxruntime: (o) => createOnnxProductEngine({ executionProviders: o.executionProviders ? [...o.executionProviders] : undefined }) },
+            executionProviders: options.executionProviders,
+          });
+          means = new MeansAccumulator({ K: Kplan, engine: selected.engine, normalize: options.normalize, temperature: options.temperature });
+        }
+        try {
+          await means.addAsync(b);
+        } catch (e) {
+          throw locate(e, b, corpus.source);
+        }
+        cache?.push(b);
+        tokens += b.tokens;
+        options.onProgress?.({ phase: 'means', tokens, total, sequences: b.start + b.rows - start, cached: cache !== undefined });
+      },
+      async setup() {
+        if (!means) throw new NcInputError('NO_DATA', `${corpus.source}: no measured token`, { source: corpus.source });
+        // With a decisions sample: every token's residuals and scatter without decisions (O(D²) per token), and the
+        // decisions (O(D·K) per token) of the sampled tokens only, from a second accumulator.
+        spread = await SpreadAccumulator.create(means.statistics, { classifier, engine: selected!.engine, perClassNc1: conventions, decisions: !sampled });
+        decider = sampled ? await SpreadAccumulator.create(means.statistics, { classifier, engine: selected!.engine, perClassNc1: false }) : undefined;
+        tokens = 0;
+      },
+      async spread(b) {
+        try {
+          await spread!.add(b);
+          if (decider && b.sampled && b.sampled.length > 0) await decider.add(sampleRows(b));
+        } catch (e) {
+          throw locate(e, b, corpus.source);
+        }
+        tokens += b.tokens;
+        options.onProgress?.({ phase: 'spread', tokens, total, sequences: b.start + b.rows - start, cached: cache !== undefined });
+      },
+      async report() {
+        const spreadStats = decider ? withSampledDecisions(spread!.statistics, decider.statistics) : spread!.statistics;
+        const report = await computeReport(means!.statistics, spreadStats, { ...conventions, classifier, engine: selected!.engine, minorityBelow: options.minorityBelow });
+        return { report, spread: spreadStats };
+      },
     };
+    try {
+      const { result, timing } = await runPasses((pass) => (pass === 'spread' && cache ? cache : timed()), sink);
+      return {
+        report: result.report, means: means!.statistics, spread: result.spread, plan, tensor: runner.tensor, classifier: classifierInfo, tokens: total, sequences: { start, end },
+        cached: cache !== undefined, engine: selected!.engine.name, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000, timing,
+      };
+    } finally {
+      await releaseEngine(selected);
+    }
   } finally {
     await runner.release();
-    await ownEngine?.dispose?.();
   }
 }
 
@@ -229,11 +247,9 @@ function sampleRows(b: TokenBatch): TokenBatch {
   return { ...b, tokens: idx.length, features, labels, origin, sampled: undefined };
 }
 
-/** A core error about batch rows, re-told as the corpus sequence and position of the token. */
+/** A core error about batch rows, re-located at the corpus sequence and position of the token (its data re-rendered). */
 function locate(e: unknown, b: TokenBatch, source: string): unknown {
   if (!(e instanceof NcInputError) || e.where.row === undefined) return e;
   const i = e.where.row;
-  const n = b.origin[2 * i];
-  const t = b.origin[2 * i + 1];
-  return new NcInputError(e.code, `${source}: sequence ${n}, position ${t}: ${e.message.replace(/^batch \d+, row \d+(, column \d+)?: /, '')}`, { ...e.where, source, row: n, column: t, batch: b.index });
+  return e.relocate({ source, row: b.origin[2 * i], rowName: 'sequence', column: b.origin[2 * i + 1], columnName: 'position', label: e.where.label });
 }

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NcInputError, type NcErrorCode } from '@ncscope/core';
-import { FileReadError, readRegularFileSync } from '../model/read-file.js';
+import { FileReadError, readRegularFileSync } from '@ncscope/io';
 
 /**
  * What ncscope reads from a causal language model's `config.json` (Hugging Face naming; GPT-2's older names too).

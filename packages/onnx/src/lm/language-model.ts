@@ -3,7 +3,7 @@ import type { LinearClassifier } from '../model/classifier.js';
 import type { Dim } from '../model/graph-index.js';
 import { OnnxModel } from '../model/onnx-model.js';
 import { dataTypeName, decodeModel, type NodeProto } from '../proto/onnx.js';
-import { readRegularFileSync, FileReadError } from '../model/read-file.js';
+import { readRegularFileSync, FileReadError } from '@ncscope/io';
 import { resolveLmModel, type LmConfig, type LmModelFiles } from './folder.js';
 import { inlineNoCacheBranch, isPastInput, USE_CACHE_BRANCH, type NoCacheInlining } from './merged-decoder.js';
 import { dirname, resolve } from 'node:path';

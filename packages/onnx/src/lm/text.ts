@@ -1,5 +1,5 @@
 import { NcInputError } from '@ncscope/core';
-import { FileReadError, readRegularFileSync } from '../model/read-file.js';
+import { FileReadError, readRegularFileSync } from '@ncscope/io';
 import { readJsonFile } from './folder.js';
 import { arrayCorpus, type TokenCorpus } from './tokens.js';
 

@@ -153,11 +153,12 @@ export function findClassifier(g: GraphIndex): { classifier?: LinearClassifier; 
 export function requireClassifier(g: GraphIndex): LinearClassifier {
   const { classifier, reasons } = findClassifier(g);
   if (classifier) return classifier;
-  throw new NcInputError(
+  throw NcInputError.at(
     'NO_CLASSIFIER',
-    `${g.ctx.source}: no linear classifier (Gemm, or MatMul + Add, before an optional Softmax) at the end of the graph (${reasons.join('; ')}); ` +
-      `name the feature tensor with --tensor NAME (library: tensors: [NAME]); \`ncscope onnx inspect\` lists the candidates`,
     { source: g.ctx.source },
+    `no linear classifier (Gemm, or MatMul + Add, before an optional Softmax) at the end of the graph (${reasons.join('; ')}); ` +
+      '`ncscope onnx inspect` lists the candidate feature tensors',
+    [{ option: 'tensors', purpose: 'to name the feature tensor' }],
   );
 }
 

@@ -1,7 +1,7 @@
 import { basename, dirname, join, normalize, resolve } from 'node:path';
 import { NcInputError } from '@ncscope/core';
 import { dataTypeName, decodeModel, defaultOpset, encodeModel, isFloatType, onnxType, type ModelProto, type ValueInfoProto } from '../proto/onnx.js';
-import { FileReadError, readRegularFileSync } from './read-file.js';
+import { FileReadError, readRegularFileSync } from '@ncscope/io';
 import { findClassifier, linearConsumer, requireClassifier, type LinearClassifier, type LinearConsumer } from './classifier.js';
 import { GraphIndex, type Dim } from './graph-index.js';
 import { externalInfo, isExternal } from './tensor-data.js';

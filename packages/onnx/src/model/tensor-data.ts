@@ -1,7 +1,7 @@
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { halfToFloat, NcInputError } from '@ncscope/core';
 import { DataType, dataTypeName, toInt, type TensorProto } from '../proto/onnx.js';
-import { FileReadError, readRegularFileSync } from './read-file.js';
+import { FileReadError, readRegularFileSync } from '@ncscope/io';
 
 /** A constant tensor as ncscope holds it: float values widened to float64, row-major, with its dims. */
 export interface ConstTensor {

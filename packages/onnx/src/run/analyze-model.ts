@@ -1,11 +1,17 @@
 import {
   MeansAccumulator,
   NcInputError,
-  jsEngine,
   SpreadAccumulator,
   computeReport,
+  releaseEngine,
   resolveNormalization,
+  runPasses,
+  selectEngine,
+  spreadWork,
   type Classifier,
+  type PassSink,
+  type PhaseTiming,
+  type SelectedEngine,
   type ConventionOptions,
   type LabelArray,
   type MeansStatistics,
@@ -19,13 +25,6 @@ import { OnnxModel } from '../model/onnx-model.js';
 import type { LinearClassifier } from '../model/classifier.js';
 import { FeatureExtractor, type ExtractorOptions, type FeatureBatch } from './extractor.js';
 import type { InputArray } from './input.js';
-
-/**
- * `engine: 'auto'` starts the onnxruntime product engine from this many multiply-adds of the spread phase
- * (N·D·K, twice with a classifier, summed over tensors): below it, session start-up (~0.1–0.3 s) costs more
- * than core's JS loops (~1.5·10⁹ multiply-adds/s on one core). The CLI's `analyze --engine auto` uses the same rule.
- */
-export const AUTO_ENGINE_MIN_WORK = 5e8;
 
 /** Default bound on cached features (bytes) before the second pass re-runs inference instead: 1 GiB. */
 export const DEFAULT_CACHE_LIMIT = 1 << 30;
@@ -56,7 +55,7 @@ export interface AnalyzeModelOptions extends ExtractorOptions, ConventionOptions
   classifier?: 'auto' | 'none' | Record<string, Classifier>;
   /**
    * Product engine for the statistics: 'auto' (default) uses the onnxruntime engine of this package when the
-   * products are worth a session (≥ {@link AUTO_ENGINE_MIN_WORK} multiply-adds), else core's JS engine;
+   * products are worth a session (core's `selectEngine` rule, ≥ `AUTO_ENGINE_MIN_WORK` multiply-adds), else core's JS engine;
    * 'js' / 'onnxruntime' force one; or pass any ProductEngine (not disposed here).
    */
   engine?: ProductEngine | 'auto' | 'js' | 'onnxruntime';
@@ -101,6 +100,8 @@ export interface ModelAnalysis {
   runs: number;
   inferenceSeconds: number;
   seconds: number;
+  /** The time of each phase (core's driver): `read` is inference (pass 2 too when not cached), then means, setup, spread, report. */
+  timing: PhaseTiming;
 }
 
 function labelsSlice(labels: LabelArray, start: number, rows: number): LabelArray {
@@ -152,15 +153,14 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
   const extractor = await FeatureExtractor.create(m, { ...options, tensors });
   let runs = 0;
   let inferenceMs = 0;
-  const engineChoice = options.engine ?? 'auto';
-  let engine: ProductEngine | undefined = typeof engineChoice === 'object' ? engineChoice : engineChoice === 'js' ? jsEngine : undefined;
-  let ownEngine: ProductEngine | undefined;
+  let selected: SelectedEngine | undefined;
   try {
     const batches = extractor.batchCount(N);
     const limit = options.cacheLimitBytes ?? DEFAULT_CACHE_LIMIT;
     let cache: FeatureBatch[] | undefined = [];
     let cached = true;
     let means: MeansAccumulator[] = [];
+    let spread: SpreadAccumulator[] = [];
     const timed = async function* (): AsyncGenerator<FeatureBatch> {
       const it = extractor.run(input);
       for (;;) {
@@ -172,90 +172,94 @@ export async function analyzeModel(model: OnnxModel | string | Uint8Array, input
         yield r.value;
       }
     };
-
-    // Pass 1: inference, class counts and sums.
-    let rows = 0;
-    for await (const b of timed()) {
-      if (b.index === 0) {
-        // D is known now: decide whether pass 2 replays a cache, and which engine does the products.
-        const bytes = b.features.reduce((s, f) => s + N * f.D * f.data.BYTES_PER_ELEMENT, 0);
-        cached = bytes <= limit;
-        if (!cached) cache = undefined;
-        if (!engine) {
-          const Kest = K ?? maxLabel(options.labels) + 1;
-          const work = b.features.reduce((s, f, t) => s + N * f.D * Kest * (classifiers[t] ? 2 : 1), 0);
-          engine = engineChoice === 'onnxruntime' || work >= AUTO_ENGINE_MIN_WORK ? (ownEngine = await createOnnxProductEngine({ executionProviders: options.executionProviders ? [...options.executionProviders] : undefined })) : jsEngine;
-        }
-        means = tensors.map(() => new MeansAccumulator({ K, engine, normalize: options.normalize, temperature: options.temperature }));
-      }
-      const labels = labelsSlice(options.labels, b.start, b.rows);
-      for (let t = 0; t < tensors.length; t++) {
-        try {
-          await means[t].addAsync({ features: b.features[t].data, labels });
-        } catch (e) {
-          throw relocate(e, tensors[t], b);
-        }
-      }
-      cache?.push(b);
-      rows += b.rows;
-      options.onProgress?.({ phase: 'means', batch: b.index + 1, batches, rows, cached });
-    }
-
-    // Classifier shapes against the features.
-    tensors.forEach((name, t) => {
-      const c = classifiers[t];
-      const D = means[t].statistics.D;
-      if (c && c.c.weights.length % D !== 0) {
-        throw new NcInputError('SHAPE', `${m.source}: tensor "${name}" has D = ${D} features but its classifier W has ${c.c.weights.length} values (not K × ${D})`, { source: m.source });
-      }
-      if (c) {
-        means[t].withK(c.c.weights.length / D);
-        c.info!.K = c.c.weights.length / D;
-        c.info!.D = D;
-      }
-    });
-
-    // Pass 2: spread around the means (cached features, or inference again).
     const conventions: ConventionOptions = {
       preset: options.preset, globalMean: options.globalMean, nc1Normalization: options.nc1Normalization, pinvRtol: options.pinvRtol, centreWeights: options.centreWeights,
       nc4Bias: options.nc4Bias, emptyClasses: options.emptyClasses, cdnvExponent: options.cdnvExponent, kernelPrecision: options.kernelPrecision,
     };
-    const spread = await Promise.all(tensors.map((_, t) => SpreadAccumulator.create(means[t].statistics, { classifier: classifiers[t]?.c, engine, perClassNc1: conventions })));
-    rows = 0;
-    const second: AsyncIterable<FeatureBatch> | Iterable<FeatureBatch> = cache ?? timed();
-    for await (const b of second) {
-      const labels = labelsSlice(options.labels, b.start, b.rows);
-      for (let t = 0; t < tensors.length; t++) {
-        try {
-          await spread[t].add({ features: b.features[t].data, labels });
-        } catch (e) {
-          throw relocate(e, tensors[t], b);
+    // Core's two-pass driver: pass 1 runs inference (and caches the features when they fit), pass 2 replays the cache
+    // or runs inference again. Errors are located at the tensor and the input rows of their batch.
+    const source = (pass: 'means' | 'spread') => (pass === 'spread' && cache ? cache : timed());
+    const sink: PassSink<FeatureBatch, TensorAnalysis[]> = {
+      rows: (b) => b.rows,
+      async means(b) {
+        if (b.index === 0) {
+          // D is known now: decide whether pass 2 replays a cache, and which engine does the products.
+          const bytes = b.features.reduce((s, f) => s + N * f.D * f.data.BYTES_PER_ELEMENT, 0);
+          cached = bytes <= limit;
+          if (!cached) cache = undefined;
+          const Kest = K ?? maxLabel(options.labels) + 1;
+          const work = b.features.reduce((s, f, t) => s + spreadWork(N, f.D, Kest, classifiers[t] !== undefined), 0);
+          selected = await selectEngine(options.engine ?? 'auto', work, {
+            engines: { onnxruntime: (o) => createOnnxProductEngine({ executionProviders: o.executionProviders ? [...o.executionProviders] : undefined }) },
+            executionProviders: options.executionProviders,
+          });
+          means = tensors.map(() => new MeansAccumulator({ K, engine: selected!.engine, normalize: options.normalize, temperature: options.temperature }));
         }
-      }
-      rows += b.rows;
-      options.onProgress?.({ phase: 'spread', batch: b.index + 1, batches, rows, cached });
-    }
-
-    const results: TensorAnalysis[] = [];
-    for (let t = 0; t < tensors.length; t++) {
-      const D = means[t].statistics.D;
-      const found = options.alignment === 'none' ? undefined : m.consumer(tensors[t]).consumer;
-      // A pooled feature map no longer has the consumer's input dimension: no alignment then.
-      const consumer = found && found.D === D ? found : undefined;
-      const report = await computeReport(means[t].statistics, spread[t].statistics, {
-        ...conventions, classifier: classifiers[t]?.c, engine, minorityBelow: options.minorityBelow,
-        consumer: consumer ? { weights: consumer.weights, outputs: consumer.outputs, name: consumer.node } : undefined,
-      });
-      if (found && !consumer) report.warnings.push(`${found.kind} "${found.node}" reads this tensor with D = ${found.D}, but the features have D = ${D} after pooling: no subspace alignment`);
-      results.push({
-        tensor: tensors[t], N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics,
-        ...(consumer ? { consumer: { node: consumer.node, kind: consumer.kind, outputs: consumer.outputs, weightsFrom: consumer.weightsFrom } } : {}),
-      });
-    }
-    return { model: m.source, tensors: results, foundClassifier: found, cached, engine: engine!.name, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000 };
+        const labels = labelsSlice(options.labels, b.start, b.rows);
+        for (let t = 0; t < tensors.length; t++) {
+          try {
+            await means[t].addAsync({ features: b.features[t].data, labels });
+          } catch (e) {
+            throw relocate(e, tensors[t], b);
+          }
+        }
+        cache?.push(b);
+      },
+      async setup() {
+        // Classifier shapes against the features.
+        tensors.forEach((name, t) => {
+          const c = classifiers[t];
+          const D = means[t].statistics.D;
+          if (c && c.c.weights.length % D !== 0) {
+            throw new NcInputError('SHAPE', `${m.source}: tensor "${name}" has D = ${D} features but its classifier W has ${c.c.weights.length} values (not K × ${D})`, { source: m.source });
+          }
+          if (c) {
+            means[t].withK(c.c.weights.length / D);
+            c.info!.K = c.c.weights.length / D;
+            c.info!.D = D;
+          }
+        });
+        spread = await Promise.all(tensors.map((_, t) => SpreadAccumulator.create(means[t].statistics, { classifier: classifiers[t]?.c, engine: selected!.engine, perClassNc1: conventions })));
+      },
+      async spread(b) {
+        const labels = labelsSlice(options.labels, b.start, b.rows);
+        for (let t = 0; t < tensors.length; t++) {
+          try {
+            await spread[t].add({ features: b.features[t].data, labels });
+          } catch (e) {
+            throw relocate(e, tensors[t], b);
+          }
+        }
+      },
+      async report() {
+        const results: TensorAnalysis[] = [];
+        for (let t = 0; t < tensors.length; t++) {
+          const D = means[t].statistics.D;
+          const found = options.alignment === 'none' ? undefined : m.consumer(tensors[t]).consumer;
+          // A pooled feature map no longer has the consumer's input dimension: no alignment then.
+          const consumer = found && found.D === D ? found : undefined;
+          const report = await computeReport(means[t].statistics, spread[t].statistics, {
+            ...conventions, classifier: classifiers[t]?.c, engine: selected!.engine, minorityBelow: options.minorityBelow,
+            consumer: consumer ? { weights: consumer.weights, outputs: consumer.outputs, name: consumer.node } : undefined,
+          });
+          if (found && !consumer) report.warnings.push(`${found.kind} "${found.node}" reads this tensor with D = ${found.D}, but the features have D = ${D} after pooling: no subspace alignment`);
+          results.push({
+            tensor: tensors[t], N: report.N, D: report.D, K: report.K, classifier: classifiers[t]?.info, report, means: means[t].statistics, spread: spread[t].statistics,
+            ...(consumer ? { consumer: { node: consumer.node, kind: consumer.kind, outputs: consumer.outputs, weightsFrom: consumer.weightsFrom } } : {}),
+          });
+        }
+        return results;
+      },
+    };
+    const { result, timing } = await runPasses(source, sink, {
+      onProgress: (phase, rows) => options.onProgress?.({ phase, batch: Math.ceil(rows / extractor.batchRows), batches, rows, cached }),
+    });
+    return {
+      model: m.source, tensors: result, foundClassifier: found, cached, engine: selected!.engine.name, runs, inferenceSeconds: inferenceMs / 1000, seconds: (performance.now() - t0) / 1000, timing,
+    };
   } finally {
     await extractor.release();
-    await ownEngine?.dispose?.();
+    await releaseEngine(selected);
   }
 }
 
@@ -268,7 +272,7 @@ function maxLabel(labels: LabelArray): number {
 /** Re-labels a core error from "batch i" of the accumulator to the tensor and input rows it came from. */
 function relocate(e: unknown, tensor: string, b: FeatureBatch): unknown {
   if (!(e instanceof NcInputError)) return e;
-  const row = e.where.row !== undefined ? b.start + e.where.row : undefined;
-  const err = new NcInputError(e.code, `tensor "${tensor}", input rows ${b.start}..${b.start + b.rows - 1}: ${e.message}`, { ...e.where, batch: b.index, row });
-  return err;
+  const { row, column, label, field } = e.where;
+  if (row !== undefined) return e.relocate({ source: `tensor "${tensor}"`, row: b.start + row, column, label, field });
+  return e.relocate({ source: `tensor "${tensor}"`, rows: [b.start, b.start + b.rows - 1] });
 }

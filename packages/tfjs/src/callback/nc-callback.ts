@@ -1,4 +1,4 @@
-import { NcInputError, toMeasurement, type NcMetrics, type NcReport } from '@ncscope/core';
+import { NcInputError, metricCatalogue, metricEntry, metricKeys, toMeasurement, type NcMetrics, type NcReport } from '@ncscope/core';
 import { CustomCallback, type LayersModel, type Logs } from '@tensorflow/tfjs-layers';
 import { NcMeter, checkMeasureOptions, type LayerMeasurement, type MeasureOptions } from '../measure.js';
 import type { Probe, SampleTraining } from '../probe/probe.js';
@@ -56,22 +56,24 @@ export interface NcCallbackOptions extends MeasureOptions {
   logMetrics?: readonly (keyof NcMetrics)[];
 }
 
-/** Every metric key a report can carry, in the core's order; the log keys for the primary layer. */
-export const METRIC_KEYS: readonly (keyof NcMetrics)[] = [
-  'nc1', 'nc1Quotient', 'cdnv',
-  'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'etfErrorMeans',
-  'equinormWeights', 'equiangularityWeights', 'maxAngleWeights', 'etfErrorWeights',
-  'nc3SelfDuality', 'nc3Zhu', 'nc4NccMismatch', 'nccAccuracy', 'classifierAccuracy',
-  'subspaceAlignmentWeights', 'subspaceAlignment',
-  'nc1Svd', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'gnc2DistMean', 'gnc2DistVar', 'coherence',
-  'orthoFrameMeans', 'orthoFrameWeights', 'unc3', 'unc3Cos', 'nc0',
-];
+/** Every metric key a report can carry, in the order of core's metric catalogue (`metricKeys()`). */
+export const METRIC_KEYS: readonly (keyof NcMetrics)[] = metricKeys('metrics') as (keyof NcMetrics)[];
+
+/**
+ * The metrics a measured layer's reports can carry, from the catalogue's `needs`: everything for the layer feeding
+ * the classifier; for the others the metrics that need no classifier, plus the alignment with the Dense layer that
+ * reads them when there is one. Never the MSE central path (it needs single-pass scatter statistics and λ, which the
+ * callback does not take).
+ */
+export function layerMetricKeys(layer: { feedsClassifier: boolean; consumer?: unknown }): (keyof NcMetrics)[] {
+  return metricCatalogue({ section: 'metrics' })
+    .filter((e) => !e.needs.includes('centralPath'))
+    .filter((e) => layer.feedsClassifier || (!e.needs.includes('classifier') && (!e.needs.includes('consumer') || layer.consumer !== undefined)))
+    .map((e) => e.key as keyof NcMetrics);
+}
 
 /** The metrics a report has without a classifier (a layer read by another Dense layer adds `subspaceAlignment`). */
-export const MEANS_ONLY_KEYS: readonly (keyof NcMetrics)[] = [
-  'nc1', 'nc1Quotient', 'cdnv', 'equinormMeans', 'equiangularityMeans', 'maxAngleMeans', 'etfErrorMeans', 'nccAccuracy',
-  'nc1Svd', 'gnc2LogMean', 'gnc2LogVar', 'gnc2RieszMean', 'gnc2RieszVar', 'gnc2DistMean', 'gnc2DistVar', 'coherence', 'orthoFrameMeans',
-];
+export const MEANS_ONLY_KEYS: readonly (keyof NcMetrics)[] = layerMetricKeys({ feedsClassifier: false });
 
 /**
  * Multi-hot probes (Li et al. 2023): the report's `multiLabel` values logged beside the metrics — the tag-wise angle
@@ -152,7 +154,7 @@ export class NcCallback extends CustomCallback {
     // feeding the classifier, the metrics that need no classifier for the others, or logMetrics.
     const plan = this.meter.plan;
     plan.layers.forEach((layer, i) => {
-      const metrics = this.options.logMetrics ?? (layer.feedsClassifier ? METRIC_KEYS : layer.consumer ? [...MEANS_ONLY_KEYS, 'subspaceAlignment' as const] : MEANS_ONLY_KEYS);
+      const metrics = this.options.logMetrics ?? layerMetricKeys(layer);
       this.layerMetrics.set(layer.name, metrics);
       for (const m of metrics) this.keys.add(logKey(m, layer.name, i === plan.primary));
       if (this.meter!.multiLabel) for (const m of MULTI_LABEL_KEYS) this.keys.add(logKey(m, layer.name, i === plan.primary));
@@ -265,7 +267,7 @@ function checkCallbackOptions(options: NcCallbackOptions): void {
     throw new NcInputError('BAD_OPTION', 'stopWhen must be { nc1Below: <positive number> } or a function (report, epoch, info) => boolean');
   }
   if (options.logMetrics !== undefined) {
-    for (const m of options.logMetrics) if (!METRIC_KEYS.includes(m)) throw new NcInputError('BAD_OPTION', `logMetrics: unknown metric "${String(m)}"; choose from ${METRIC_KEYS.join(', ')}`);
+    for (const m of options.logMetrics) if (metricEntry(String(m)) === undefined) throw new NcInputError('BAD_OPTION', `logMetrics: unknown metric "${String(m)}"; choose from ${METRIC_KEYS.join(', ')}`);
   }
   if (options.logFile !== undefined && (typeof options.logFile !== 'string' || options.logFile.length === 0)) {
     throw new NcInputError('BAD_OPTION', 'logFile must be a file path');

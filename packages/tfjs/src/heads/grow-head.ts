@@ -1,4 +1,4 @@
-import { NcInputError, ScatterAccumulator, leastSquaresClassifier, type LeastSquaresClassifier } from '@ncscope/core';
+import { NcInputError, ScatterAccumulator, badLabel, isClassIndex, leastSquaresClassifier, type LeastSquaresClassifier } from '@ncscope/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layers as tfLayers, model as functionalModel, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 
@@ -67,7 +67,7 @@ async function readLabels(ys: tf.Tensor, n: number, K: number): Promise<Int32Arr
   if (width === 1) {
     for (let i = 0; i < n; i++) {
       const y = values[i];
-      if (!Number.isInteger(y) || y < 0 || y >= K) throw new NcInputError('BAD_LABEL', `data.ys row ${i}: label ${y} is not an integer in 0..${K - 1}`, { row: i, label: y, source: 'data.ys' });
+      if (!isClassIndex(y, K)) throw badLabel(y, K, { source: 'data.ys', row: i });
       labels[i] = y;
     }
     return labels;

@@ -1,4 +1,4 @@
-import { NcInputError, mulberry32 } from '@ncscope/core';
+import { NcInputError, badLabel, isClassIndex, mulberry32 } from '@ncscope/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 
 /**
@@ -18,10 +18,7 @@ export async function labelsFromTensor(ys: Tensor, K: number | undefined, where:
   if (width === 1) {
     for (let i = 0; i < rows; i++) {
       const y = Number(values[i]);
-      if (!Number.isInteger(y) || y < 0 || (K !== undefined && y >= K)) {
-        const range = K === undefined ? 'a non-negative integer' : `an integer in 0..${K - 1} (the classifier has K = ${K} outputs)`;
-        throw new NcInputError('BAD_LABEL', `${where}, row ${i + rowOffset}: label ${y} is not ${range}`, { row: i + rowOffset, label: y, source: where });
-      }
+      if (!isClassIndex(y, K)) throw badLabel(y, K, { source: where, row: i + rowOffset }, `the classifier's ${K} outputs`);
       labels[i] = y;
     }
     return { labels };

@@ -57,26 +57,57 @@ export function normalizedKernel(kernel: tf.Tensor): tf.Tensor2D {
 
 /**
  * Phase 1: per-class counts (from the JS labels, exact) and sums Σ_{y_i=k} h_i = Yᵀ H per batch (Y the n × K one-hot
- * labels), downloaded and added in float64. Non-finite features are reported as a NON_FINITE error naming the layer.
+ * labels), downloaded and added in float64. `add` only queues a batch's product on the device (every batch's runs
+ * before the first download); `statistics()` downloads and sums them. Non-finite features are a NON_FINITE error naming
+ * the layer.
  */
-export async function deviceMeans(features: tf.Tensor2D[], batches: ProbeBatch[], K: number, layer: string): Promise<MeansStatistics> {
-  const D = features[0].shape[1];
-  const counts = new Float64Array(K);
-  const sums = new Float64Array(K * D);
-  const parts = batches.map((b, i) => tf.tidy(() => tf.matMul(b.oneHotT, features[i])));
-  try {
-    const data = await Promise.all(parts.map((p) => p.data()));
-    for (const d of data) for (let j = 0; j < d.length; j++) sums[j] += d[j];
-  } finally {
-    tf.dispose(parts);
+export class DeviceMeans {
+  private readonly parts: tf.Tensor[] = [];
+  private readonly counts: Float64Array;
+  private D = 0;
+
+  constructor(private readonly K: number, private readonly layer: string) {
+    this.counts = new Float64Array(K);
   }
-  for (const b of batches) for (const y of b.labels) counts[y] += 1;
-  for (let j = 0; j < sums.length; j++) {
-    if (!Number.isFinite(sums[j])) {
-      throw new NcInputError('NON_FINITE', `features of layer "${layer}" contain NaN or ±Inf (class ${Math.floor(j / D)}, feature ${j % D}); training may have diverged`, { label: Math.floor(j / D), column: j % D, source: layer });
+
+  /** Queues batch `b` with its features H (n × D) on the device. */
+  add(H: tf.Tensor2D, b: ProbeBatch): void {
+    this.D = H.shape[1];
+    this.parts.push(tf.tidy(() => tf.matMul(b.oneHotT, H)));
+    for (const y of b.labels) this.counts[y] += 1;
+  }
+
+  /** Downloads and sums the queued products (and frees them). */
+  async statistics(): Promise<MeansStatistics> {
+    const { K, D } = this;
+    const sums = new Float64Array(K * D);
+    try {
+      const data = await Promise.all(this.parts.map((p) => p.data()));
+      for (const d of data) for (let j = 0; j < d.length; j++) sums[j] += d[j];
+    } finally {
+      tf.dispose(this.parts);
+      this.parts.length = 0;
     }
+    for (let j = 0; j < sums.length; j++) {
+      if (!Number.isFinite(sums[j])) {
+        throw new NcInputError('NON_FINITE', `features of layer "${this.layer}" contain NaN or ±Inf (class ${Math.floor(j / D)}, feature ${j % D}); training may have diverged`, { label: Math.floor(j / D), column: j % D, source: this.layer });
+      }
+    }
+    return { K, D, counts: this.counts, sums };
   }
-  return { K, D, counts, sums };
+
+  /** Frees queued products (when a run stops early). */
+  dispose(): void {
+    tf.dispose(this.parts);
+    this.parts.length = 0;
+  }
+}
+
+/** Phase 1 of the device path over whole arrays of batches (see {@link DeviceMeans}). */
+export async function deviceMeans(features: tf.Tensor2D[], batches: ProbeBatch[], K: number, layer: string): Promise<MeansStatistics> {
+  const acc = new DeviceMeans(K, layer);
+  batches.forEach((b, i) => acc.add(features[i], b));
+  return acc.statistics();
 }
 
 /**
@@ -91,116 +122,151 @@ export async function deviceMeans(features: tf.Tensor2D[], batches: ProbeBatch[]
  * Rows of K-row tables are picked per sample by the one-hot product Y T (exact: one 1 per row) rather than
  * `tf.gather`, whose wasm kernel took ~14 ms for 2,000 × 64 against < 1 ms for the product.
  */
-export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[], means: MeansStatistics, classifier?: DeviceClassifier, conventions?: ConventionOptions): Promise<SpreadStatistics> {
-  const acc = await SpreadAccumulator.create(means, { classifier: classifier?.core, perClassNc1: conventions ?? {} });
-  const ref = acc.reference;
-  const { K, D, m, space } = ref;
-  const dec = ref.decisions!;
-  const withW = classifier !== undefined;
-  const quad = ref.quadratic;
-  const consts = tf.tidy(() => {
-    const msT = new Float32Array(D * K);
-    for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) msT[t * K + k] = ref.shiftedMeans[k * D + t];
-    const msTensor = tf.tensor2d(msT, [D, K]);
-    const B = msTensor;
-    let Tt: tf.Tensor2D | undefined;
-    if (quad) {
-      const t = quad.rows;
-      const tt = new Float32Array(m * t);
-      for (let r = 0; r < t; r++) for (let i = 0; i < m; i++) tt[i * t + r] = quad.map[r * m + i];
-      Tt = tf.tensor2d(tt, [m, t]);
-    }
-    // The classifier's scores are W h (+ b) from the rows themselves, as the network computes them, so scores that
-    // tie exactly (a zero row after a dead ReLU) go to the lowest index as argmax does (core's JS kernel agrees).
-    const bias = dec.classifier ? tf.tensor2d(Float32Array.from(dec.classifier.bias), [1, K]) : undefined;
-    if (space === 'means') {
-      const pair = new Float32Array(K * K);
-      // Classes absent in phase 1 can never be the nearest centre: a huge finite distance (not Infinity, which the
-      // one-hot products below would turn into 0 · ∞ = NaN).
-      for (let y = 0; y < K; y++) for (let k = 0; k < K; k++) pair[y * K + k] = dec.present[k] ? dec.pairDistSq![y * K + k] : ABSENT;
+export class DeviceSpread {
+  private readonly parts: tf.Tensor[] = [];
+  private readonly batches: ProbeBatch[] = [];
+
+  private constructor(
+    private readonly acc: SpreadAccumulator,
+    private readonly consts: { mu: tf.Tensor2D; B: tf.Tensor2D; Tt?: tf.Tensor2D; pair?: tf.Tensor2D; shift?: tf.Tensor2D; msq?: tf.Tensor2D; bias?: tf.Tensor2D },
+    private readonly classifier: DeviceClassifier | undefined,
+  ) {}
+
+  /** The device tables of phase 2 against `means` (the spread plan of core's `SpreadAccumulator.create`). */
+  static async create(means: MeansStatistics, classifier?: DeviceClassifier, conventions?: ConventionOptions): Promise<DeviceSpread> {
+    const acc = await SpreadAccumulator.create(means, { classifier: classifier?.core, perClassNc1: conventions ?? {} });
+    const ref = acc.reference;
+    const { K, D, m, space } = ref;
+    const dec = ref.decisions!;
+    const quad = ref.quadratic;
+    const consts = tf.tidy(() => {
+      const msT = new Float32Array(D * K);
+      for (let k = 0; k < K; k++) for (let t = 0; t < D; t++) msT[t * K + k] = ref.shiftedMeans[k * D + t];
+      const msTensor = tf.tensor2d(msT, [D, K]);
+      const B = msTensor;
+      let Tt: tf.Tensor2D | undefined;
+      if (quad) {
+        const t = quad.rows;
+        const tt = new Float32Array(m * t);
+        for (let r = 0; r < t; r++) for (let i = 0; i < m; i++) tt[i * t + r] = quad.map[r * m + i];
+        Tt = tf.tensor2d(tt, [m, t]);
+      }
+      // The classifier's scores are W h (+ b) from the rows themselves, as the network computes them, so scores that
+      // tie exactly (a zero row after a dead ReLU) go to the lowest index as argmax does (core's JS kernel agrees).
+      const bias = dec.classifier ? tf.tensor2d(Float32Array.from(dec.classifier.bias), [1, K]) : undefined;
+      if (space === 'means') {
+        const pair = new Float32Array(K * K);
+        // Classes absent in phase 1 can never be the nearest centre: a huge finite distance (not Infinity, which the
+        // one-hot products below would turn into 0 · ∞ = NaN).
+        for (let y = 0; y < K; y++) for (let k = 0; k < K; k++) pair[y * K + k] = dec.present[k] ? dec.pairDistSq![y * K + k] : ABSENT;
+        return {
+          mu: tf.tensor2d(Float32Array.from(ref.means), [K, D]), B, Tt,
+          pair: tf.tensor2d(pair, [K, K]),
+          bias,
+        };
+      }
+      const msq = Float32Array.from({ length: K }, (_, k) => (dec.present[k] ? dec.meanSqNorms![k] : ABSENT));
       return {
         mu: tf.tensor2d(Float32Array.from(ref.means), [K, D]), B, Tt,
-        pair: tf.tensor2d(pair, [K, K]),
+        shift: tf.tensor2d(Float32Array.from(ref.shift), [1, D]),
+        msq: tf.tensor2d(msq, [1, K]),
         bias,
       };
-    }
-    const msq = Float32Array.from({ length: K }, (_, k) => (dec.present[k] ? dec.meanSqNorms![k] : ABSENT));
-    return {
-      mu: tf.tensor2d(Float32Array.from(ref.means), [K, D]), B, Tt,
-      shift: tf.tensor2d(Float32Array.from(ref.shift), [1, D]),
-      msq: tf.tensor2d(msq, [1, K]),
-      bias,
-    };
-  });
-  const c = consts as { mu: tf.Tensor2D; B: tf.Tensor2D; Tt?: tf.Tensor2D; pair?: tf.Tensor2D; shift?: tf.Tensor2D; msq?: tf.Tensor2D; bias?: tf.Tensor2D };
-  const parts: tf.Tensor[] = [];
-  try {
-    for (let i = 0; i < batches.length; i++) {
-      const b = batches[i];
-      parts.push(tf.tidy(() => {
-        const H = features[i];
-        const n = H.shape[0];
-        const R = tf.sub(H, tf.matMul(b.oneHot, c.mu));
-        const ss = tf.reshape(tf.sum(tf.square(R), 1), [n, 1]);
-        const within = tf.matMul(b.oneHotT, ss);
-        let Z: tf.Tensor2D;
-        let P: tf.Tensor2D;
-        let dist: tf.Tensor2D;
-        let coords: tf.Tensor2D;
-        if (space === 'means') {
-          Z = tf.matMul(R, c.B);
-          P = Z;
-          coords = P;
-          const py = tf.sum(tf.mul(P, b.oneHot), 1, true);
-          dist = tf.add(tf.mul(tf.sub(py, P), 2), tf.matMul(b.oneHot, c.pair!)) as tf.Tensor2D;
-        } else {
-          Z = tf.matMul(tf.sub(H, c.shift!) as tf.Tensor2D, c.B);
-          P = Z;
-          coords = R as tf.Tensor2D;
-          dist = tf.sub(c.msq!, tf.mul(P, 2)) as tf.Tensor2D;
-        }
-        const scatter = tf.matMul(tf.transpose(coords), coords);
-        const ncc = tf.argMin(dist, 1);
-        const correct = (decision: tf.Tensor) => tf.sum(tf.mul(b.oneHot, tf.cast(tf.oneHot(decision, K), 'float32')), 0);
-        const pieces: tf.Tensor[] = [tf.reshape(within, [-1]), tf.reshape(scatter, [-1]), correct(ncc)];
-        if (quad) {
-          const q = tf.reshape(tf.sum(tf.square(tf.matMul(coords, c.Tt!)), 1), [n, 1]);
-          pieces.push(tf.reshape(tf.matMul(b.oneHotT, q), [-1]));
-        }
-        if (withW) {
-          const scores = tf.matMul(H, classifier!.kernel as tf.Tensor2D);
-          const arg = tf.argMax(tf.add(scores, c.bias!), 1);
-          const argNb = tf.argMax(scores, 1);
-          pieces.push(correct(arg));
-          pieces.push(tf.reshape(tf.sum(tf.cast(tf.notEqual(arg, ncc), 'float32')), [1]));
-          pieces.push(tf.reshape(tf.sum(tf.cast(tf.notEqual(argNb, ncc), 'float32')), [1]));
-        }
-        return tf.concat(pieces);
-      }));
-    }
-    const data = await Promise.all(parts.map((p) => p.data()));
-    const mm = m * m;
-    batches.forEach((b, i) => {
-      const d = data[i] as Float32Array;
-      const counts = new Float64Array(K);
-      for (const y of b.labels) counts[y] += 1;
-      let o = 0;
-      const take = (len: number) => d.subarray(o, (o += len));
-      const withinSS = take(K);
-      const scatter = take(mm);
-      const nccCorrect = take(K);
-      const perClassNc1 = quad ? take(K) : undefined;
-      const classifierCorrect = withW ? take(K) : undefined;
-      const mismatch = withW ? take(2) : undefined;
-      acc.addPartial({
-        counts, withinSS, scatter, nccCorrect, perClassNc1, classifierCorrect,
-        nccClassifierMismatch: mismatch?.[0],
-        nccClassifierMismatchNoBias: mismatch?.[1],
-      });
     });
-  } finally {
-    tf.dispose(parts);
-    tf.dispose(consts as unknown as tf.TensorContainer);
+    return new DeviceSpread(acc, consts as DeviceSpread['consts'], classifier);
   }
-  return acc.statistics;
+
+  /** Queues batch `b` with its features H (n × D): one flat vector of about 4K + m² numbers to download later. */
+  add(H: tf.Tensor2D, b: ProbeBatch): void {
+    const { K, space } = this.acc.reference;
+    const quad = this.acc.reference.quadratic;
+    const c = this.consts;
+    const classifier = this.classifier;
+    this.batches.push(b);
+    this.parts.push(tf.tidy(() => {
+      const n = H.shape[0];
+      const R = tf.sub(H, tf.matMul(b.oneHot, c.mu));
+      const ss = tf.reshape(tf.sum(tf.square(R), 1), [n, 1]);
+      const within = tf.matMul(b.oneHotT, ss);
+      let Z: tf.Tensor2D;
+      let P: tf.Tensor2D;
+      let dist: tf.Tensor2D;
+      let coords: tf.Tensor2D;
+      if (space === 'means') {
+        Z = tf.matMul(R, c.B);
+        P = Z;
+        coords = P;
+        const py = tf.sum(tf.mul(P, b.oneHot), 1, true);
+        dist = tf.add(tf.mul(tf.sub(py, P), 2), tf.matMul(b.oneHot, c.pair!)) as tf.Tensor2D;
+      } else {
+        Z = tf.matMul(tf.sub(H, c.shift!) as tf.Tensor2D, c.B);
+        P = Z;
+        coords = R as tf.Tensor2D;
+        dist = tf.sub(c.msq!, tf.mul(P, 2)) as tf.Tensor2D;
+      }
+      const scatter = tf.matMul(tf.transpose(coords), coords);
+      const ncc = tf.argMin(dist, 1);
+      const correct = (decision: tf.Tensor) => tf.sum(tf.mul(b.oneHot, tf.cast(tf.oneHot(decision, K), 'float32')), 0);
+      const pieces: tf.Tensor[] = [tf.reshape(within, [-1]), tf.reshape(scatter, [-1]), correct(ncc)];
+      if (quad) {
+        const q = tf.reshape(tf.sum(tf.square(tf.matMul(coords, c.Tt!)), 1), [n, 1]);
+        pieces.push(tf.reshape(tf.matMul(b.oneHotT, q), [-1]));
+      }
+      if (classifier) {
+        const scores = tf.matMul(H, classifier.kernel as tf.Tensor2D);
+        const arg = tf.argMax(tf.add(scores, c.bias!), 1);
+        const argNb = tf.argMax(scores, 1);
+        pieces.push(correct(arg));
+        pieces.push(tf.reshape(tf.sum(tf.cast(tf.notEqual(arg, ncc), 'float32')), [1]));
+        pieces.push(tf.reshape(tf.sum(tf.cast(tf.notEqual(argNb, ncc), 'float32')), [1]));
+      }
+      return tf.concat(pieces);
+    }));
+  }
+
+  /** Downloads the queued partial sums into core's spread accumulator (and frees every device table). */
+  async statistics(): Promise<SpreadStatistics> {
+    const { K, m } = this.acc.reference;
+    const quad = this.acc.reference.quadratic;
+    const withW = this.classifier !== undefined;
+    try {
+      const data = await Promise.all(this.parts.map((p) => p.data()));
+      const mm = m * m;
+      this.batches.forEach((b, i) => {
+        const d = data[i] as Float32Array;
+        const counts = new Float64Array(K);
+        for (const y of b.labels) counts[y] += 1;
+        let o = 0;
+        const take = (len: number) => d.subarray(o, (o += len));
+        const withinSS = take(K);
+        const scatter = take(mm);
+        const nccCorrect = take(K);
+        const perClassNc1 = quad ? take(K) : undefined;
+        const classifierCorrect = withW ? take(K) : undefined;
+        const mismatch = withW ? take(2) : undefined;
+        this.acc.addPartial({
+          counts, withinSS, scatter, nccCorrect, perClassNc1, classifierCorrect,
+          nccClassifierMismatch: mismatch?.[0],
+          nccClassifierMismatchNoBias: mismatch?.[1],
+        });
+      });
+    } finally {
+      this.dispose();
+    }
+    return this.acc.statistics;
+  }
+
+  /** Frees the queued partial sums and the device tables. */
+  dispose(): void {
+    tf.dispose(this.parts);
+    this.parts.length = 0;
+    tf.dispose(this.consts as unknown as tf.TensorContainer);
+  }
+}
+
+/** Phase 2 of the device path over whole arrays of batches (see {@link DeviceSpread}). */
+export async function deviceSpread(features: tf.Tensor2D[], batches: ProbeBatch[], means: MeansStatistics, classifier?: DeviceClassifier, conventions?: ConventionOptions): Promise<SpreadStatistics> {
+  const acc = await DeviceSpread.create(means, classifier, conventions);
+  batches.forEach((b, i) => acc.add(features[i], b));
+  return acc.statistics();
 }

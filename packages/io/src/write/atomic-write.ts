@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, realpath, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CliError } from '../errors.js';
+import { NcInputError } from '@ncscope/core';
 
 /**
  * How the CLI writes files — the one place every command's outputs go through:
@@ -41,7 +41,7 @@ async function identify(p: NamedPath): Promise<Identity> {
     return { real: await realpath(absolute), dev: st.dev, ino: st.ino, isDirectory: st.isDirectory() };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new CliError(`${p.path}: ${p.flag}: cannot use this path (${(e as Error).message})`);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag}: cannot use this path (${(e as Error).message})`);
   }
   // Missing: canonicalise the deepest existing ancestor.
   const rest: string[] = [];
@@ -57,7 +57,7 @@ async function identify(p: NamedPath): Promise<Identity> {
     } catch {
       continue; // missing: keep climbing
     }
-    if (!st.isDirectory()) throw new CliError(`${p.path}: ${p.flag}: ${dir} is a file, not a folder`);
+    if (!st.isDirectory()) throw NcInputError.at('OUTPUT_PATH', { source: p.path }, `${p.flag}: ${dir} is a file, not a folder`);
     return { real: join(await realpath(dir), ...rest) };
   }
 }
@@ -67,7 +67,7 @@ function sameFile(a: Identity, b: Identity): boolean {
 }
 
 /**
- * Refuses, with a CliError naming both flags, any output that is an input or another output — the same path,
+ * Refuses, with an NcInputError (OUTPUT_PATH) naming both flags, any output that is an input or another output — the same path,
  * a symlink to it, or a hard link to the same file — and any output that is an existing folder. Runs before
  * any input is read, so a refused command leaves every file as it was.
  */
@@ -76,14 +76,14 @@ export async function checkOutputPaths(inputs: readonly NamedPath[], outputs: re
   const seen: { p: NamedPath; id: Identity }[] = [];
   for (const out of outputs) {
     const id = await identify(out);
-    if (id.isDirectory) throw new CliError(`${out.path}: ${out.flag} names a folder; give a file path`);
+    if (id.isDirectory) throw NcInputError.at('OUTPUT_PATH', { source: out.path }, `${out.flag} names a folder; give a file path`);
     const input = inputIds.find((i) => sameFile(i.id, id));
     if (input) {
       const how = input.id.real !== id.real ? ' (a hard link to it)' : resolve(input.p.path) !== resolve(out.path) ? ' (the same file through a symlink)' : '';
-      throw new CliError(`${out.path}: ${out.flag} would overwrite the input ${input.p.flag} ${input.p.path}${how}; choose another output path`);
+      throw NcInputError.at('OUTPUT_PATH', { source: out.path }, `${out.flag} would overwrite the input ${input.p.flag} ${input.p.path}${how}; choose another output path`);
     }
     const other = seen.find((s) => sameFile(s.id, id));
-    if (other) throw new CliError(`${out.path}: ${out.flag} and ${other.p.flag} name the same file (${other.p.path}); each output needs its own path`);
+    if (other) throw NcInputError.at('OUTPUT_PATH', { source: out.path }, `${out.flag} and ${other.p.flag} name the same file (${other.p.path}); each output needs its own path`);
     seen.push({ p: out, id });
   }
 }
@@ -91,7 +91,7 @@ export async function checkOutputPaths(inputs: readonly NamedPath[], outputs: re
 /**
  * Writes several files so that each appears whole or not at all: missing parent folders are created, every file
  * goes to a temporary name in its target folder first; only when all were written are they renamed into place.
- * On failure the temporary files and the folders this call created are removed, and a CliError names the file
+ * On failure the temporary files and the folders this call created are removed, and an NcInputError (WRITE_FAILED) names the file
  * that could not be written.
  */
 export async function writeFilesAtomic(files: { path: string; bytes: string | Uint8Array }[]): Promise<void> {
@@ -106,7 +106,7 @@ export async function writeFilesAtomic(files: { path: string; bytes: string | Ui
       : code === 'ENOTDIR' ? 'a parent is a file, not a folder'
       : code === 'ENOSPC' ? 'no space left on the device'
       : (e as Error).message;
-    return new CliError(`${path}: cannot write (${why})`);
+    return NcInputError.at('WRITE_FAILED', { source: path }, `cannot write (${why})`);
   };
   let done = false;
   try {

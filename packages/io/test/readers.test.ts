@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { openInput } from '../src/io/open.js';
+import { openInput } from '../src/arrays/open.js';
 import { encodeElements, npyBytes, npzBytes, safetensorsBytes } from './helpers/writers.js';
-import { tempDir } from './helpers/run.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -107,7 +107,7 @@ describe('.npy reader', () => {
   });
 
   it('refuses a key for a .npy file', async () => {
-    await expect(openInput(tmp.write('k.npy', npyBytes(M, { descr: '<f4', shape: [3, 2] })), 'features', 'x')).rejects.toThrow(/--features-key applies to \.npz and \.safetensors/);
+    await expect(openInput(tmp.write('k.npy', npyBytes(M, { descr: '<f4', shape: [3, 2] })), 'features', 'x')).rejects.toThrow(/an array key \('x'\) applies to \.npz and \.safetensors/);
   });
 });
 
@@ -147,7 +147,7 @@ describe('.npz reader', () => {
     expect((await readAll('one.npz', npzBytes({ arr_0: members.features }))).data).toEqual(M);
     const two = tmp.write('two.npz', npzBytes({ a: members.features, b: members.labels }));
     expect((await readAll('two-b.npz', npzBytes({ a: members.features, b: members.labels }), 'b', 'labels')).data).toEqual([0, 1, 0]);
-    await expect(openInput(two, 'features')).rejects.toThrow(/two\.npz: holds several arrays \('a', 'b'\); choose the features with --features-key/);
+    await expect(openInput(two, 'features')).rejects.toThrow(/two\.npz: holds several arrays \('a', 'b'\); pass featuresKey to choose the features/);
     await expect(openInput(two, 'labels', 'zz')).rejects.toThrow(/two\.npz: no member 'zz' \(it has 'a', 'b'\)/);
     expect(one).toBeTruthy();
   });

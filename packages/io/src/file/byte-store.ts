@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { describeNonRegularFile, OPEN_READ_NONBLOCKING } from '@ncscope/onnx/read-file';
-import { CliError } from '../errors.js';
+import { describeNonRegularFile, OPEN_READ_NONBLOCKING } from './read-file.js';
+import { NcInputError } from '@ncscope/core';
 
 /**
  * Random-access bytes: a file on disk read through a file descriptor, a window into one (a stored zip member),
@@ -25,7 +25,7 @@ export class FileStore implements ByteStore {
   ) {}
 
   /**
-   * Opens `path`; a missing or unreadable file is a CliError naming it, and so is anything but a regular file —
+   * Opens `path`; a missing or unreadable file is an NcInputError (BAD_FILE) naming it, and so is anything but a regular file —
    * a folder, a FIFO (opened without blocking, so a pipe with no writer cannot hang the command), /dev/zero or
    * another device. Reads are then bounded by the size the file had when opened.
    */
@@ -34,12 +34,12 @@ export class FileStore implements ByteStore {
     try {
       handle = await open(path, OPEN_READ_NONBLOCKING);
     } catch (e) {
-      throw new CliError(`${path}: ${describeFsError(e)}`);
+      throw NcInputError.at('BAD_FILE', { source: path }, describeFsError(e));
     }
     const st = await handle.stat();
     if (!st.isFile()) {
       await handle.close();
-      throw new CliError(`${path}: ${describeNonRegularFile(st)}`);
+      throw NcInputError.at('BAD_FILE', { source: path }, describeNonRegularFile(st));
     }
     return new FileStore(path, handle, st.size);
   }
@@ -56,14 +56,14 @@ export class FileStore implements ByteStore {
 
   async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (offset < 0 || offset + length > this.size) {
-      throw new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but the file has ${this.size}`);
+      throw NcInputError.at('BAD_FILE', { source: this.name }, `truncated: needs bytes ${offset}..${offset + length} but the file has ${this.size}`);
     }
     const out = into && into.byteOffset === 0 && into.byteLength >= length ? into.subarray(0, length) : new Uint8Array(length);
     let done = 0;
     while (done < length) {
       // pread may return fewer bytes than asked (large reads are capped at 2 GiB); loop until full.
       const { bytesRead } = await this.handle.read(out, done, Math.min(length - done, 1 << 30), offset + done);
-      if (bytesRead === 0) throw new CliError(`${this.name}: truncated: file ended at byte ${offset + done} (expected ${offset + length})`);
+      if (bytesRead === 0) throw NcInputError.at('BAD_FILE', { source: this.name }, `truncated: file ended at byte ${offset + done} (expected ${offset + length})`);
       done += bytesRead;
     }
     return out;
@@ -85,7 +85,7 @@ export class WindowStore implements ByteStore {
 
   read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (offset < 0 || offset + length > this.size) {
-      return Promise.reject(new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but the member has ${this.size}`));
+      return Promise.reject(NcInputError.at('BAD_FILE', { source: this.name }, `truncated: needs bytes ${offset}..${offset + length} but the member has ${this.size}`));
     }
     return this.parent.read(this.start + offset, length, into);
   }

@@ -1,6 +1,6 @@
 import { parseNpyHeader } from '@ncscope/core';
-import { CliError } from '../errors.js';
-import type { ByteStore } from './byte-store.js';
+import { NcInputError } from '@ncscope/core';
+import type { ByteStore } from '../file/byte-store.js';
 import { Tensor } from './tensor.js';
 
 /** Largest .npy header read (1 MiB: a hundred times NumPy's default limit). */
@@ -12,7 +12,7 @@ const MAX_NPY_HEADER = 1 << 20;
  * data region is complete. Rows are then read on demand.
  */
 export async function openNpy(store: ByteStore, where = store.name): Promise<Tensor> {
-  if (store.size < 10) throw new CliError(`${where}: not a NumPy .npy file (only ${store.size} bytes)`);
+  if (store.size < 10) throw NcInputError.at('BAD_FILE', { source: where }, `not a NumPy .npy file (only ${store.size} bytes)`);
   const head = await store.read(0, Math.min(store.size, 12));
   const major = head[6];
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
@@ -20,7 +20,7 @@ export async function openNpy(store: ByteStore, where = store.name): Promise<Ten
   const headerEnd = major === 1 ? 10 + view.getUint16(8, true) : head.byteLength >= 12 ? 12 + view.getUint32(8, true) : 12;
   // Version 2/3 headers may declare up to 4 GiB; a real one is a short dict (NumPy itself refuses > 10,000 bytes
   // unless told otherwise). Read only what a plausible header needs.
-  if (headerEnd > MAX_NPY_HEADER) throw new CliError(`${where}: not a valid .npy file: header length ${headerEnd - 12} bytes is implausible (at most ${MAX_NPY_HEADER})`);
+  if (headerEnd > MAX_NPY_HEADER) throw NcInputError.at('BAD_FILE', { source: where }, `not a valid .npy file: header length ${headerEnd - 12} bytes is implausible (at most ${MAX_NPY_HEADER})`);
   const bytes = await store.read(0, Math.min(store.size, headerEnd));
   const header = parseNpyHeader(bytes, where); // NcInputError naming `where` on bad magic, version, dtype or shape
   return new Tensor(where, store, {

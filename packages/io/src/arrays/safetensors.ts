@@ -1,5 +1,5 @@
-import { CliError } from '../errors.js';
-import type { ByteStore } from './byte-store.js';
+import { NcInputError } from '@ncscope/core';
+import type { ByteStore } from '../file/byte-store.js';
 import { Tensor, type ElementType } from './tensor.js';
 
 /** safetensors dtype names → element types (all little-endian, C order). */
@@ -24,7 +24,7 @@ const MAX_HEADER = 100_000_000;
  * then the raw little-endian tensor bytes, offsets relative to byte 8 + n. Checks every entry fits the file.
  */
 export async function readSafetensorsHeader(store: ByteStore): Promise<{ dataStart: number; tensors: Map<string, SafetensorsEntry> }> {
-  const bad = (what: string) => new CliError(`${store.name}: not a valid .safetensors file: ${what}`);
+  const bad = (what: string) => NcInputError.at('BAD_FILE', { source: store.name }, `not a valid .safetensors file: ${what}`);
   if (store.size < 8) throw bad(`only ${store.size} bytes`);
   const lenBytes = await store.read(0, 8);
   const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
@@ -57,11 +57,11 @@ export async function readSafetensorsHeader(store: ByteStore): Promise<{ dataSta
 export function openSafetensor(store: ByteStore, dataStart: number, name: string, entry: SafetensorsEntry): Tensor {
   const where = `${store.name}: tensor '${name}'`;
   const dtype = DTYPES[entry.dtype];
-  if (!dtype) throw new CliError(`${where}: dtype ${entry.dtype} is not supported (floats F16/BF16/F32/F64, integers, BOOL)`);
+  if (!dtype) throw NcInputError.at('BAD_FILE', { source: where }, `dtype ${entry.dtype} is not supported (floats F16/BF16/F32/F64, integers, BOOL)`);
   const [begin, end] = entry.data_offsets;
   const tensor = new Tensor(where, store, { dtype, littleEndian: true, fortranOrder: false, shape: entry.shape, dataOffset: dataStart + begin });
   if (end - begin !== tensor.elementCount * tensor.itemSize) {
-    throw new CliError(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape (${entry.shape.join(', ')}) ${entry.dtype} needs ${tensor.elementCount * tensor.itemSize}`);
+    throw NcInputError.at('BAD_FILE', { source: where }, `data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape (${entry.shape.join(', ')}) ${entry.dtype} needs ${tensor.elementCount * tensor.itemSize}`);
   }
   return tensor;
 }

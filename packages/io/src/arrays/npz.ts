@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Inflate } from 'fflate';
-import { CliError } from '../errors.js';
-import { WindowStore, type ByteStore } from './byte-store.js';
+import { NcInputError } from '@ncscope/core';
+import { WindowStore, type ByteStore } from '../file/byte-store.js';
 import { openNpy } from './npy.js';
 import type { Tensor } from './tensor.js';
 
@@ -31,7 +31,7 @@ const LOCAL = 0x04034b50;
  * and extra fields — NumPy's `np.savez` writes every member with `force_zip64=True`. Only the directory is read.
  */
 export async function readZipDirectory(store: ByteStore): Promise<ZipEntry[]> {
-  const bad = (what: string) => new CliError(`${store.name}: not a valid .npz/zip archive: ${what}`);
+  const bad = (what: string) => NcInputError.at('BAD_FILE', { source: store.name }, `not a valid .npz/zip archive: ${what}`);
   const tailLength = Math.min(store.size, 22 + 0xffff);
   if (tailLength < 22) throw bad('file too short');
   const tail = await store.read(store.size - tailLength, tailLength);
@@ -106,16 +106,16 @@ function u64(v: DataView, at: number, bad: (what: string) => Error): number {
  */
 export async function openZipMember(archive: ByteStore, entry: ZipEntry): Promise<ByteStore> {
   const where = `${archive.name}: member '${entry.name}'`;
-  if (entry.encrypted) throw new CliError(`${where}: encrypted zip members are not supported`);
+  if (entry.encrypted) throw NcInputError.at('BAD_FILE', { source: where }, `encrypted zip members are not supported`);
   const local = await archive.read(entry.localHeaderOffset, 30);
   const lv = new DataView(local.buffer, local.byteOffset, local.byteLength);
-  if (lv.getUint32(0, true) !== LOCAL) throw new CliError(`${where}: local file header not found at byte ${entry.localHeaderOffset}`);
+  if (lv.getUint32(0, true) !== LOCAL) throw NcInputError.at('BAD_FILE', { source: where }, `local file header not found at byte ${entry.localHeaderOffset}`);
   const start = entry.localHeaderOffset + 30 + lv.getUint16(26, true) + lv.getUint16(28, true);
   if (start + entry.compressedSize > archive.size) {
-    throw new CliError(`${where}: truncated: the member needs bytes ${start}..${start + entry.compressedSize}, the file has ${archive.size}`);
+    throw NcInputError.at('BAD_FILE', { source: where }, `truncated: the member needs bytes ${start}..${start + entry.compressedSize}, the file has ${archive.size}`);
   }
   if (entry.method === 0) return new WindowStore(where, archive, start, entry.compressedSize);
-  if (entry.method !== 8) throw new CliError(`${where}: zip compression method ${entry.method} is not supported (stored or deflated only)`);
+  if (entry.method !== 8) throw NcInputError.at('BAD_FILE', { source: where }, `zip compression method ${entry.method} is not supported (stored or deflated only)`);
   return new InflatingStore(where, archive, start, entry.compressedSize, entry.uncompressedSize);
 }
 
@@ -171,7 +171,7 @@ export class InflatingStore implements ByteStore {
 
   private async readNow(offset: number, length: number): Promise<Uint8Array> {
     if (offset < 0 || offset + length > this.size) {
-      throw new CliError(`${this.name}: truncated: needs bytes ${offset}..${offset + length} but the member has ${this.size}`);
+      throw NcInputError.at('BAD_FILE', { source: this.name }, `truncated: needs bytes ${offset}..${offset + length} but the member has ${this.size}`);
     }
     if (offset < this.position) this.restart();
     await this.skip(offset - this.position);
@@ -207,7 +207,7 @@ export class InflatingStore implements ByteStore {
   private async next(): Promise<Uint8Array> {
     while (this.pending.length === 0) {
       if (this.ended || this.compressedRead >= this.compressedSize) {
-        throw new CliError(`${this.name}: corrupt deflate data (inflated to ${this.position} bytes, the directory says ${this.size})`);
+        throw NcInputError.at('BAD_FILE', { source: this.name }, `corrupt deflate data (inflated to ${this.position} bytes, the directory says ${this.size})`);
       }
       const n = Math.min(COMPRESSED_CHUNK, this.compressedSize - this.compressedRead);
       const compressed = await this.archive.read(this.start + this.compressedRead, n);
@@ -215,7 +215,7 @@ export class InflatingStore implements ByteStore {
       try {
         this.inflater.push(compressed, this.compressedRead >= this.compressedSize);
       } catch (e) {
-        throw new CliError(`${this.name}: corrupt deflate data (${(e as Error).message})`);
+        throw NcInputError.at('BAD_FILE', { source: this.name }, `corrupt deflate data (${(e as Error).message})`);
       }
     }
     return this.pending[0];

@@ -1,11 +1,11 @@
-import { CliError } from '../errors.js';
-import { FileStore } from './byte-store.js';
+import { NcInputError } from '@ncscope/core';
+import { FileStore } from '../file/byte-store.js';
 import { isNpy, openNpy } from './npy.js';
 import { isZip, npzKeys, openNpzMember } from './npz.js';
 import { openSafetensor, readSafetensorsHeader } from './safetensors.js';
 import type { Tensor } from './tensor.js';
 
-/** What an input file provides to `ncscope analyze`. */
+/** What an input file provides: features, labels, classifier weights or bias (picks the default array keys). */
 export type InputRole = 'features' | 'labels' | 'weights' | 'bias';
 
 /** Array names tried, in order, when an `.npz`/`.safetensors` holds several arrays and no `--<role>-key` is given. */
@@ -35,7 +35,7 @@ export async function openInput(path: string, role: InputRole, key?: string): Pr
   try {
     const head = await store.read(0, Math.min(store.size, 8));
     if (isNpy(head)) {
-      if (key !== undefined) throw new CliError(`${path}: --${role}-key applies to .npz and .safetensors files; a .npy file holds one array`);
+      if (key !== undefined) throw NcInputError.at('UNKNOWN_ARRAY', { source: path }, `an array key ('${key}') applies to .npz and .safetensors files; a .npy file holds one array`);
       return { tensor: await openNpy(store), format: 'npy', close: () => store.close() };
     }
     if (isZip(head)) {
@@ -49,7 +49,7 @@ export async function openInput(path: string, role: InputRole, key?: string): Pr
       const chosen = chooseKey(path, role, [...tensors.keys()], key, 'tensor');
       return { tensor: openSafetensor(store, dataStart, chosen, tensors.get(chosen)!), format: 'safetensors', key: chosen, close: () => store.close() };
     }
-    throw new CliError(`${path}: unrecognised format (expected .npy, .npz or .safetensors)`);
+    throw NcInputError.at('BAD_FILE', { source: path }, 'unrecognised format (expected .npy, .npz or .safetensors)');
   } catch (e) {
     await store.close();
     throw e;
@@ -67,9 +67,9 @@ export function chooseKey(path: string, role: InputRole, names: string[], key: s
   const list = names.length ? names.map((n) => `'${n}'`).join(', ') : 'none';
   if (key !== undefined) {
     if (names.includes(key)) return key;
-    throw new CliError(`${path}: no ${noun} '${key}' (it has ${list})`);
+    throw NcInputError.at('UNKNOWN_ARRAY', { source: path }, `no ${noun} '${key}' (it has ${list})`);
   }
-  if (names.length === 0) throw new CliError(`${path}: holds no arrays`);
+  if (names.length === 0) throw NcInputError.at('UNKNOWN_ARRAY', { source: path }, 'holds no arrays');
   if (names.length === 1) return names[0];
   const wanted = DEFAULT_KEYS[role];
   for (const w of wanted) if (names.includes(w)) return w;
@@ -82,5 +82,5 @@ export function chooseKey(path: string, role: InputRole, names: string[], key: s
     const hits = names.filter((n) => n.endsWith(suffix));
     if (hits.length === 1) return hits[0];
   }
-  throw new CliError(`${path}: holds several arrays (${list}); choose the ${role} with --${role}-key`);
+  throw NcInputError.at('UNKNOWN_ARRAY', { source: path }, `holds several arrays (${list})`, [{ option: `${role}Key`, purpose: `to choose the ${role}` }]);
 }

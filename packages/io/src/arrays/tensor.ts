@@ -1,6 +1,6 @@
 import { decodeNpyData, type NpyDtype } from '@ncscope/core';
-import { CliError } from '../errors.js';
-import type { ByteStore } from './byte-store.js';
+import { NcInputError } from '@ncscope/core';
+import type { ByteStore } from '../file/byte-store.js';
 
 /** Element types the readers decode: NumPy's (see core's NpyDtype) plus bfloat16 from safetensors. */
 export type ElementType = NpyDtype | 'bf16';
@@ -48,13 +48,11 @@ export class Tensor {
     this.itemSize = ITEM_SIZE[dtype];
     this.rowSize = shape.slice(1).reduce((a, b) => a * b, 1);
     if (fortranOrder && shape.length > 2) {
-      throw new CliError(`${where}: Fortran-ordered arrays with more than 2 dimensions are not supported; save it with np.ascontiguousarray`);
+      throw NcInputError.at('BAD_FILE', { source: where }, `Fortran-ordered arrays with more than 2 dimensions are not supported; save it with np.ascontiguousarray`);
     }
     const need = dataOffset + this.elementCount * this.itemSize;
     if (store.size < need) {
-      throw new CliError(
-        `${where}: truncated: shape (${shape.join(', ')}) ${TYPE_NAMES[dtype]} needs ${need} bytes, the file has ${store.size}`,
-      );
+      throw NcInputError.at('BAD_FILE', { source: where }, `truncated: shape (${shape.join(', ')}) ${TYPE_NAMES[dtype]} needs ${need} bytes, the file has ${store.size}`);
     }
   }
 

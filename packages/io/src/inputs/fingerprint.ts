@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OpenedInput } from './open.js';
+import type { OpenedInput } from '../arrays/open.js';
 
 /** Arrays with at most this many data bytes are hashed whole. */
 export const WHOLE_HASH_BYTES = 2 ** 21;
