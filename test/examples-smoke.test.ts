@@ -41,4 +41,11 @@ describe('examples (tiny configurations)', () => {
     expect(text).toMatch(/DEQ solver in the last epoch/);
     expect(new Set(jsonl(out).map((l) => l.run))).toEqual(new Set(['deq-R10', 'explicit-R10']));
   });
+
+  it('language-model: trains a causal transformer on the Brown corpus and measures token-level NC every epoch', () => {
+    const text = run('examples/language-model/main.ts', ['--widths', '16', '--seeds', '1', '--epochs', '2', '--train-tokens', '800', '--test-tokens', '300', '--probe-windows', '24', '--min-count', '2', '--quick']);
+    expect(text).toMatch(/Brown corpus: 50 training windows \(801 tokens/);
+    expect(text).toMatch(/w16 s1 epoch 1: loss \d+\.\d+ val \d+\.\d+ \(acc \d\.\d+\) · CDNV \d+\.\d+ · NCC agreement \d\.\d+ · NC1 \d/);
+    expect(text).toMatch(/w16 s1 epoch 2:/);
+  });
 });

@@ -149,7 +149,7 @@ describe('a fresh project outside the repository, installing the tarballs with @
     expect(run(bin(), ['head', '--help'], project).stdout).toMatch(/--out-weights <file> +where to write W.*\(required\)/s);
   });
 
-  it('image folders and tables from the tarballs: sharp (prebuilt), hyparquet and apache-arrow install with @ncscope/io, decode workers run from dist', async (ctx) => {
+  it('image folders and tables from the tarballs: sharp (prebuilt), hyparquet and apache-arrow install with the ncscope CLI, decode workers run from dist', async (ctx) => {
     skipIfOffline(ctx);
     const sharp = (await import('sharp')).default;
     const { parquetWriteBuffer } = await import('hyparquet-writer');

@@ -125,6 +125,20 @@ describe('analyze, head and stats --table equal the array forms', () => {
     expect(ints.metrics).toEqual(orig.metrics);
   });
 
+  it('--classes-file fixes the order of string labels; a label outside it is refused by name, nothing written', async () => {
+    const cf = tmp.write('species.txt', `${names.join('\n')}\n`);
+    const t = await json(['analyze', '--table', table, '--features-column', 'embedding', '--labels-column', 'species', '--classes-file', cf, '--engine', 'js']);
+    const orig = await json(['analyze', '--features', fx, '--labels', tmp.write('golden-y1.npy', encodeNpy(Y, [N])), '--engine', 'js']);
+    expect(t.inputs.classes).toEqual(names);
+    expect(t.metrics).toEqual(orig.metrics);
+    const short = tmp.write('species-short.txt', 'ant\nBee\ncat\ndog\n');
+    const out = join(tmp.dir, 'never.json');
+    const r = await runCli(['stats', 'means', '--table', table, '--features-column', 'embedding', '--labels-column', 'species', '--classes-file', short, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/golden\.parquet: column 'species', row \d+: label 'émeu' is not one of the 4 given classes/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('head --table writes the same W and b', async () => {
     await json(['head', '--features', fx, '--labels', fy, '--out-weights', join(tmp.dir, 'W1.npy'), '--out-bias', join(tmp.dir, 'b1.npy')]);
     const h = await json(['head', '--table', table, '--features-column', 'embedding', '--labels-column', 'species', '--out-weights', join(tmp.dir, 'W2.npy'), '--out-bias', join(tmp.dir, 'b2.npy')]);

@@ -18,6 +18,7 @@ export type NcErrorCode =
   | 'TOO_LARGE'         // sizes (K classes, D features, N samples) whose tables exceed the memory bound, checked before allocating; or far more classes than samples
   | 'BAD_FILE'          // a file that cannot be read (missing, a folder, a FIFO, a device, permission) or is not in its format (truncated, corrupt)
   | 'UNKNOWN_ARRAY'     // an array key a file (.npz, .safetensors) does not hold, or several candidates and no key
+  | 'UNKNOWN_COLUMN'    // a column a table (Parquet, Arrow IPC) does not hold
   | 'OUTPUT_PATH'       // an output path that names an input, another output or a folder
   | 'WRITE_FAILED'      // an output that could not be written (permission, no space, a parent that is a file)
   | 'BAD_TOKENS'        // token ids or attention mask that do not fit a language model (outside the vocabulary, holes in the mask, longer than the position table)

@@ -144,7 +144,9 @@ for (const backend of BACKENDS) {
       expect(cb.measuredEpochs).toEqual([0, 1, 2]);
       expect(history.history.nc1).toHaveLength(3);
       const want = await reference(model, ids, mask, n);
-      expectSameMetrics(cb.last![0].report as NcReport, want, 1e-5);
+      // 1e-4 here: the device statistics are float32 sums, and after training NC1 divides by Σ_B's smaller eigenvalues
+      // (seen: 1.5e-5 on wasm, whose multi-threaded training differs between runs); the untrained cases above hold 1e-5.
+      expectSameMetrics(cb.last![0].report as NcReport, want, 1e-4);
       tf.dispose([xs, ys, m]);
     });
 

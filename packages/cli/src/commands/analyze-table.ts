@@ -1,6 +1,6 @@
 import { analyze, countLabels, decideClassCount, serializeStatistics, spreadWork, type Batch, type Classifier, type NcReport, type SelectedEngine } from '@ncscope/core';
 import { writeFilesAtomic } from '@ncscope/io';
-import { openTable } from '@ncscope/io/tables';
+import { openTable, readClassNames } from '@ncscope/io/tables';
 import { CliError } from '../errors.js';
 import { createProgress } from '../output/progress.js';
 import { chooseEngine, engineLabel, releaseEngine } from '../run/engine.js';
@@ -31,7 +31,8 @@ export async function analyzeTable(
   if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${path}: --table replaces --features/--labels; give one or the other`);
   if (options.multiLabel || options.minSetCount !== undefined || options.ncmlab) throw new CliError(`${path}: multi-label analysis reads multi-hot label arrays (--labels); a table's labels column holds one label per row`);
   const clock = new CommandClock();
-  const table = await clock.read(() => openTable(path, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn }));
+  const classes = options.classesFile !== undefined ? await readClassNames(options.classesFile) : undefined;
+  const table = await clock.read(() => openTable(path, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn, classes }));
   let selected: SelectedEngine | undefined;
   const progress = createProgress(!options.json && process.stderr.isTTY === true, table.rows);
   try {

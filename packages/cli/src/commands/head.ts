@@ -60,8 +60,9 @@ export async function runHead(options: HeadCommandOptions): Promise<string> {
   const kRule = { gapRemedies: [{ option: 'K', purpose: 'to keep the empty classes (their rows are then 0)' }] };
   if (options.table !== undefined) {
     if (options.features !== undefined || options.labels !== undefined) throw new CliError(`${options.table}: --table replaces --features/--labels; give one or the other`);
-    const { openTable } = await import('@ncscope/io/tables');
-    const table = await openTable(options.table, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn });
+    const { openTable, readClassNames } = await import('@ncscope/io/tables');
+    const given = options.classesFile !== undefined ? await readClassNames(options.classesFile) : undefined;
+    const table = await openTable(options.table, { featuresColumn: options.featuresColumn, labelsColumn: options.labelsColumn, classes: given });
     try {
       const cols = table.file.columns.map((c) => c.name).join(', ');
       if (!table.features) throw new CliError(`${options.table}: no features column (name it with --features-column: a list column or a column prefix; columns: ${cols})`);

@@ -10,6 +10,7 @@ import { inputFile } from '../output/file-options.js';
  */
 export interface ImageFlags {
   images?: string;
+  /** Label order of image folders, or of a table's string labels. */
   classesFile?: string;
   resize?: number | [number, number];
   centerCrop?: [number, number];
@@ -62,7 +63,7 @@ export function addImageOptions(command: Command): Command {
  */
 export function addImageTransformOptions(command: Command): Command {
   return command
-    .addOption(inputFile(new Option('--classes-file <file>', 'with --images: class names, one per line, in label order (default: the folders sorted by name)')))
+    .addOption(inputFile(new Option('--classes-file <file>', 'class names, one per line, in label order: of the --images folders, or of string labels in --table (default: sorted by name)')))
     .addOption(new Option('--resize <size>', "with --images: torchvision's Resize: N resizes the shorter side to N, H,W to exactly H × W (antialiased, as PIL) (default: no resize)").argParser(parseSize('--resize', false)))
     .addOption(new Option('--center-crop <size>', "with --images: torchvision's CenterCrop, N or H,W (zero padding when larger than the image) (default: no crop)").argParser(parseSize('--center-crop', true)))
     .addOption(new Option('--interpolation <filter>', 'with --resize: the resampling filter').choices(['bilinear', 'bicubic', 'lanczos']).default('bilinear'))
@@ -82,7 +83,7 @@ export function imageTransform(o: ImageFlags): ImageTransform {
 export function checkImageFlags(o: ImageFlags, usesImages: boolean): void {
   if (usesImages) return;
   const given = [
-    ['--classes-file', o.classesFile], ['--resize', o.resize], ['--center-crop', o.centerCrop], ['--mean', o.mean], ['--std', o.std],
+    ['--resize', o.resize], ['--center-crop', o.centerCrop], ['--mean', o.mean], ['--std', o.std],
     ['--decode-workers', o.decodeWorkers],
   ].filter(([, v]) => v !== undefined).map(([f]) => f);
   if (given.length > 0) throw new CliError(`${given.join(', ')} appl${given.length > 1 ? 'y' : 'ies'} to images (--images DIR, or --table with --image-column)`);

@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { countLabels, type LabelArray, type LabelCounts } from '@ncscope/core';
 import { SAMPLE_BLOCKS, SAMPLE_BLOCK_BYTES, WHOLE_HASH_BYTES, checkLabelShape, inputFingerprint, openInput, type OpenedInput } from '@ncscope/io';
 import { openImageFolder, openImageInput, type ImageTransform } from '@ncscope/io/images';
-import { openTable, type TableSource } from '@ncscope/io/tables';
+import { openTable, readClassNames, type TableSource } from '@ncscope/io/tables';
 import { CliError } from '../errors.js';
 import { checkImageFlags, describeTransform, imageTransform, type ImageFlags } from './image-options.js';
 import type { TableFlags } from './table-options.js';
@@ -126,7 +126,7 @@ async function openImages(o: ModelInputFlags): Promise<ModelRows> {
 }
 
 async function openTableRows(o: ModelInputFlags): Promise<ModelRows> {
-  const table = await openTable(o.table!, { featuresColumn: o.featuresColumn, labelsColumn: o.labelsColumn, imageColumn: o.imageColumn, classes: undefined });
+  const table = await openTable(o.table!, { featuresColumn: o.featuresColumn, labelsColumn: o.labelsColumn, imageColumn: o.imageColumn, classes: o.classesFile !== undefined ? await readClassNames(o.classesFile) : undefined });
   let closeInput = async () => {};
   try {
     if (!table.labels) throw new CliError(`${o.table}: no labels column (name it with --labels-column; columns: ${table.file.columns.map((c) => c.name).join(', ')})`);

@@ -23,7 +23,7 @@ import type { FeatureBatch, InputArray } from '@ncscope/onnx';
 import type { ModelStatsFlags } from './model-options.js';
 import { CliError } from '../errors.js';
 import type { NormalizeFlags } from './geometry-options.js';
-import { openTable } from '@ncscope/io/tables';
+import { openTable, readClassNames } from '@ncscope/io/tables';
 import { checkImageFlags } from './image-options.js';
 import { modelFingerprint, openModelRows, tableFingerprint, type ModelInputFlags, type ModelRows } from './model-inputs.js';
 import { checkMeansHoldShard, describeTask, type ShardSpec, type TaskRows } from './shards.js';
@@ -75,7 +75,7 @@ async function modelTask(o: ModelStatsFlags & { shard?: ShardSpec }, command: st
 async function tableTask(o: ModelStatsFlags & { shard?: ShardSpec }, command: string): Promise<ModelTask> {
   checkImageFlags(o, false);
   if (o.imageColumn !== undefined) throw new CliError(`${command}: --image-column needs --model (the images are model inputs)`);
-  const table = await openTable(o.table!, { featuresColumn: o.featuresColumn, labelsColumn: o.labelsColumn });
+  const table = await openTable(o.table!, { featuresColumn: o.featuresColumn, labelsColumn: o.labelsColumn, classes: o.classesFile !== undefined ? await readClassNames(o.classesFile) : undefined });
   try {
     if (!table.features) throw new CliError(`${o.table}: no features column (name it with --features-column: a list column or a column prefix; columns: ${table.file.columns.map((c) => c.name).join(', ')})`);
     if (!table.labels) throw new CliError(`${o.table}: no labels column (name it with --labels-column; columns: ${table.file.columns.map((c) => c.name).join(', ')})`);

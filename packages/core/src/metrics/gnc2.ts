@@ -1,5 +1,6 @@
 import type { NcContext } from '../context/context.js';
 import { firstPairColumn, reducePair, type PairReduction } from '../context/pairs.js';
+import { mergeShifted, type Moments } from './shifted-moments.js';
 
 /**
  * Generalized NC2 — hyperspherical uniformity of the class means (Liu et al. 2023, "Generalizing and decoupling neural
@@ -30,33 +31,11 @@ const EPS64 = 2 ** -52;
 /** Pairs whose squared distance is below this fraction of ‖μ̂_k‖² + ‖μ̂_l‖² are recomputed from the rows. */
 const CLOSE = 1e-3;
 
-interface Moments {
-  n: number;
-  mean: number;
-  m2: number;
-}
-
 interface State {
   /** 1/(‖μ̃_k‖ + ε) and ‖μ̂_k‖². */
   inv: Float64Array;
   sq: Float64Array;
   moments: [Moments, Moments, Moments];
-}
-
-/**
- * Merges one tile's values, summed around a shift s as n, Σ(κ − s), Σ(κ − s)², into running moments (Chan et al.'s
- * update): the tile's mean is s + S₁/n and its M2 = S₂ − S₁²/n, which keeps float64 accuracy when s lies inside the
- * tile's spread (s is the tile's first value).
- */
-function merge(m: Moments, count: number, shift: number, s1: number, s2: number): void {
-  if (count === 0) return;
-  const mean = shift + s1 / count;
-  const m2 = s2 - (s1 * s1) / count;
-  const n = m.n + count;
-  const delta = mean - m.mean;
-  m.mean += (delta * count) / n;
-  m.m2 += m2 + (delta * delta * m.n * count) / n;
-  m.n = n;
 }
 
 /** A finite shift for a tile's sums: its first value, or 0 when that is ±∞ or NaN. */
@@ -126,9 +105,10 @@ export const gnc2Reduction: PairReduction<State, Gnc2Statistics> = {
         ds2 += c * c;
       }
     }
-    merge(state.moments[0], count, lgShift, lg1, lg2);
-    merge(state.moments[1], count, rzShift, rz1, rz2);
-    merge(state.moments[2], count, dsShift, ds1, ds2);
+    // Each kernel's tile sums around the tile's first value, merged into the running moments.
+    mergeShifted(state.moments[0], count, lgShift, lg1, lg2);
+    mergeShifted(state.moments[1], count, rzShift, rz1, rz2);
+    mergeShifted(state.moments[2], count, dsShift, ds1, ds2);
   },
   finish(state, ctx) {
     const f32 = ctx.conventions.kernelPrecision === 'float32';

@@ -1,6 +1,7 @@
 import { memo, type NcContext } from '../context/context.js';
 import { firstPairColumn, productRows, reducePair, type PairReduction } from '../context/pairs.js';
 import { nc1PerClass } from './nc1-per-class.js';
+import { mergeShifted, type Moments } from './shifted-moments.js';
 
 /**
  * The imbalance section of a report: minority collapse (Fang et al. 2021, PNAS, "Exploring deep neural networks via
@@ -51,26 +52,6 @@ export function minorityMask(ctx: NcContext): Uint8Array {
   return Uint8Array.from(ctx.counts, (n) => (n < below ? 1 : 0));
 }
 
-interface Moments {
-  n: number;
-  mean: number;
-  m2: number;
-}
-
-/**
- * Merges a block of `count` ordered-pair values, summed around `shift` as S₁ = Σ(x − shift), S₂ = Σ(x − shift)², into
- * running moments (Chan et al.'s update).
- */
-function mergeBlock(m: Moments, count: number, shift: number, s1: number, s2: number): void {
-  if (count === 0) return;
-  const mean = shift + s1 / count;
-  const m2 = s2 - (s1 * s1) / count;
-  const n = m.n + count;
-  const delta = mean - m.mean;
-  m.mean += (delta * count) / n;
-  m.m2 += m2 + (delta * delta * m.n * count) / n;
-  m.n = n;
-}
 
 interface GroupCosines {
   minorityMean: number;
@@ -122,7 +103,7 @@ function groupCosineReduction(product: 'means' | 'weights'): PairReduction<{ mas
         s2[g] += a2;
       }
       // Each unordered pair stands for two ordered pairs.
-      for (const g of [0, 1]) mergeBlock(groups[g], 2 * n[g], shift[g], 2 * s1[g], 2 * s2[g]);
+      for (const g of [0, 1]) mergeShifted(groups[g], 2 * n[g], shift[g], 2 * s1[g], 2 * s2[g]);
     },
     finish: ({ groups: [mi, ma] }) => ({
       minorityMean: mi.n > 0 ? mi.mean : NaN,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type sharpType from 'sharp';
 import { BmpError, bmpSize, decodeBmp, isBmp } from './bmp.js';
-import { ioError } from './errors.js';
+import { ioError, missingLibrary } from './errors.js';
 import { outputSize, transformInto, type ResolvedTransform, type RgbImage } from './transform.js';
 
 type Sharp = typeof sharpType;
@@ -13,7 +13,10 @@ let sharpModule: Promise<Sharp> | undefined;
  * from the decode workers, one image each.
  */
 export function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((m) => {
+  sharpModule ??= import('sharp').catch((e: unknown) => {
+    sharpModule = undefined;
+    throw missingLibrary('sharp', 'read images', e);
+  }).then((m) => {
     const sharp = ((m as { default?: Sharp }).default ?? m) as Sharp;
     sharp.cache(false);
     sharp.concurrency(1);

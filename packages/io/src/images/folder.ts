@@ -154,6 +154,20 @@ export async function listImageFolder(dir: string, options: ImageFolderOptions =
 
 /** Reads a classes file: one name per line, each folder listed exactly once. */
 async function readClassesFile(path: string, folders: string[], dir: string): Promise<string[]> {
+  const names = await readClassNames(path);
+  const where = new Set(names);
+  const missing = folders.filter((f) => !where.has(f));
+  if (missing.length > 0) {
+    throw ioError('BAD_LABEL', `${path}: does not list the class folder${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).map((m) => `'${m}'`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} of ${dir}`, { source: path });
+  }
+  return names;
+}
+
+/**
+ * Reads class names, one per line in label order (blank lines and surrounding spaces ignored); a name listed twice
+ * or an empty list is refused, naming the file and the lines.
+ */
+export async function readClassNames(path: string): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -167,9 +181,5 @@ async function readClassesFile(path: string, folders: string[], dir: string): Pr
     where.set(n, i);
   });
   if (names.length === 0) throw ioError('BAD_OPTION', `${path}: lists no classes`, { source: path });
-  const missing = folders.filter((f) => !where.has(f));
-  if (missing.length > 0) {
-    throw ioError('BAD_LABEL', `${path}: does not list the class folder${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).map((m) => `'${m}'`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} of ${dir}`, { source: path });
-  }
   return names;
 }

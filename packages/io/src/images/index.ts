@@ -1,4 +1,4 @@
-export { IMAGE_EXTENSIONS, compareCodePoints, isImageName, listImageFolder, type ImageFolder, type ImageFolderOptions, type ImageSample } from './folder.js';
+export { IMAGE_EXTENSIONS, compareCodePoints, isImageName, listImageFolder, readClassNames, type ImageFolder, type ImageFolderOptions, type ImageSample } from './folder.js';
 export { decodeImage, imageSize, loadSharp, decodeSample, type DecodedSample, type ImageJob } from './decode.js';
 export { decodeBmp, isBmp, BmpError } from './bmp.js';
 export { resizePixels, type ResampleFilter } from './resample.js';

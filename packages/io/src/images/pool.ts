@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { NcInputError } from '@ncscope/core';
+import type { NcErrorCode, NcInputError } from '@ncscope/core';
 import { decodeSample, type DecodedSample, type ImageJob } from './decode.js';
 import { ioError } from './errors.js';
 import type { ResolvedTransform } from './transform.js';
@@ -49,7 +49,7 @@ export class DecodePool {
         entry.pending.delete(m.id);
         if (--entry.busy === 0) w.unref(); // idle workers do not keep the process alive
         if (m.sample) p.resolve(m.sample);
-        else if (m.error!.name === 'NcInputError') p.reject(ioError(m.error!.code ?? 'BAD_FILE', m.error!.message, m.error!.where));
+        else if (m.error!.name === 'NcInputError') p.reject(ioError((m.error!.code ?? 'BAD_FILE') as NcErrorCode, m.error!.message, m.error!.where));
         else p.reject(new Error(m.error!.message));
       });
       const fail = (e: unknown) => {

@@ -1,6 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import type { DataType, Field, RecordBatch, Schema } from 'apache-arrow';
-import { ioError } from '../images/errors.js';
+import { ioError, missingLibrary } from '../images/errors.js';
 import type { ColumnKind, ColumnValues, TableColumn, TableFile } from './table-file.js';
 
 type Arrow = typeof import('apache-arrow');
@@ -59,7 +59,9 @@ function values(a: Arrow, batch: RecordBatch, name: string, from: number, to: nu
  * batches' message headers); the stream format has no footer to seek by, so it is read whole.
  */
 export async function openArrow(path: string, format: 'arrow-file' | 'arrow-stream'): Promise<TableFile> {
-  const a = await import('apache-arrow');
+  const a = await import('apache-arrow').catch((e: unknown) => {
+    throw missingLibrary('apache-arrow', 'read Arrow IPC files', e);
+  });
   const fail = (e: unknown) => ioError('BAD_FILE', `${path}: not a readable Arrow IPC file (${(e as Error).message})`, { source: path });
   let schema: Schema;
   let readBatch: (i: number) => Promise<RecordBatch>;

@@ -1,5 +1,5 @@
 import type { FileMetaData, SchemaTree } from 'hyparquet';
-import { ioError } from '../images/errors.js';
+import { ioError, missingLibrary } from '../images/errors.js';
 import type { ColumnKind, ColumnValues, TableColumn, TableFile } from './table-file.js';
 
 type SchemaElement = SchemaTree['element'];
@@ -47,8 +47,12 @@ function describe(t: SchemaTree): TableColumn {
 
 /** Opens a Parquet file with hyparquet: footer metadata now, row groups on demand. */
 export async function openParquet(path: string, size: number): Promise<TableFile> {
-  const hp = await import('hyparquet');
-  const { compressors } = await import('hyparquet-compressors');
+  const hp = await import('hyparquet').catch((e: unknown) => {
+    throw missingLibrary('hyparquet', 'read Parquet files', e);
+  });
+  const { compressors } = await import('hyparquet-compressors').catch((e: unknown) => {
+    throw missingLibrary('hyparquet-compressors', 'read compressed Parquet files', e);
+  });
   const file = await hp.asyncBufferFromFile(path);
   let metadata: FileMetaData;
   try {
